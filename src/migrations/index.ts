@@ -1,0 +1,21 @@
+import type { Knex } from 'knex';
+import * as canonicalModel from './20261125000000_canonical_model.js';
+
+/**
+ * Migrations are listed here rather than discovered on disk, so the same list runs from the
+ * compiled build, from the TypeScript sources under test, and from a bundled deployment.
+ * Append new ones at the end; never edit or reorder a migration that has shipped.
+ */
+const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
+  ['20261125000000_canonical_model', canonicalModel],
+];
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => migrations.map(([name]) => name),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const found = migrations.find(([n]) => n === name);
+    if (!found) throw new Error(`unknown migration ${name}`);
+    return found[1];
+  },
+};

@@ -1,0 +1,59 @@
+import { DateTimeResolver, LocalDateResolver } from 'graphql-scalars';
+import type { Resolvers, AreaFilter } from '../generated/graphql.js';
+import type { DataLayer } from '../store/dataLayer.js';
+import type { AreaIdsFilter } from '../store/filters.js';
+import { fromGlobalId, optionalIdOf, type NodeType } from './globalId.js';
+
+/** Global area filter ids to database ids, each checked to be of the right type. */
+export function areaFilter(area: AreaFilter | null | undefined): AreaIdsFilter | null {
+  if (!area) return null;
+  return {
+    districtId: optionalIdOf('Area', area.districtId),
+    streetId: optionalIdOf('Area', area.streetId),
+    communityId: optionalIdOf('Area', area.communityId),
+    gridId: optionalIdOf('Grid', area.gridId),
+  };
+}
+
+/** A required relation that the store's foreign keys guarantee; a miss is a broken store, not a client error. */
+export async function required<T>(what: string, load: Promise<T | null>): Promise<T> {
+  const found = await load;
+  if (found === null) throw new Error(`dangling reference: ${what}`);
+  return found;
+}
+
+type Loaded = { id: string } | null;
+const loadNode: Record<NodeType, (data: DataLayer, id: string) => Promise<Loaded>> = {
+  Person: (d, id) => d.people.person(id),
+  Household: (d, id) => d.people.household(id),
+  Dwelling: (d, id) => d.places.dwelling(id),
+  Building: (d, id) => d.places.building(id),
+  Address: (d, id) => d.places.address(id),
+  Area: (d, id) => d.places.area(id),
+  Grid: (d, id) => d.places.grid(id),
+  GridMember: (d, id) => d.places.gridMember(id),
+  Enterprise: (d, id) => d.enterprises.enterprise(id),
+  Department: (d, id) => d.departments.department(id),
+  SourceRecord: (d, id) => d.departments.sourceRecord(id),
+  Case: (d, id) => d.cases.case(id),
+  Dispatch: (d, id) => d.cases.dispatch(id),
+};
+
+/** Tags a loaded model with its GraphQL type so `Node.__resolveType` needs no guessing. */
+const NODE_TYPE = Symbol('nodeType');
+
+export const baseResolvers: Resolvers = {
+  DateTime: DateTimeResolver,
+  Date: LocalDateResolver,
+  Node: {
+    __resolveType: (node) => (node as unknown as { [NODE_TYPE]: NodeType })[NODE_TYPE],
+  },
+  Query: {
+    node: async (_, { id }, { data }) => {
+      const { type, id: dbId } = fromGlobalId(id);
+      const model = await loadNode[type](data, dbId);
+      return model ? ({ ...model, [NODE_TYPE]: type } as never) : null;
+    },
+    viewer: (_, __, { viewer }) => viewer,
+  },
+};

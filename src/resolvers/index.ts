@@ -1,0 +1,13 @@
+import type { Resolvers } from '../generated/graphql.js';
+import { baseResolvers } from './base.js';
+import { viewerResolvers } from './viewer.js';
+import { placesResolvers } from './places.js';
+import { peopleResolvers } from './people.js';
+import { enterprisesResolvers } from './enterprises.js';
+import { departmentsResolvers } from './departments.js';
+import { casesResolvers } from './cases.js';
+
+/** Every domain's resolvers; graphql-tools merges the per-type maps. */
+export const resolvers: Resolvers[] = [
+  baseResolvers, viewerResolvers, placesResolvers, peopleResolvers, enterprisesResolvers, departmentsResolvers, casesResolvers,
+];

@@ -1,0 +1,10 @@
+import type { Logger } from 'pino';
+import type { DataLayer } from '../store/dataLayer.js';
+import type { Viewer } from '../auth/viewer.js';
+
+/** What every resolver receives: the viewer and that request's data layer. */
+export interface RequestContext {
+  viewer: Viewer;
+  data: DataLayer;
+  log: Logger;
+}

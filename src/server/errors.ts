@@ -1,0 +1,18 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { Logger } from 'pino';
+
+/**
+ * What a client may see of an error. GraphQL's own errors (syntax, validation, variables) and
+ * errors the hub raised on purpose (SafeError and other GraphQLErrors) pass with their code;
+ * anything else — a driver error with SQL in it, a bug — is logged whole and shown as a bare
+ * INTERNAL_SERVER_ERROR. Used by HTTP and WebSocket alike.
+ */
+export function maskError(log: Logger, formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const safe = original === error ? error instanceof GraphQLError : original instanceof GraphQLError;
+  const { stacktrace: _stack, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
+  if (safe) return { ...formatted, extensions };
+  log.error({ err: original, path: formatted.path }, 'internal error while executing an operation');
+  return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}

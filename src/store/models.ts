@@ -1,0 +1,154 @@
+import type {
+  AreaLevel, BuildingUse, CaseChannel, CaseLevel, CaseStatus, CaseUrgency, ConnectorHealth, DispatchRole,
+  DispatchStatus, EnterpriseStatus, GridMemberRole, HouseholdRelation, Occupancy, PersonTag, ResidenceType, Sex,
+} from '../generated/graphql.js';
+import type { Connection } from './pagination.js';
+
+/**
+ * What the data layer hands to resolvers: one model per canonical table, camelCase, enums in
+ * their GraphQL spelling, relations as ids for the loaders to follow. Rows are stored with
+ * lower-case enum values; `fromRow` functions are the one place that converts.
+ */
+type Row = Record<string, unknown>;
+
+const str = (v: unknown): string => String(v);
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string | Date));
+/** Stored enum values are the GraphQL ones in lower case; the column's check or writer guarantees membership. */
+function enumOf<T extends string>(v: unknown): T {
+  return String(v).toUpperCase() as T;
+}
+function enumOrNull<T extends string>(v: unknown): T | null {
+  return v === null || v === undefined ? null : enumOf<T>(v);
+}
+
+export interface AreaModel { id: string; code: string; name: string; level: AreaLevel; kind: string | null; parentId: string | null }
+export const areaFromRow = (r: Row): AreaModel => ({
+  id: str(r.id), code: str(r.code), name: str(r.name), level: enumOf(r.level),
+  kind: r.kind ? str(r.kind).toUpperCase() : null, parentId: strOrNull(r.parent_id),
+});
+
+export interface AreaIds { districtId: string | null; streetId: string | null; communityId: string | null }
+const areaIds = (r: Row): AreaIds => ({
+  districtId: strOrNull(r.district_id), streetId: strOrNull(r.street_id), communityId: strOrNull(r.community_id),
+});
+
+export interface GeoPolygonModel { type: 'Polygon'; coordinates: number[][][] }
+export interface GridModel { id: string; code: string; name: string; districtId: string; streetId: string; communityId: string; boundary: GeoPolygonModel }
+export const gridFromRow = (r: Row): GridModel => ({
+  id: str(r.id), code: str(r.code), name: str(r.name), districtId: str(r.district_id), streetId: str(r.street_id),
+  communityId: str(r.community_id), boundary: r.boundary as GeoPolygonModel,
+});
+
+export interface GridMemberModel { id: string; gridId: string; name: string; role: GridMemberRole; phone: string | null }
+export const gridMemberFromRow = (r: Row): GridMemberModel => ({
+  id: str(r.id), gridId: str(r.grid_id), name: str(r.name), role: enumOf(r.role), phone: strOrNull(r.phone),
+});
+
+export interface AddressModel extends AreaIds {
+  id: string; estate: string | null; buildingNo: string | null; unit: string | null; room: string | null; text: string; normalized: string;
+}
+export const addressFromRow = (r: Row): AddressModel => ({
+  id: str(r.id), ...areaIds(r), estate: strOrNull(r.estate), buildingNo: strOrNull(r.building_no), unit: strOrNull(r.unit),
+  room: strOrNull(r.room), text: str(r.text), normalized: str(r.normalized),
+});
+
+export interface GeoPointModel { lat: number; lng: number }
+const point = (r: Row): GeoPointModel | null =>
+  r.lat === null || r.lat === undefined || r.lng === null || r.lng === undefined ? null : { lat: Number(r.lat), lng: Number(r.lng) };
+
+export interface BuildingModel extends AreaIds {
+  id: string; name: string; addressId: string; gridId: string | null; use: BuildingUse; floors: number | null;
+  builtYear: number | null; location: GeoPointModel | null;
+}
+export const buildingFromRow = (r: Row): BuildingModel => ({
+  id: str(r.id), name: str(r.name), addressId: str(r.address_id), ...areaIds(r), gridId: strOrNull(r.grid_id),
+  use: enumOf(r.use), floors: numOrNull(r.floors), builtYear: numOrNull(r.built_year), location: point(r),
+});
+
+export interface DwellingModel { id: string; buildingId: string; addressId: string; unit: string | null; room: string | null; floorArea: number | null; occupancy: Occupancy }
+export const dwellingFromRow = (r: Row): DwellingModel => ({
+  id: str(r.id), buildingId: str(r.building_id), addressId: str(r.address_id), unit: strOrNull(r.unit), room: strOrNull(r.room),
+  floorArea: numOrNull(r.floor_area), occupancy: enumOf(r.occupancy),
+});
+
+export interface HouseholdModel { id: string; number: string; dwellingId: string | null; headPersonId: string | null; residenceType: ResidenceType }
+export const householdFromRow = (r: Row): HouseholdModel => ({
+  id: str(r.id), number: str(r.number), dwellingId: strOrNull(r.dwelling_id), headPersonId: strOrNull(r.head_person_id),
+  residenceType: enumOf(r.residence_type),
+});
+
+export interface PersonModel extends AreaIds {
+  id: string; idNumber: string | null; name: string; sex: Sex | null; birthDate: string | null; phone: string | null;
+  residenceType: ResidenceType; householdId: string | null; relationToHead: HouseholdRelation | null;
+  dwellingId: string | null; buildingId: string | null; gridId: string | null;
+}
+export const personFromRow = (r: Row): PersonModel => ({
+  id: str(r.id), idNumber: strOrNull(r.id_number), name: str(r.name), sex: enumOrNull(r.sex), birthDate: strOrNull(r.birth_date),
+  phone: strOrNull(r.phone), residenceType: enumOf(r.residence_type), householdId: strOrNull(r.household_id),
+  relationToHead: enumOrNull(r.relation_to_head), dwellingId: strOrNull(r.dwelling_id), buildingId: strOrNull(r.building_id),
+  ...areaIds(r), gridId: strOrNull(r.grid_id),
+});
+export const personTagOf = (r: Row): PersonTag => enumOf(r.tag);
+
+export interface EnterpriseModel extends AreaIds {
+  id: string; creditCode: string | null; name: string; legalRepresentative: string | null; industry: string | null;
+  status: EnterpriseStatus; registeredOn: string | null; addressId: string | null; buildingId: string | null; gridId: string | null;
+}
+export const enterpriseFromRow = (r: Row): EnterpriseModel => ({
+  id: str(r.id), creditCode: strOrNull(r.credit_code), name: str(r.name), legalRepresentative: strOrNull(r.legal_representative),
+  industry: strOrNull(r.industry), status: enumOf(r.status), registeredOn: strOrNull(r.registered_on),
+  addressId: strOrNull(r.address_id), buildingId: strOrNull(r.building_id), ...areaIds(r), gridId: strOrNull(r.grid_id),
+});
+
+export interface DepartmentModel { id: string; name: string; displayName: string }
+export const departmentFromRow = (r: Row): DepartmentModel => ({ id: str(r.id), name: str(r.name), displayName: str(r.display_name) });
+
+export interface ConnectorStatusModel {
+  status: ConnectorHealth; lastSyncAt: Date | null; cursor: string | null; recordCount: number; deadLetterCount: number;
+}
+
+export interface SourceRecordModel {
+  id: string; departmentId: string; stream: string; sourceId: string; fetchedAt: Date; payloadHash: string;
+  entityType: string | null; entityId: string | null;
+}
+export const sourceRecordFromRow = (r: Row): SourceRecordModel => ({
+  id: str(r.id), departmentId: str(r.department_id), stream: str(r.stream), sourceId: str(r.source_id),
+  fetchedAt: new Date(r.fetched_at as string | Date), payloadHash: str(r.payload_hash),
+  entityType: strOrNull(r.entity_type), entityId: strOrNull(r.entity_id),
+});
+
+export interface CaseModel extends AreaIds {
+  id: string; number: string; title: string; description: string | null; category: string; urgency: CaseUrgency;
+  status: CaseStatus; channel: CaseChannel; level: CaseLevel; reportedAt: Date; closedAt: Date | null;
+  location: GeoPointModel | null; addressId: string | null; buildingId: string | null; gridId: string | null;
+}
+export const caseFromRow = (r: Row): CaseModel => ({
+  id: str(r.id), number: str(r.number), title: str(r.title), description: strOrNull(r.description), category: str(r.category),
+  urgency: enumOf(r.urgency), status: enumOf(r.status), channel: enumOf(r.channel), level: enumOf(r.level),
+  reportedAt: new Date(r.reported_at as string | Date), closedAt: dateOrNull(r.closed_at), location: point(r),
+  addressId: strOrNull(r.address_id), buildingId: strOrNull(r.building_id), ...areaIds(r), gridId: strOrNull(r.grid_id),
+});
+
+export interface DispatchModel {
+  id: string; caseId: string; departmentId: string; role: DispatchRole; status: DispatchStatus; dispatchedAt: Date;
+  acceptedAt: Date | null; completedAt: Date | null; result: string | null;
+}
+export const dispatchFromRow = (r: Row): DispatchModel => ({
+  id: str(r.id), caseId: str(r.case_id), departmentId: str(r.department_id), role: enumOf(r.role), status: enumOf(r.status),
+  dispatchedAt: new Date(r.dispatched_at as string | Date), acceptedAt: dateOrNull(r.accepted_at),
+  completedAt: dateOrNull(r.completed_at), result: strOrNull(r.result),
+});
+
+export interface CaseEventModel { id: string; caseId: string; type: string; actor: string; at: Date; note: string | null }
+export const caseEventFromRow = (r: Row): CaseEventModel => ({
+  id: str(r.id), caseId: str(r.case_id), type: str(r.type).toUpperCase(), actor: str(r.actor),
+  at: new Date(r.at as string | Date), note: strOrNull(r.note),
+});
+
+export type PersonConnectionModel = Connection<PersonModel>;
+export type GridConnectionModel = Connection<GridModel>;
+export type BuildingConnectionModel = Connection<BuildingModel>;
+export type EnterpriseConnectionModel = Connection<EnterpriseModel>;
+export type CaseConnectionModel = Connection<CaseModel>;

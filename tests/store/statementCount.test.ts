@@ -1,0 +1,59 @@
+import { graphql } from 'graphql';
+import { describeEachDatabase } from '../support/databases.js';
+import { loadDemoDistrict } from '../../src/demo/district.js';
+import type { Database } from '../../src/store/db.js';
+import { buildSchema } from '../../src/server/schema.js';
+import { createDataLayer } from '../../src/store/dataLayer.js';
+import { createLogger } from '../../src/observability/logger.js';
+import type { Viewer } from '../../src/auth/viewer.js';
+
+const LIST = /* GraphQL */ `
+  query($first: Int!) {
+    people(first: $first) {
+      edges { node {
+        name
+        household { number members { name } }
+        dwelling { room building { name grid { name } } }
+        grid { name }
+        tags
+      } }
+    }
+  }`;
+
+const viewer: Viewer = { authenticated: true, subject: 't', name: null, role: 'district-admin', gridIds: [], department: null };
+
+describeEachDatabase('DataLoader batching', ({ open }) => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await open();
+    await loadDemoDistrict(db.knex);
+  });
+  afterAll(() => db?.close());
+
+  async function statementsFor(first: number): Promise<{ count: number; people: number }> {
+    const schema = buildSchema();
+    const sql: string[] = [];
+    const listener = (q: { sql: string }) => sql.push(q.sql);
+    db.knex.on('query', listener);
+    try {
+      const result = await graphql({
+        schema, source: LIST, variableValues: { first },
+        contextValue: { viewer, data: createDataLayer(db.knex, viewer), log: createLogger('silent') },
+      });
+      expect(result.errors).toBeUndefined();
+      return { count: sql.length, people: (result.data as any).people.edges.length };
+    } finally {
+      db.knex.removeListener('query', listener);
+    }
+  }
+
+  test('100 people with household, members, dwelling, building and grid cost as many statements as 10', async () => {
+    const ten = await statementsFor(10);
+    const hundred = await statementsFor(100);
+    expect(ten.people).toBe(10);
+    expect(hundred.people).toBe(100);
+    expect(hundred.count).toBe(ten.count);
+    // list, household, members, dwelling, building, grid (person + building grids may batch apart), tags
+    expect(hundred.count).toBeLessThanOrEqual(8);
+  });
+});
