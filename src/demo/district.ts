@@ -626,7 +626,6 @@ export function generateDemoDistrict(seed: number = DEFAULT_DEMO_SEED): DemoWorl
       }
     }
   };
-  const opposite = (s: Sex): Sex => (s === 'male' ? 'female' : 'male');
 
   const compose = (kind: Composition, floating: boolean): MemberSpec[] => {
     const surname = (): string => rng.weighted(SURNAMES);

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -113,11 +113,11 @@ export async function startHub({ config, db, log, tokenKeys }: HubOptions): Prom
         if (ctx.extra.viewer) metrics.wsConnections.dec();
       },
       // A fresh context, so fresh loaders, for every operation.
-      context: (ctx) => contextFor(ctx.extra.viewer ?? { authenticated: false }, log) as unknown as Record<string, unknown>,
+      context: (ctx) => contextFor(ctx.extra.viewer ?? { authenticated: false }, log),
       onNext: (_ctx, _id, _payload, args, result) => {
         const { errors, ...rest } = result as ExecutionResult;
         if (!errors?.length) return result;
-        return { ...rest, errors: errors.map((e) => maskError(log, e.toJSON(), e)) } as unknown as typeof result;
+        return { ...rest, errors: errors.map((e) => maskError(log, e.toJSON(), e)) };
       },
     },
     wsServer,
@@ -143,7 +143,7 @@ export async function startHub({ config, db, log, tokenKeys }: HubOptions): Prom
     } else if (path === GRAPHQL_PATH) {
       done('graphql');
       const requestLog = log.child({ reqId: req.headers['x-request-id'] ?? undefined });
-      handleGraphQL(apollo, req, res, async () => contextFor(await authenticate(headerOf(req)), requestLog)).catch((err: unknown) => {
+      handleGraphQL(apollo, req, res, async () => contextFor(await authenticate(req.headers.authorization), requestLog)).catch((err: unknown) => {
         log.error({ err }, 'unhandled error serving /graphql');
         if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
         else res.end();
@@ -175,11 +175,6 @@ export async function startHub({ config, db, log, tokenKeys }: HubOptions): Prom
       wsServer.close();
     },
   };
-}
-
-function headerOf(req: IncomingMessage): string | undefined {
-  const value = req.headers.authorization;
-  return Array.isArray(value) ? value[0] : value;
 }
 
 async function readiness(state: 'serving' | 'stopping', db: Database) {

@@ -49,7 +49,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   });
   const knex = knexFactory({
     // knex-pglite's typings predate knex 3's Client type; the class is a knex Client.
-    client: ClientPgLite as unknown as typeof knexFactory.Client,
+    client: ClientPgLite,
     connection: () => ({ pglite }) as unknown as Knex.ConnectionConfig,
   });
   return {

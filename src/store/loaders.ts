@@ -11,7 +11,7 @@ type Row = Record<string, unknown>;
 /** Loads rows of `table` by primary key. */
 export function byId<T>(knex: Knex, table: string, fromRow: (r: Row) => T): DataLoader<string, T | null> {
   return new DataLoader<string, T | null>(async (ids) => {
-    const rows: Row[] = await knex(table).whereIn('id', ids as string[]);
+    const rows = (await knex(table).whereIn('id', ids as string[])) as Row[];
     const found = new Map(rows.map((r) => [String(r.id), fromRow(r)]));
     return ids.map((id) => found.get(id) ?? null);
   });
@@ -26,7 +26,7 @@ export function byForeignKey<T>(
   orderBy: string = 'id',
 ): DataLoader<string, T[]> {
   return new DataLoader<string, T[]>(async (keys) => {
-    const rows: Row[] = await knex(table).whereIn(column, keys as string[]).orderBy([column, orderBy]);
+    const rows = (await knex(table).whereIn(column, keys as string[]).orderBy([column, orderBy])) as Row[];
     return groupInKeyOrder(keys, rows, (r) => String(r[column]), fromRow);
   });
 }

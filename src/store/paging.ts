@@ -18,7 +18,7 @@ export async function keysetPage<T extends { id: string }>(
   const after = args.after ? decodeCursor(args.after) : null;
   const q = base().select(`${table}.*`).orderBy(`${table}.id`, order).limit(size + 1);
   if (after !== null) q.where(`${table}.id`, order === 'asc' ? '>' : '<', after);
-  const rows: Row[] = size === 0 ? [] : await q;
+  const rows = size === 0 ? [] : ((await q) as Row[]);
   let count: Promise<number> | undefined;
   const totalCount = () =>
     (count ??= base()

@@ -22,8 +22,8 @@ function startCli(env: NodeJS.ProcessEnv): Promise<Started> {
   const logs: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hub did not start:\n${logs.join('')}`)), 90_000);
-    child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => logs.push(d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
       logs.push(d.toString());
       for (const line of d.toString().split('\n')) {
         const url = /"url":"([^"]+)"/.exec(line)?.[1];

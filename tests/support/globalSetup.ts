@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import type { PostgresServer } from './postgresServer.js';
+import type * as PostgresServerModule from './postgresServer.js';
 
 export const TEST_DATABASE_URL_ENV = 'LIANDONG_TEST_DATABASE_URL';
 
@@ -18,7 +19,7 @@ export interface GlobalPostgresHandle {
 }
 
 declare global {
-  // eslint-disable-next-line no-var
+   
   var __liandongPostgres: GlobalPostgresHandle | undefined;
 }
 
@@ -28,7 +29,7 @@ declare global {
  * not resolve to the .ts source. Load it by its real path instead (SWC turns this into a require
  * that Jest's transform hook compiles; a native import() would accept the absolute path as well).
  */
-async function loadPostgresServer(rootDir: string): Promise<typeof import('./postgresServer.js')> {
+async function loadPostgresServer(rootDir: string): Promise<typeof PostgresServerModule> {
   return import(join(rootDir, 'tests', 'support', 'postgresServer.ts'));
 }
 

@@ -250,7 +250,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       try {
         if (existsSync(join(dataDir, 'postmaster.pid'))) {
           const [file, ...args] = [...runAs.prefix, pgCtl, 'stop', '-w', '-m', 'immediate', '-D', dataDir];
-          execFileSync(file!, args, { stdio: 'ignore', timeout: 30_000, cwd: '/' });
+          execFileSync(file, args, { stdio: 'ignore', timeout: 30_000, cwd: '/' });
         }
       } catch {
         // best effort

@@ -1,4 +1,6 @@
 import DataLoader from 'dataloader';
+
+type Row = Record<string, unknown>;
 import type { StoreContext } from './context.js';
 import { byForeignKey, byId, groupInKeyOrder } from '../loaders.js';
 import { whereArea, type AreaIdsFilter } from '../filters.js';
@@ -24,7 +26,8 @@ export function createCasesRepository({ knex, policy }: StoreContext) {
   const dispatchesByCase = byForeignKey(knex, 'dispatch', 'case_id', dispatchFromRow);
   const eventsByCase = byForeignKey(knex, 'case_event', 'case_id', caseEventFromRow);
   const peopleByCase = new DataLoader<string, PersonModel[]>(async (ids) => {
-    const rows = await knex('case_person')
+    const rows: Row[] = await knex
+      .from<Row>('case_person')
       .join('person', 'person.id', 'case_person.person_id')
       .whereIn('case_person.case_id', ids as string[])
       .orderBy(['case_person.case_id', 'person.id'])
@@ -38,10 +41,10 @@ export function createCasesRepository({ knex, policy }: StoreContext) {
       .whereIn('case_person.person_id', ids as string[])
       .select('case.*', 'case_person.person_id as linked_person_id')
       .select(knex.raw('row_number() over (partition by case_person.person_id order by "case".reported_at desc, "case".id desc) as rank'));
-    const rows = await knex
+    const rows = (await knex
       .from(ranked.as('ranked'))
       .where('rank', '<=', LATEST_CASES_PER_PERSON)
-      .orderBy([{ column: 'linked_person_id' }, { column: 'rank' }]);
+      .orderBy([{ column: 'linked_person_id' }, { column: 'rank' }])) as Row[];
     return groupInKeyOrder(ids, rows, (r) => String(r.linked_person_id), caseFromRow);
   });
 

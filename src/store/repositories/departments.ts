@@ -13,9 +13,9 @@ export function createDepartmentsRepository({ knex, policy }: StoreContext) {
   const records = byId(knex, 'source_record', sourceRecordFromRow);
   const recordsBySubject = new DataLoader<string, SourceRecordModel[]>(async (keys) => {
     const pairs = keys.map((k) => k.split(':') as [string, string]);
-    const rows = await knex('source_record')
+    const rows = (await knex('source_record')
       .whereIn(['entity_type', 'entity_id'], pairs)
-      .orderBy(['entity_type', 'entity_id', 'department_id', 'id']);
+      .orderBy(['entity_type', 'entity_id', 'department_id', 'id'])) as Record<string, unknown>[];
     return groupInKeyOrder(keys, rows, (r) => `${String(r.entity_type)}:${String(r.entity_id)}`, sourceRecordFromRow);
   });
   const connectorStatus = new DataLoader<string, ConnectorStatusModel>(async (ids) => {

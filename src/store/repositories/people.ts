@@ -21,7 +21,7 @@ export function createPeopleRepository({ knex, policy }: StoreContext) {
   const residentsByDwelling = byForeignKey(knex, 'person', 'dwelling_id', personFromRow);
   const householdsByDwelling = byForeignKey(knex, 'household', 'dwelling_id', householdFromRow);
   const tagsByPerson = new DataLoader<string, ReturnType<typeof personTagOf>[]>(async (ids) => {
-    const rows = await knex('person_tag').whereIn('person_id', ids as string[]).orderBy(['person_id', 'tag']);
+    const rows = (await knex('person_tag').whereIn('person_id', ids as string[]).orderBy(['person_id', 'tag'])) as Record<string, unknown>[];
     return groupInKeyOrder(ids, rows, (r) => String(r.person_id), personTagOf);
   });
 

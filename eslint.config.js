@@ -1,0 +1,58 @@
+// Lint rules that catch what the type checker doesn't: floating promises, `any`, and imports
+// that cross the architecture's boundaries (see the README's folder table).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'src/generated/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Plugin hooks (Apollo, graphql-ws, knex migration sources) are async by contract.
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    // Rows from the database are untyped; models.ts turns them into typed models, once.
+    files: ['src/store/models.ts', 'src/store/repositories/departments.ts'],
+    rules: { '@typescript-eslint/no-base-to-string': 'off' },
+  },
+  {
+    files: ['src/resolvers/**/*.ts'],
+    rules: {
+      // Resolvers stay thin: they reach the store only through the data layer in their context.
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['knex', 'pg', '@electric-sql/*', '**/store/db.js', '**/store/repositories/*'], message: 'Resolvers call the data layer (context.data), never the database.' },
+      ] }],
+    },
+  },
+  {
+    files: ['src/connectors/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['knex', 'pg', '@electric-sql/*', 'graphql', '@elastic/*', '**/store/**', '**/resolvers/**', '**/server/**'], message: 'A connector only speaks the connector contract; the runner owns the store.' },
+      ] }],
+    },
+  },
+  {
+    files: ['tests/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.mjs', '*.js'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  { files: ['scripts/**/*.mjs', '*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['scripts/**/*.mjs'], languageOptions: { globals: { console: 'readonly', process: 'readonly' } } },
+);
