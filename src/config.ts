@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -19,9 +20,17 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default('.liandong'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_JWKS_URL: z.string().url('must be an https:// URL of the identity provider\'s JWKS').optional(),
   JWT_ISSUER: z.string().min(1).default('liandong'),
   DEMO_DATA: booleanString.optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Operation limits (see src/server/limits.ts). */
+  MAX_DEPTH: z.coerce.number().int().min(2).default(12),
+  MAX_ALIASES: z.coerce.number().int().min(0).default(30),
+  MAX_COST: z.coerce.number().int().min(1).default(50_000),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  PERSISTED_OPERATIONS_FILE: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -33,16 +42,32 @@ export class ConfigError extends Error {
   }
 }
 
+/** Secrets may come from files (`JWT_SECRET_FILE=/run/secrets/jwt`), as container orchestrators mount them. */
+const FILE_SECRETS = ['JWT_SECRET', 'DATABASE_URL'] as const;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings are treated as unset: `FOO= npm start` should not fail validation.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const present: Record<string, string> = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+  );
+  const fileProblems: string[] = [];
+  for (const name of FILE_SECRETS) {
+    const file = present[`${name}_FILE`];
+    if (!file) continue;
+    try {
+      present[name] = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      fileProblems.push(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if (fileProblems.length) throw new ConfigError(fileProblems);
   const result = schema.safeParse(present);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const config = result.data;
-  if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
-    throw new ConfigError(['JWT_SECRET: required when NODE_ENV=production (development keys are not for production)']);
+  if (config.NODE_ENV === 'production' && !config.JWT_SECRET && !config.JWT_JWKS_URL) {
+    throw new ConfigError(['JWT_JWKS_URL or JWT_SECRET: one is required when NODE_ENV=production (development keys are not for production)']);
   }
   return config;
 }

@@ -4,12 +4,22 @@ import { GraphQLError } from 'graphql';
  * The error codes clients can rely on (`extensions.code`). Anything thrown that is not a
  * SafeError is an internal error: logged in full, shown to the client only as INTERNAL_SERVER_ERROR.
  */
-export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  /** Personal data was asked for without an `x-purpose`. */
+  | 'PURPOSE_REQUIRED'
+  /** One of the operation limits (depth, aliases, cost, persisted operations) refused it; the message names the limit. */
+  | 'OPERATION_LIMIT'
+  | 'RATE_LIMITED'
+  | 'TIME_LIMIT_EXCEEDED';
 
 /** An error whose message is written for the client and safe to show. */
 export class SafeError extends GraphQLError {
-  constructor(code: ErrorCode, message: string) {
-    super(message, { extensions: { code } });
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...extensions } });
     this.name = 'SafeError';
   }
 }

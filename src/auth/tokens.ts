@@ -1,37 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { SignJWT, createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { SafeError } from '../errors.js';
 import { ANONYMOUS, ROLE_IDS, type RoleId, type Viewer } from './viewer.js';
 
+const dbIds = z.array(z.string().regex(/^\d{1,18}$/)).default([]);
 const claimsSchema = z.object({
   sub: z.string().min(1),
   name: z.string().optional(),
   role: z.enum(ROLE_IDS),
-  grids: z.array(z.string().regex(/^\d+$/)).default([]),
+  grids: dbIds,
+  streets: dbIds,
   department: z.string().optional(),
 });
 
-export interface TokenKeys {
-  secret: Uint8Array;
-  issuer: string;
+/** Checks a token's signature, issuer and lifetime; what the claims mean is decided below. */
+export interface TokenVerifier {
+  verify(token: string): Promise<JWTPayload>;
 }
 
-/**
- * The signing key: JWT_SECRET when set (required in production), else a development key kept
- * in the data directory so that `npx liandong token` and the running hub agree without any
- * secret ever living in the repository.
- */
-export function resolveTokenKeys(opts: { secret?: string | undefined; issuer: string; dataDir: string }): TokenKeys {
-  if (opts.secret) return { secret: new TextEncoder().encode(opts.secret), issuer: opts.issuer };
-  const file = join(opts.dataDir, 'dev-jwt-secret');
-  if (!existsSync(file)) {
-    mkdirSync(opts.dataDir, { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
-  }
-  return { secret: new TextEncoder().encode(readFileSync(file, 'utf8').trim()), issuer: opts.issuer };
+/** The development (or single-service) key: HS256 with a shared secret. It can also sign. */
+export interface LocalKeys extends TokenVerifier {
+  sign(req: TokenRequest): Promise<string>;
 }
 
 export interface TokenRequest {
@@ -39,39 +31,67 @@ export interface TokenRequest {
   name?: string;
   role: RoleId;
   gridIds?: string[];
+  streetIds?: string[];
   department?: string;
   expiresIn?: string;
 }
 
-export async function signToken(keys: TokenKeys, req: TokenRequest): Promise<string> {
-  return new SignJWT({
-    role: req.role,
-    ...(req.name ? { name: req.name } : {}),
-    grids: req.gridIds ?? [],
-    ...(req.department ? { department: req.department } : {}),
-  })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(req.subject)
-    .setIssuer(keys.issuer)
-    .setIssuedAt()
-    .setExpirationTime(req.expiresIn ?? '12h')
-    .sign(keys.secret);
+export function localKeys(secret: Uint8Array, issuer: string): LocalKeys {
+  return {
+    verify: async (token) => (await jwtVerify(token, secret, { issuer, algorithms: ['HS256'] })).payload,
+    sign: (req) =>
+      new SignJWT({
+        role: req.role,
+        ...(req.name ? { name: req.name } : {}),
+        grids: req.gridIds ?? [],
+        streets: req.streetIds ?? [],
+        ...(req.department ? { department: req.department } : {}),
+      })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(req.subject)
+        .setIssuer(issuer)
+        .setIssuedAt()
+        .setExpirationTime(req.expiresIn ?? '12h')
+        .sign(secret),
+  };
+}
+
+/** Production: keys published by the identity provider as a JWKS, fetched and cached by jose. */
+export function remoteJwks(url: string, issuer: string): TokenVerifier {
+  const keySet = createRemoteJWKSet(new URL(url), { cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
+  return {
+    verify: async (token) =>
+      (await jwtVerify(token, keySet, { issuer, algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'] })).payload,
+  };
+}
+
+/**
+ * The development key when no JWT_SECRET is configured: generated once into the data directory,
+ * so `npx liandong token` and the running hub agree and no secret ever lives in the repository.
+ */
+export function developmentSecret(dataDir: string): Uint8Array {
+  const file = join(dataDir, 'dev-jwt-secret');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  }
+  return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
 }
 
 /** The viewer behind an Authorization header value; no header is the anonymous viewer. */
-export async function viewerFromAuthorization(keys: TokenKeys, header: string | undefined): Promise<Viewer> {
+export async function viewerFromAuthorization(verifier: TokenVerifier, header: string | undefined): Promise<Viewer> {
   if (!header) return ANONYMOUS;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match?.[1]) throw new SafeError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>".');
   try {
-    const { payload } = await jwtVerify(match[1], keys.secret, { issuer: keys.issuer, algorithms: ['HS256'] });
-    const claims = claimsSchema.parse(payload);
+    const claims = claimsSchema.parse(await verifier.verify(match[1]));
     return {
       authenticated: true,
       subject: claims.sub,
       name: claims.name ?? null,
       role: claims.role,
       gridIds: claims.grids,
+      streetIds: claims.streets,
       department: claims.department ?? null,
     };
   } catch (err) {

@@ -11,8 +11,8 @@ export function roleEnum(role: RoleId): Role {
 }
 
 /**
- * The user behind a request. Every data-layer call receives it, so grid scope, field masking
- * and audit of person reads (issue 6) are decided in one place.
+ * The user behind a request. Every data-layer call receives it, so row scope, field masking
+ * and the audit of person reads are decided in one place (src/store/policy.ts).
  */
 export type Viewer =
   | { authenticated: false }
@@ -21,8 +21,10 @@ export type Viewer =
       subject: string;
       name: string | null;
       role: RoleId;
-      /** Grid ids (database ids) the viewer works in. */
+      /** Grids (database ids) a grid worker works in. */
       gridIds: string[];
+      /** Streets (area database ids) a street command-center operator covers. */
+      streetIds: string[];
       /** Department name, e.g. `police`. */
       department: string | null;
     };

@@ -2,10 +2,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../config.js';
 import { ROLE_IDS, type RoleId } from '../auth/viewer.js';
-import { signToken } from '../auth/tokens.js';
 import { migrateToLatest, rollbackAll } from '../store/db.js';
 import { loadDemoDistrict } from '../demo/district.js';
 import { startHub } from '../server/hub.js';
+import { limitsFromConfig } from '../server/limits.js';
 import { idOf } from '../resolvers/globalId.js';
 import { createRuntime } from './runtime.js';
 
@@ -25,7 +25,7 @@ program
       const summary = await loadDemoDistrict(db.knex, { onProgress: (stage) => rt.log.info({ stage }, 'loading demo district') });
       rt.log.info(summary, summary.loaded ? 'demo district loaded' : 'store already has data; demo district not loaded');
     }
-    const hub = await startHub({ config: rt.config, db, log: rt.log, tokenKeys: rt.tokenKeys });
+    const hub = await startHub({ config: rt.config, limits: limitsFromConfig(rt.config), db, log: rt.log, tokens: rt.tokens });
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) {
@@ -86,15 +86,20 @@ program
   .description('Print a signed development token (the last line of the output).')
   .addOption(new Option('--role <role>', `one of ${ROLE_IDS.join(', ')}`).argParser(parseRole).makeOptionMandatory())
   .option('--grid <id>', 'a grid the viewer works in (global Grid id); repeat for several', collect, [] as string[])
+  .option('--street <id>', 'a street a street operator covers (global Area id); repeat for several', collect, [] as string[])
   .option('--department <name>', 'the department the viewer belongs to, e.g. police')
   .option('--subject <sub>', 'the user id', 'dev-user')
   .option('--name <name>', 'display name')
   .option('--expires-in <span>', 'lifetime, e.g. 12h or 30m', '12h')
-  .action(async (opts: { role: RoleId; grid: string[]; department?: string; subject: string; name?: string; expiresIn: string }) => {
+  .action(async (opts: { role: RoleId; grid: string[]; street: string[]; department?: string; subject: string; name?: string; expiresIn: string }) => {
     const rt = createRuntime();
+    if (!rt.signingKeys) {
+      throw new Error('JWT_JWKS_URL is set: tokens come from your identity provider, not from this command.');
+    }
     const gridIds = opts.grid.map((g) => (/^\d+$/.test(g) ? g : idOf('Grid', g)));
-    const token = await signToken(rt.tokenKeys, {
-      subject: opts.subject, role: opts.role, gridIds, expiresIn: opts.expiresIn,
+    const streetIds = opts.street.map((s) => (/^\d+$/.test(s) ? s : idOf('Area', s)));
+    const token = await rt.signingKeys.sign({
+      subject: opts.subject, role: opts.role, gridIds, streetIds, expiresIn: opts.expiresIn,
       ...(opts.name ? { name: opts.name } : {}), ...(opts.department ? { department: opts.department } : {}),
     });
     console.error(`token for ${opts.subject} as ${opts.role}, valid ${opts.expiresIn}; send it as "Authorization: Bearer <token>"`);

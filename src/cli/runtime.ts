@@ -3,23 +3,29 @@ import type { Logger } from 'pino';
 import { loadConfig, redactUrl, type Config } from '../config.js';
 import { createLogger } from '../observability/logger.js';
 import { openDatabase, type Database } from '../store/db.js';
-import { resolveTokenKeys, type TokenKeys } from '../auth/tokens.js';
+import { developmentSecret, localKeys, remoteJwks, type LocalKeys, type TokenVerifier } from '../auth/tokens.js';
 
-/** What every command starts from: validated config, a logger, the token keys, and the store on demand. */
+/** What every command starts from: validated config, a logger, token keys, and the store on demand. */
 export interface Runtime {
   config: Config;
   log: Logger;
-  tokenKeys: TokenKeys;
+  tokens: TokenVerifier;
+  /** The key `npx liandong token` signs with; absent when tokens come from an identity provider. */
+  signingKeys: LocalKeys | null;
   openStore(): Promise<Database>;
 }
 
 export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
   const config = loadConfig(env);
   const log = createLogger(config.LOG_LEVEL);
+  const signingKeys = config.JWT_JWKS_URL && !config.JWT_SECRET
+    ? null
+    : localKeys(config.JWT_SECRET ? new TextEncoder().encode(config.JWT_SECRET) : developmentSecret(config.DATA_DIR), config.JWT_ISSUER);
   return {
     config,
     log,
-    tokenKeys: resolveTokenKeys({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, dataDir: config.DATA_DIR }),
+    tokens: config.JWT_JWKS_URL ? remoteJwks(config.JWT_JWKS_URL, config.JWT_ISSUER) : signingKeys!,
+    signingKeys,
     openStore: () => {
       if (config.DATABASE_URL) {
         log.info({ database: redactUrl(config.DATABASE_URL) }, 'using PostgreSQL server');

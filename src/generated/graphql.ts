@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { PersonModel, HouseholdModel, DwellingModel, BuildingModel, AddressModel, AreaModel, GridModel, GridMemberModel, EnterpriseModel, DepartmentModel, SourceRecordModel, CaseModel, DispatchModel, CaseEventModel, PersonConnectionModel, GridConnectionModel, BuildingConnectionModel, EnterpriseConnectionModel, CaseConnectionModel, ConnectorStatusModel } from '../store/models.js';
 import type { Viewer as ViewerModel } from '../auth/viewer.js';
+import type { AuditEntryModel, AuditEntryConnectionModel } from '../store/repositories/audit.js';
 import type { RequestContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -68,6 +69,42 @@ export type AreaLevel =
   | 'COMMUNITY'
   | 'DISTRICT'
   | 'STREET';
+
+/** One read of one person's data: who, when, which fields, and the purpose they declared. */
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  at: Scalars['DateTime']['output'];
+  fields: Array<Scalars['String']['output']>;
+  /** The GraphQL operation name, when the client gave one. */
+  operation?: Maybe<Scalars['String']['output']>;
+  person?: Maybe<Person>;
+  /** The global id of the person read (kept even when the person record is gone). */
+  personId: Scalars['ID']['output'];
+  purpose: Scalars['String']['output'];
+  role: Role;
+  /** The token subject of the reader. */
+  subject: Scalars['String']['output'];
+};
+
+export type AuditEntryConnection = {
+  __typename?: 'AuditEntryConnection';
+  edges: Array<AuditEntryEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type AuditEntryEdge = {
+  __typename?: 'AuditEntryEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEntry;
+};
+
+export type AuditFilter = {
+  personId?: InputMaybe<Scalars['ID']['input']>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  subject?: InputMaybe<Scalars['String']['input']>;
+  until?: InputMaybe<Scalars['DateTime']['input']>;
+};
 
 /** A building (实有房屋) with its address and grid. */
 export type Building = Node & {
@@ -462,6 +499,8 @@ export type PersonTag =
 
 export type Query = {
   __typename?: 'Query';
+  /** The audit trail of person reads, newest first (district administrators). */
+  auditTrail: AuditEntryConnection;
   building?: Maybe<Building>;
   buildings: BuildingConnection;
   case?: Maybe<Case>;
@@ -479,6 +518,13 @@ export type Query = {
   person?: Maybe<Person>;
   /** Who is asking, as the hub sees them. */
   viewer: Viewer;
+};
+
+
+export type QueryAuditTrailArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -595,6 +641,8 @@ export type Viewer = {
   grids: Array<Grid>;
   name?: Maybe<Scalars['String']['output']>;
   role?: Maybe<Role>;
+  /** Streets the viewer covers (street command-center operators). */
+  streets: Array<Area>;
   /** The token's subject. */
   subject?: Maybe<Scalars['String']['output']>;
 };
@@ -694,6 +742,10 @@ export type ResolversTypes = {
   Area: ResolverTypeWrapper<AreaModel>;
   AreaFilter: AreaFilter;
   AreaLevel: AreaLevel;
+  AuditEntry: ResolverTypeWrapper<AuditEntryModel>;
+  AuditEntryConnection: ResolverTypeWrapper<AuditEntryConnectionModel>;
+  AuditEntryEdge: ResolverTypeWrapper<Omit<AuditEntryEdge, 'node'> & { node: ResolversTypes['AuditEntry'] }>;
+  AuditFilter: AuditFilter;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Building: ResolverTypeWrapper<BuildingModel>;
   BuildingConnection: ResolverTypeWrapper<BuildingConnectionModel>;
@@ -758,6 +810,10 @@ export type ResolversParentTypes = {
   Address: AddressModel;
   Area: AreaModel;
   AreaFilter: AreaFilter;
+  AuditEntry: AuditEntryModel;
+  AuditEntryConnection: AuditEntryConnectionModel;
+  AuditEntryEdge: Omit<AuditEntryEdge, 'node'> & { node: ResolversParentTypes['AuditEntry'] };
+  AuditFilter: AuditFilter;
   Boolean: Scalars['Boolean']['output'];
   Building: BuildingModel;
   BuildingConnection: BuildingConnectionModel;
@@ -823,6 +879,28 @@ export type AreaResolvers<ContextType = RequestContext, ParentType extends Resol
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   parent?: Resolver<Maybe<ResolversTypes['Area']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AuditEntryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  operation?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  person?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType>;
+  personId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AuditEntryConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntryConnection'] = ResolversParentTypes['AuditEntryConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AuditEntryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AuditEntryEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntryEdge'] = ResolversParentTypes['AuditEntryEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
 };
 
 export type BuildingResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Building'] = ResolversParentTypes['Building']> = {
@@ -1062,6 +1140,7 @@ export type PersonEdgeResolvers<ContextType = RequestContext, ParentType extends
 };
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  auditTrail?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditTrailArgs, 'first'>>;
   building?: Resolver<Maybe<ResolversTypes['Building']>, ParentType, ContextType, RequireFields<QueryBuildingArgs, 'id'>>;
   buildings?: Resolver<ResolversTypes['BuildingConnection'], ParentType, ContextType, RequireFields<QueryBuildingsArgs, 'first'>>;
   case?: Resolver<Maybe<ResolversTypes['Case']>, ParentType, ContextType, RequireFields<QueryCaseArgs, 'id'>>;
@@ -1094,12 +1173,16 @@ export type ViewerResolvers<ContextType = RequestContext, ParentType extends Res
   grids?: Resolver<Array<ResolversTypes['Grid']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
+  streets?: Resolver<Array<ResolversTypes['Area']>, ParentType, ContextType>;
   subject?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = RequestContext> = {
   Address?: AddressResolvers<ContextType>;
   Area?: AreaResolvers<ContextType>;
+  AuditEntry?: AuditEntryResolvers<ContextType>;
+  AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
+  AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
   Building?: BuildingResolvers<ContextType>;
   BuildingConnection?: BuildingConnectionResolvers<ContextType>;
   BuildingEdge?: BuildingEdgeResolvers<ContextType>;

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as canonicalModel from './20261125000000_canonical_model.js';
+import * as auditLog from './20261125010000_audit_log.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs from the
@@ -8,7 +9,11 @@ import * as canonicalModel from './20261125000000_canonical_model.js';
  */
 const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125000000_canonical_model', canonicalModel],
+  ['20261125010000_audit_log', auditLog],
 ];
+
+/** Every migration's name, oldest first. */
+export const MIGRATION_NAMES: readonly string[] = migrations.map(([name]) => name);
 
 export const migrationSource: Knex.MigrationSource<string> = {
   getMigrations: async () => migrations.map(([name]) => name),

@@ -11,7 +11,8 @@ import type { Logger } from 'pino';
 export function maskError(log: Logger, formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   const safe = original === error ? error instanceof GraphQLError : original instanceof GraphQLError;
-  const { stacktrace: _stack, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
+  // `http` steers Apollo's status code; neither it nor a stack trace is for the client.
+  const { stacktrace: _stack, http: _http, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
   if (safe) return { ...formatted, extensions };
   log.error({ err: original, path: formatted.path }, 'internal error while executing an operation');
   return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };

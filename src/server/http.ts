@@ -1,26 +1,48 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
 
 /** Request bodies past this are refused with 413 before parsing. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-class BodyTooLarge extends Error {}
+export class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
+    super(message);
+  }
+
+  static from(status: number, error: GraphQLError, headers: Record<string, string> = {}): HttpError {
+    return new HttpError(status, String(error.extensions.code ?? 'BAD_REQUEST'), error.message, headers);
+  }
+}
 
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new BodyTooLarge();
+    if (size > limit) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request limit: the body exceeds ${limit} bytes.`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** A refusal before execution, in GraphQL's response shape so clients read it like any other error. */
+export function sendError(res: ServerResponse, err: HttpError): void {
+  sendJson(res, err.status, { errors: [{ message: err.message, extensions: { code: err.code } }] }, err.headers);
+}
+
+export interface GraphQLHttpOptions<TContext extends object> {
+  context: () => Promise<TContext>;
+  /** Rewrites a parsed JSON body before Apollo sees it (persisted-operations mode only). May throw HttpError. */
+  prepareBody?: (body: Record<string, unknown>) => Record<string, unknown>;
+  /** After this, the client gets TIME_LIMIT_EXCEEDED instead of waiting on. */
+  timeoutMs: number;
 }
 
 /**
@@ -31,7 +53,7 @@ export async function handleGraphQL<TContext extends object>(
   apollo: ApolloServer<TContext>,
   req: IncomingMessage,
   res: ServerResponse,
-  context: () => Promise<TContext>,
+  options: GraphQLHttpOptions<TContext>,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers = new HeaderMap();
@@ -40,35 +62,38 @@ export async function handleGraphQL<TContext extends object>(
   }
   let body: unknown;
   if (req.method === 'POST') {
-    let text: string;
-    try {
-      text = await readBody(req, MAX_BODY_BYTES);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) {
-        sendJson(res, 413, { errors: [{ message: `Request body exceeds ${MAX_BODY_BYTES} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
-        return;
-      }
-      throw err;
-    }
+    const text = await readBody(req, MAX_BODY_BYTES);
     if ((headers.get('content-type') ?? '').includes('application/json')) {
       try {
         body = text.length ? JSON.parse(text) : undefined;
       } catch {
-        sendJson(res, 400, { errors: [{ message: 'Request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
-        return;
+        throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid JSON.');
+      }
+      if (options.prepareBody && body && typeof body === 'object' && !Array.isArray(body)) {
+        body = options.prepareBody(body as Record<string, unknown>);
       }
     } else {
       body = text;
     }
+  } else if (options.prepareBody && ['query', 'extensions', 'documentId'].some((k) => url.searchParams.has(k))) {
+    throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'This hub takes persisted operations by POST only.');
   }
   const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
-  const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
-  for (const [key, value] of response.headers) res.setHeader(key, value);
-  res.statusCode = response.status ?? 200;
-  if (response.body.kind === 'complete') {
-    res.end(response.body.string);
-    return;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HttpError(503, 'TIME_LIMIT_EXCEEDED', `Request limit: no answer within ${options.timeoutMs} ms.`)), options.timeoutMs);
+  });
+  try {
+    const response = await Promise.race([apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: options.context }), deadline]);
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  } finally {
+    clearTimeout(timer);
   }
-  for await (const chunk of response.body.asyncIterator) res.write(chunk);
-  res.end();
 }

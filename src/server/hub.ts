@@ -1,9 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -11,22 +11,30 @@ import type { Config } from '../config.js';
 import type { Database } from '../store/db.js';
 import { ping } from '../store/db.js';
 import { createDataLayer } from '../store/dataLayer.js';
-import { viewerFromAuthorization, type TokenKeys } from '../auth/tokens.js';
+import { AuditWriter } from '../store/audit.js';
+import { viewerFromAuthorization, type TokenVerifier } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
+import { SafeError } from '../errors.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { traceQueries, tracingPlugin } from '../observability/tracing.js';
 import type { RequestContext } from './context.js';
 import { maskError } from './errors.js';
-import { handleGraphQL, sendJson } from './http.js';
+import { HttpError, handleGraphQL, sendError, sendJson } from './http.js';
+import { assertCost, createRateLimiter, resolveOperationText, validationRules, type OperationLimits } from './limits.js';
+import { personFieldsOf } from './personFields.js';
 import { buildSchema } from './schema.js';
 
 export const GRAPHQL_PATH = '/graphql';
+/** The header (or WebSocket connection param) declaring why personal data is read. */
+export const PURPOSE_HEADER = 'x-purpose';
+const MAX_PURPOSE_LENGTH = 200;
 
 export interface HubOptions {
-  config: Pick<Config, 'HOST' | 'PORT' | 'NODE_ENV' | 'SHUTDOWN_TIMEOUT_MS'>;
+  config: Pick<Config, 'HOST' | 'PORT' | 'NODE_ENV' | 'SHUTDOWN_TIMEOUT_MS' | 'REQUEST_TIMEOUT_MS'>;
+  limits: OperationLimits;
   db: Database;
   log: Logger;
-  tokenKeys: TokenKeys;
+  tokens: TokenVerifier;
 }
 
 export interface Hub {
@@ -34,30 +42,47 @@ export interface Hub {
   readonly port: number;
   readonly httpServer: Server;
   readonly metrics: Metrics;
-  /** Stops taking work, drains HTTP and WebSocket clients, and resolves when all are gone. Does not close the database. */
+  readonly audit: AuditWriter;
+  /** Stops taking work, drains HTTP and WebSocket clients, writes queued audit rows. Does not close the database. */
   stop(): Promise<void>;
 }
 
+/** HTTP headers carry Latin-1 only: a purpose in Chinese arrives percent-encoded (`encodeURIComponent`). */
+function purposeOf(value: unknown): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  let purpose = String(value).trim();
+  if (purpose.includes('%')) {
+    try {
+      purpose = decodeURIComponent(purpose);
+    } catch {
+      throw new SafeError('BAD_USER_INPUT', `${PURPOSE_HEADER} is not valid percent-encoding.`);
+    }
+  }
+  if (purpose.length > MAX_PURPOSE_LENGTH) {
+    throw new SafeError('BAD_USER_INPUT', `${PURPOSE_HEADER} must be at most ${MAX_PURPOSE_LENGTH} characters.`);
+  }
+  return purpose || null;
+}
+
 /** Serves GraphQL over HTTP and WebSocket on one port and path, with health, readiness and metrics. */
-export async function startHub({ config, db, log, tokenKeys }: HubOptions): Promise<Hub> {
+export async function startHub({ config, limits, db, log, tokens }: HubOptions): Promise<Hub> {
   const schema = buildSchema();
   const metrics = createMetrics();
+  const audit = new AuditWriter(db.knex, log);
   db.knex.on('query', () => metrics.dbQueries.inc());
   traceQueries(db.knex);
+  const rules = validationRules(limits);
+  const rateLimit = createRateLimiter(limits);
 
-  const contextFor = (viewer: Viewer, requestLog: Logger): RequestContext => ({
+  const contextFor = (viewer: Viewer, purpose: string | null, requestLog: Logger): RequestContext => ({
     viewer,
-    data: createDataLayer(db.knex, viewer),
+    purpose,
+    data: createDataLayer(db.knex, viewer, { purpose, deadline: Date.now() + config.REQUEST_TIMEOUT_MS }),
     log: requestLog,
   });
-  const authenticate = async (authorization: string | undefined): Promise<Viewer> => {
-    try {
-      return await viewerFromAuthorization(tokenKeys, authorization);
-    } catch (err) {
-      if (err instanceof GraphQLError) {
-        throw new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 401 } } });
-      }
-      throw err;
+  const recordReads = (ctx: RequestContext, args: Pick<ExecutionArgs, 'document' | 'operationName'>) => {
+    if (ctx.data.reads.personIds.size) {
+      audit.record(ctx.viewer, ctx.data.reads, personFieldsOf(schema, args.document), ctx.purpose, args.operationName ?? null);
     }
   };
 
@@ -68,7 +93,10 @@ export async function startHub({ config, db, log, tokenKeys }: HubOptions): Prom
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    introspection: !production,
+    introspection: limits.introspection,
+    validationRules: rules,
+    // Automatic persisted queries would let any client register operations; the allow-list is ours.
+    persistedQueries: false,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => maskError(log, formatted, error),
     plugins: [
@@ -78,7 +106,11 @@ export async function startHub({ config, db, log, tokenKeys }: HubOptions): Prom
         async requestDidStart() {
           const started = process.hrtime.bigint();
           return {
-            async willSendResponse({ operation, errors, response }) {
+            async didResolveOperation({ document, request, operationName }) {
+              assertCost(schema, document, request.variables, operationName ?? undefined, limits);
+            },
+            async willSendResponse({ operation, errors, response, contextValue, document, operationName }) {
+              if (document) recordReads(contextValue, { document, operationName });
               const type = operation?.operation ?? 'unknown';
               const failed = (errors?.length ?? 0) > 0 || (response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0);
               metrics.operations.inc({ type, outcome: failed ? 'error' : 'ok' });
@@ -95,14 +127,16 @@ export async function startHub({ config, db, log, tokenKeys }: HubOptions): Prom
     ],
   });
 
-  const wsCleanup = useServer<Record<string, unknown> | undefined, { viewer?: Viewer }>(
+  type WsExtra = { viewer?: Viewer; purpose?: string | null; request: IncomingMessage };
+  const wsCleanup = useServer<Record<string, unknown> | undefined, Omit<WsExtra, 'request'>>(
     {
       schema,
       onConnect: async (ctx) => {
-        const fromParams = ctx.connectionParams?.authorization;
-        const header = typeof fromParams === 'string' ? fromParams : ctx.extra.request.headers.authorization;
+        const params = ctx.connectionParams ?? {};
+        const header = typeof params.authorization === 'string' ? params.authorization : ctx.extra.request.headers.authorization;
         try {
-          ctx.extra.viewer = await viewerFromAuthorization(tokenKeys, header);
+          ctx.extra.viewer = await viewerFromAuthorization(tokens, header);
+          ctx.extra.purpose = purposeOf(params[PURPOSE_HEADER] ?? params.purpose ?? ctx.extra.request.headers[PURPOSE_HEADER]);
           metrics.wsConnections.inc();
           return true;
         } catch {
@@ -112,10 +146,31 @@ export async function startHub({ config, db, log, tokenKeys }: HubOptions): Prom
       onClose: (ctx) => {
         if (ctx.extra.viewer) metrics.wsConnections.dec();
       },
-      // A fresh context, so fresh loaders, for every operation.
-      context: (ctx) => contextFor(ctx.extra.viewer ?? { authenticated: false }, log),
+      // The same gate as HTTP: allow-list, rate limit, validation with the limits, cost; then a
+      // fresh context, so fresh loaders and a fresh read log, for every operation.
+      onSubscribe: async (ctx, _id, payload) => {
+        const viewer = ctx.extra.viewer ?? { authenticated: false as const };
+        try {
+          await rateLimit(viewer.authenticated ? `sub:${viewer.subject}` : `ip:${ctx.extra.request.socket.remoteAddress ?? '?'}`);
+          const text = resolveOperationText(payload, limits) ?? '';
+          const document = parse(text, { maxTokens: 20_000 });
+          const errors = validate(schema, document, [...specifiedRules, ...rules]);
+          if (errors.length) return errors;
+          const variableValues = payload.variables ?? undefined;
+          const operationName = payload.operationName ?? undefined;
+          assertCost(schema, document, variableValues, operationName, limits);
+          return {
+            schema, document, variableValues, operationName,
+            contextValue: contextFor(viewer, ctx.extra.purpose ?? null, log),
+          } satisfies ExecutionArgs;
+        } catch (err) {
+          if (err instanceof GraphQLError) return [err];
+          throw err;
+        }
+      },
       onNext: (_ctx, _id, _payload, args, result) => {
-        const { errors, ...rest } = result as ExecutionResult;
+        recordReads(args.contextValue as RequestContext, args);
+        const { errors, ...rest } = result;
         if (!errors?.length) return result;
         return { ...rest, errors: errors.map((e) => maskError(log, e.toJSON(), e)) };
       },
@@ -124,6 +179,44 @@ export async function startHub({ config, db, log, tokenKeys }: HubOptions): Prom
   );
 
   await apollo.start();
+
+  const serveGraphQL = async (req: IncomingMessage, res: ServerResponse) => {
+    let viewer: Viewer;
+    let purpose: string | null;
+    try {
+      viewer = await viewerFromAuthorization(tokens, req.headers.authorization);
+      purpose = purposeOf(req.headers[PURPOSE_HEADER]);
+    } catch (err) {
+      if (err instanceof SafeError) throw HttpError.from(err.extensions.code === 'UNAUTHENTICATED' ? 401 : 400, err);
+      throw err;
+    }
+    try {
+      await rateLimit(viewer.authenticated ? `sub:${viewer.subject}` : `ip:${req.socket.remoteAddress ?? '?'}`);
+    } catch (err) {
+      if (err instanceof SafeError) throw HttpError.from(429, err, { 'retry-after': String(err.extensions.retryAfterSeconds ?? 60) });
+      throw err;
+    }
+    const requestLog = log.child({ reqId: req.headers['x-request-id'] ?? undefined });
+    await handleGraphQL(apollo, req, res, {
+      context: async () => contextFor(viewer, purpose, requestLog),
+      timeoutMs: config.REQUEST_TIMEOUT_MS,
+      ...(limits.persistedOperations
+        ? {
+            prepareBody: (body) => {
+              try {
+                // The text is resolved here; Apollo must not see its own (disabled) persisted-query extension.
+                const { extensions, ...rest } = body;
+                const { persistedQuery: _resolved, ...otherExtensions } = (extensions ?? {}) as Record<string, unknown>;
+                return { ...rest, extensions: otherExtensions, query: resolveOperationText(body, limits) };
+              } catch (err) {
+                if (err instanceof SafeError) throw HttpError.from(400, err);
+                throw err;
+              }
+            },
+          }
+        : {}),
+    });
+  };
 
   httpServer.on('request', (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -142,11 +235,15 @@ export async function startHub({ config, db, log, tokenKeys }: HubOptions): Prom
       });
     } else if (path === GRAPHQL_PATH) {
       done('graphql');
-      const requestLog = log.child({ reqId: req.headers['x-request-id'] ?? undefined });
-      handleGraphQL(apollo, req, res, async () => contextFor(await authenticate(req.headers.authorization), requestLog)).catch((err: unknown) => {
-        log.error({ err }, 'unhandled error serving /graphql');
-        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-        else res.end();
+      serveGraphQL(req, res).catch((err: unknown) => {
+        if (res.headersSent) {
+          res.end();
+        } else if (err instanceof HttpError) {
+          sendError(res, err);
+        } else {
+          log.error({ err }, 'unhandled error serving /graphql');
+          sendError(res, new HttpError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error'));
+        }
       });
     } else {
       done('other');
@@ -160,19 +257,21 @@ export async function startHub({ config, db, log, tokenKeys }: HubOptions): Prom
   });
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}${GRAPHQL_PATH}`;
-  log.info({ url, database: db.kind }, 'hub is serving');
+  log.info({ url, database: db.kind, persistedOperationsOnly: limits.persistedOperations !== null }, 'hub is serving');
 
   return {
     url,
     port,
     httpServer,
     metrics,
+    audit,
     stop: async () => {
       if (state === 'stopping') return;
       state = 'stopping';
       log.info('hub is stopping: draining HTTP and WebSocket clients');
       await apollo.stop();
       wsServer.close();
+      await audit.flush();
     },
   };
 }

@@ -1,25 +1,61 @@
 import type { Knex } from 'knex';
 import type { Viewer } from '../auth/viewer.js';
 import { Policy } from './policy.js';
+import { SafeError } from '../errors.js';
+import { ReadLog } from './audit.js';
 import { createPlacesRepository } from './repositories/places.js';
 import { createPeopleRepository } from './repositories/people.js';
 import { createEnterprisesRepository } from './repositories/enterprises.js';
 import { createDepartmentsRepository } from './repositories/departments.js';
 import { createCasesRepository } from './repositories/cases.js';
+import { createAuditRepository } from './repositories/audit.js';
+
+export interface DataLayerOptions {
+  /** The purpose the client declared (`x-purpose`); personal data is refused without one. */
+  purpose?: string | null;
+  /** Epoch ms after which the data layer refuses to start more SQL (the request's time limit). */
+  deadline?: number | null;
+  /** Replaces the viewer's policy: only for measuring what the policy itself costs (bench/policyOverhead.ts). */
+  policy?: Policy;
+}
 
 /**
  * The data layer for one request (or one subscription event): repositories with fresh
- * DataLoaders, all bound to the viewer. Never share one across requests: its loaders cache.
+ * DataLoaders, all bound to the viewer's policy. Never share one across requests: its loaders
+ * cache, and its read log is that request's audit.
  */
-export function createDataLayer(knex: Knex, viewer: Viewer) {
-  const ctx = { knex, policy: new Policy(viewer) };
+export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOptions = {}) {
+  const policy = options.policy ?? new Policy(viewer, options.purpose ?? null);
+  const reads = new ReadLog();
+  const deadline = options.deadline ?? null;
+  const table = (name: string) => {
+    if (deadline !== null && Date.now() > deadline) {
+      throw new SafeError('TIME_LIMIT_EXCEEDED', 'Request limit: the operation ran past its time limit; ask for less, or page through it.');
+    }
+    return knex(name);
+  };
+  const ctx = { knex, policy, reads, table };
+  const places = createPlacesRepository(ctx);
+  const people = createPeopleRepository(ctx);
+  const enterprises = createEnterprisesRepository(ctx);
+  const subjectVisible = async (subject: string, id: string): Promise<boolean> => {
+    switch (subject) {
+      case 'person': return (await people.person(id)) !== null;
+      case 'building': return (await places.building(id)) !== null;
+      case 'enterprise': return (await enterprises.enterprise(id)) !== null;
+      default: return false;
+    }
+  };
   return {
     viewer,
-    places: createPlacesRepository(ctx),
-    people: createPeopleRepository(ctx),
-    enterprises: createEnterprisesRepository(ctx),
-    departments: createDepartmentsRepository(ctx),
-    cases: createCasesRepository(ctx),
+    policy,
+    reads,
+    places,
+    people,
+    enterprises,
+    departments: createDepartmentsRepository(ctx, subjectVisible),
+    cases: createCasesRepository(ctx, people),
+    audit: createAuditRepository(ctx),
   };
 }
 export type DataLayer = ReturnType<typeof createDataLayer>;

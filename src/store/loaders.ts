@@ -1,33 +1,39 @@
 import DataLoader from 'dataloader';
 import type { Knex } from 'knex';
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
+
+/** The rows a query resolves to; knex types them `any`, the data layer reads them as untyped rows. */
+export function rowsOf(query: Knex.QueryBuilder): Promise<Row[]> {
+  return query.then((rows: unknown) => rows as Row[]);
+}
 
 /**
  * Loader factories. Each batch function honours DataLoader's contract: one result per key,
- * in the order of the keys, whatever order the database returned rows in.
+ * in the order of the keys, whatever order the database returned rows in. `from` gives a fresh
+ * base query each batch (a table, or a table joined to what the policy needs to judge a row).
  */
 
-/** Loads rows of `table` by primary key. */
-export function byId<T>(knex: Knex, table: string, fromRow: (r: Row) => T): DataLoader<string, T | null> {
+/** Loads rows by `idColumn` (e.g. 'household.id'); the row's own `id` is the key. */
+export function byId<T>(from: () => Knex.QueryBuilder, idColumn: string, fromRow: (r: Row) => T): DataLoader<string, T | null> {
   return new DataLoader<string, T | null>(async (ids) => {
-    const rows = (await knex(table).whereIn('id', ids as string[])) as Row[];
+    const rows = (await from().whereIn(idColumn, ids as string[])) as Row[];
     const found = new Map(rows.map((r) => [String(r.id), fromRow(r)]));
     return ids.map((id) => found.get(id) ?? null);
   });
 }
 
-/** Loads every row of `table` whose `column` equals the key, each group ordered by `orderBy`. */
+/** Loads every row whose `column` equals the key, grouped per key, each group ordered by `orderBy`. */
 export function byForeignKey<T>(
-  knex: Knex,
-  table: string,
+  from: () => Knex.QueryBuilder,
   column: string,
   fromRow: (r: Row) => T,
-  orderBy: string = 'id',
+  orderBy: string,
 ): DataLoader<string, T[]> {
+  const keyField = column.split('.').pop()!;
   return new DataLoader<string, T[]>(async (keys) => {
-    const rows = (await knex(table).whereIn(column, keys as string[]).orderBy([column, orderBy])) as Row[];
-    return groupInKeyOrder(keys, rows, (r) => String(r[column]), fromRow);
+    const rows = (await from().whereIn(column, keys as string[]).orderBy([column, orderBy])) as Row[];
+    return groupInKeyOrder(keys, rows, (r) => String(r[keyField]), fromRow);
   });
 }
 

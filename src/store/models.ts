@@ -67,16 +67,27 @@ export const buildingFromRow = (r: Row): BuildingModel => ({
   use: enumOf(r.use), floors: numOrNull(r.floors), builtYear: numOrNull(r.built_year), location: point(r),
 });
 
-export interface DwellingModel { id: string; buildingId: string; addressId: string; unit: string | null; room: string | null; floorArea: number | null; occupancy: Occupancy }
+/**
+ * Where a row sits for the policy's row scope. Households and dwellings have no area columns of
+ * their own: their loaders join the building and select its grid_id and street_id.
+ */
+export interface ScopeModel { gridId: string | null; streetId: string | null }
+const scopeOf = (r: Row): ScopeModel => ({ gridId: strOrNull(r.grid_id), streetId: strOrNull(r.street_id) });
+
+export interface DwellingModel extends ScopeModel {
+  id: string; buildingId: string; addressId: string; unit: string | null; room: string | null; floorArea: number | null; occupancy: Occupancy;
+}
 export const dwellingFromRow = (r: Row): DwellingModel => ({
   id: str(r.id), buildingId: str(r.building_id), addressId: str(r.address_id), unit: strOrNull(r.unit), room: strOrNull(r.room),
-  floorArea: numOrNull(r.floor_area), occupancy: enumOf(r.occupancy),
+  floorArea: numOrNull(r.floor_area), occupancy: enumOf(r.occupancy), ...scopeOf(r),
 });
 
-export interface HouseholdModel { id: string; number: string; dwellingId: string | null; headPersonId: string | null; residenceType: ResidenceType }
+export interface HouseholdModel extends ScopeModel {
+  id: string; number: string; dwellingId: string | null; headPersonId: string | null; residenceType: ResidenceType;
+}
 export const householdFromRow = (r: Row): HouseholdModel => ({
   id: str(r.id), number: str(r.number), dwellingId: strOrNull(r.dwelling_id), headPersonId: strOrNull(r.head_person_id),
-  residenceType: enumOf(r.residence_type),
+  residenceType: enumOf(r.residence_type), ...scopeOf(r),
 });
 
 export interface PersonModel extends AreaIds {
@@ -110,11 +121,11 @@ export interface ConnectorStatusModel {
 }
 
 export interface SourceRecordModel {
-  id: string; departmentId: string; stream: string; sourceId: string; fetchedAt: Date; payloadHash: string;
+  id: string; departmentId: string; departmentName: string; stream: string; sourceId: string; fetchedAt: Date; payloadHash: string;
   entityType: string | null; entityId: string | null;
 }
 export const sourceRecordFromRow = (r: Row): SourceRecordModel => ({
-  id: str(r.id), departmentId: str(r.department_id), stream: str(r.stream), sourceId: str(r.source_id),
+  id: str(r.id), departmentId: str(r.department_id), departmentName: str(r.department_name), stream: str(r.stream), sourceId: str(r.source_id),
   fetchedAt: new Date(r.fetched_at as string | Date), payloadHash: str(r.payload_hash),
   entityType: strOrNull(r.entity_type), entityId: strOrNull(r.entity_id),
 });
@@ -123,12 +134,15 @@ export interface CaseModel extends AreaIds {
   id: string; number: string; title: string; description: string | null; category: string; urgency: CaseUrgency;
   status: CaseStatus; channel: CaseChannel; level: CaseLevel; reportedAt: Date; closedAt: Date | null;
   location: GeoPointModel | null; addressId: string | null; buildingId: string | null; gridId: string | null;
+  /** Names of the departments the case is dispatched to; the policy needs them for department roles. */
+  dispatchedTo: string[];
 }
 export const caseFromRow = (r: Row): CaseModel => ({
   id: str(r.id), number: str(r.number), title: str(r.title), description: strOrNull(r.description), category: str(r.category),
   urgency: enumOf(r.urgency), status: enumOf(r.status), channel: enumOf(r.channel), level: enumOf(r.level),
   reportedAt: new Date(r.reported_at as string | Date), closedAt: dateOrNull(r.closed_at), location: point(r),
   addressId: strOrNull(r.address_id), buildingId: strOrNull(r.building_id), ...areaIds(r), gridId: strOrNull(r.grid_id),
+  dispatchedTo: Array.isArray(r.dispatched_to) ? (r.dispatched_to as unknown[]).map(String) : [],
 });
 
 export interface DispatchModel {

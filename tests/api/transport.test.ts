@@ -9,7 +9,7 @@ function wsClient(url: string, token: string | null): Client {
   return createClient({
     url: url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    connectionParams: token ? { authorization: `Bearer ${token}`, 'x-purpose': 'automated test' } : {},
     retryAttempts: 0,
     lazy: true,
   });

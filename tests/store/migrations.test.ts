@@ -1,3 +1,4 @@
+import { MIGRATION_NAMES } from '../../src/migrations/index.js';
 import type { Knex } from 'knex';
 import { migrateToLatest, rollbackAll, type Database } from '../../src/store/db.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -6,6 +7,7 @@ import { describeEachDatabase } from '../support/databases.js';
 const CANONICAL_TABLES = [
   'address',
   'area',
+  'audit_log',
   'building',
   'case',
   'case_event',
@@ -47,7 +49,7 @@ describeEachDatabase('migrations', ({ open }) => {
   it('migrate up creates every table of the canonical model', async () => {
     expect(await userTables(db.knex)).toEqual([]);
     const applied = await migrateToLatest(db.knex);
-    expect(applied).toEqual(['20261125000000_canonical_model']);
+    expect(applied).toEqual([...MIGRATION_NAMES]);
     expect(await userTables(db.knex)).toEqual(CANONICAL_TABLES);
   });
 
@@ -64,7 +66,7 @@ describeEachDatabase('migrations', ({ open }) => {
   });
 
   it('migrate up after rollback works (up/down/up is clean)', async () => {
-    expect(await migrateToLatest(db.knex)).toEqual(['20261125000000_canonical_model']);
+    expect(await migrateToLatest(db.knex)).toEqual([...MIGRATION_NAMES]);
     expect(await userTables(db.knex)).toEqual(CANONICAL_TABLES);
     // The recreated schema is usable: a row goes in and comes out.
     await db.knex('area').insert({ level: 'district', code: '110101', name: '东城区' });

@@ -20,7 +20,7 @@ const LIST = /* GraphQL */ `
     }
   }`;
 
-const viewer: Viewer = { authenticated: true, subject: 't', name: null, role: 'district-admin', gridIds: [], department: null };
+const viewer: Viewer = { authenticated: true, subject: 't', name: null, role: 'district-admin', gridIds: [], streetIds: [], department: null };
 
 describeEachDatabase('DataLoader batching', ({ open }) => {
   let db: Database;
@@ -38,7 +38,7 @@ describeEachDatabase('DataLoader batching', ({ open }) => {
     try {
       const result = await graphql({
         schema, source: LIST, variableValues: { first },
-        contextValue: { viewer, data: createDataLayer(db.knex, viewer), log: createLogger('silent') },
+        contextValue: { viewer, purpose: 'test', data: createDataLayer(db.knex, viewer, { purpose: 'test' }), log: createLogger('silent') },
       });
       expect(result.errors).toBeUndefined();
       return { count: sql.length, people: (result.data as any).people.edges.length };

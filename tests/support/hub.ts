@@ -1,47 +1,69 @@
 import { randomBytes } from 'node:crypto';
 import { startHub, type Hub } from '../../src/server/hub.js';
-import { signToken, type TokenKeys, type TokenRequest } from '../../src/auth/tokens.js';
+import { localKeys, type LocalKeys, type TokenRequest } from '../../src/auth/tokens.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Database } from '../../src/store/db.js';
+import type { OperationLimits } from '../../src/server/limits.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
+  headers: Headers;
   data?: T | null;
   errors?: Array<{ message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }>;
 }
 
+export interface GqlOptions {
+  /** null sends no Authorization header; default: a district administrator's token. */
+  token?: string | null;
+  /** null sends no x-purpose header. */
+  purpose?: string | null;
+  extensions?: Record<string, unknown>;
+}
+
 export interface TestHub {
   hub: Hub;
-  keys: TokenKeys;
+  keys: LocalKeys;
   token(req?: Partial<TokenRequest>): Promise<string>;
-  /** POSTs an operation over real HTTP; `token: null` sends no Authorization header. */
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<T>>;
+  /** POSTs an operation over real HTTP. */
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, options?: GqlOptions | string | null): Promise<GraphQLResponse<T>>;
   stop(): Promise<void>;
 }
 
+export const TEST_LIMITS: OperationLimits = {
+  maxDepth: 12, maxAliases: 30, maxCost: 50_000, ratePerMinute: 100_000, introspection: true, persistedOperations: null,
+};
+
 /** A hub on a free port over the given store, with its own signing key and silent logs. */
-export async function startTestHub(db: Database): Promise<TestHub> {
-  const keys: TokenKeys = { secret: randomBytes(32), issuer: 'liandong-test' };
+export async function startTestHub(db: Database, overrides: { limits?: Partial<OperationLimits>; production?: boolean; timeoutMs?: number } = {}): Promise<TestHub> {
+  const keys = localKeys(randomBytes(32), 'liandong-test');
   const hub = await startHub({
-    config: { HOST: '127.0.0.1', PORT: 0, NODE_ENV: 'test', SHUTDOWN_TIMEOUT_MS: 2000 },
+    config: { HOST: '127.0.0.1', PORT: 0, NODE_ENV: overrides.production ? 'production' : 'test', SHUTDOWN_TIMEOUT_MS: 2000, REQUEST_TIMEOUT_MS: overrides.timeoutMs ?? 15_000 },
+    limits: { ...TEST_LIMITS, ...overrides.limits },
     db,
     log: createLogger('silent'),
-    tokenKeys: keys,
+    tokens: keys,
   });
-  const token = (req: Partial<TokenRequest> = {}) => signToken(keys, { subject: 'test-user', role: 'district-admin', ...req });
+  const token = (req: Partial<TokenRequest> = {}) => keys.sign({ subject: 'test-user', role: 'district-admin', ...req });
   const adminToken = await token();
   return {
     hub,
     keys,
     token,
-    async gql(query, variables = {}, bearer = adminToken) {
+    async gql(query, variables = {}, options = {}) {
+      const opts: GqlOptions = typeof options === 'string' || options === null ? { token: options } : options;
+      const bearer = opts.token === undefined ? adminToken : opts.token;
+      const purpose = opts.purpose === undefined ? 'automated test' : opts.purpose;
       const res = await fetch(hub.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-        body: JSON.stringify({ query, variables }),
+        headers: {
+          'content-type': 'application/json',
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          ...(purpose ? { 'x-purpose': purpose } : {}),
+        },
+        body: JSON.stringify({ query, variables, ...(opts.extensions ? { extensions: opts.extensions } : {}) }),
       });
       const body = (await res.json()) as GraphQLResponse;
-      return { ...body, status: res.status } as GraphQLResponse<any>;
+      return { ...body, status: res.status, headers: res.headers } as GraphQLResponse<any>;
     },
     stop: () => hub.stop(),
   };

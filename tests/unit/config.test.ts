@@ -23,7 +23,7 @@ describe('configuration from the environment', () => {
   });
 
   test('production refuses to run on a development key', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET: required when NODE_ENV=production/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_JWKS_URL or JWT_SECRET: one is required when NODE_ENV=production/);
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).NODE_ENV).toBe('production');
   });
 

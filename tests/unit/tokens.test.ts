@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { signToken, viewerFromAuthorization, type TokenKeys } from '../../src/auth/tokens.js';
+import { localKeys, viewerFromAuthorization } from '../../src/auth/tokens.js';
 import { fromGlobalId, idOf, toGlobalId } from '../../src/resolvers/globalId.js';
 import { decodeCursor, encodeCursor } from '../../src/store/pagination.js';
 
-const keys: TokenKeys = { secret: randomBytes(32), issuer: 'liandong-test' };
+const secret = randomBytes(32);
+const keys = localKeys(secret, 'liandong-test');
 
 describe('viewer from a Bearer token', () => {
   test('a minted token gives back its viewer', async () => {
-    const token = await signToken(keys, { subject: 'u1', role: 'grid-worker', gridIds: ['3', '4'], department: 'police', name: '李娜' });
+    const token = await keys.sign({ subject: 'u1', role: 'grid-worker', gridIds: ['3', '4'], streetIds: ['2'], department: 'police', name: '李娜' });
     expect(await viewerFromAuthorization(keys, `Bearer ${token}`)).toEqual({
-      authenticated: true, subject: 'u1', name: '李娜', role: 'grid-worker', gridIds: ['3', '4'], department: 'police',
+      authenticated: true, subject: 'u1', name: '李娜', role: 'grid-worker', gridIds: ['3', '4'], streetIds: ['2'], department: 'police',
     });
   });
 
@@ -19,14 +20,14 @@ describe('viewer from a Bearer token', () => {
   });
 
   test('expired, foreign-key, wrong-issuer, role-less and malformed tokens are refused with a reason', async () => {
-    const expired = await signToken(keys, { subject: 'u', role: 'police', expiresIn: '-1m' });
+    const expired = await keys.sign({ subject: 'u', role: 'police', expiresIn: '-1m' });
     await expect(viewerFromAuthorization(keys, `Bearer ${expired}`)).rejects.toThrow(/expired/);
-    const foreign = await signToken({ secret: randomBytes(32), issuer: keys.issuer }, { subject: 'u', role: 'police' });
+    const foreign = await localKeys(randomBytes(32), 'liandong-test').sign({ subject: 'u', role: 'police' });
     await expect(viewerFromAuthorization(keys, `Bearer ${foreign}`)).rejects.toThrow(/not valid for this hub/);
-    const otherIssuer = await signToken({ ...keys, issuer: 'elsewhere' }, { subject: 'u', role: 'police' });
+    const otherIssuer = await localKeys(secret, 'elsewhere').sign({ subject: 'u', role: 'police' });
     await expect(viewerFromAuthorization(keys, `Bearer ${otherIssuer}`)).rejects.toThrow(/not valid/);
     const noRole = await new SignJWT({ role: 'emperor' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u')
-      .setIssuer(keys.issuer).setExpirationTime('1h').sign(keys.secret);
+      .setIssuer('liandong-test').setExpirationTime('1h').sign(secret);
     await expect(viewerFromAuthorization(keys, `Bearer ${noRole}`)).rejects.toThrow(/lacks a valid sub or role/);
     await expect(viewerFromAuthorization(keys, 'Basic dXNlcjpwYXNz')).rejects.toThrow(/must be "Bearer <token>"/);
   });

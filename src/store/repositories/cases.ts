@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
-
-type Row = Record<string, unknown>;
+import type { Knex } from 'knex';
 import type { StoreContext } from './context.js';
-import { byForeignKey, byId, groupInKeyOrder } from '../loaders.js';
+import type { PeopleRepository } from './people.js';
+import { byForeignKey, byId, groupInKeyOrder, rowsOf, type Row } from '../loaders.js';
 import { whereArea, type AreaIdsFilter } from '../filters.js';
 import { keysetPage } from '../paging.js';
 import type { PageArgs } from '../pagination.js';
@@ -20,26 +20,30 @@ export interface CaseListFilter {
 /** Latest cases per person that one batch fetches; `Person.cases(first:)` slices from these. */
 const LATEST_CASES_PER_PERSON = 50;
 
-export function createCasesRepository({ knex, policy }: StoreContext) {
-  const cases = byId(knex, 'case', caseFromRow);
-  const dispatches = byId(knex, 'dispatch', dispatchFromRow);
-  const dispatchesByCase = byForeignKey(knex, 'dispatch', 'case_id', dispatchFromRow);
-  const eventsByCase = byForeignKey(knex, 'case_event', 'case_id', caseEventFromRow);
+/** The departments a case is dispatched to, which department roles are judged by. */
+const dispatchedTo = (knex: Knex) =>
+  knex.raw(`array(select department.name from dispatch join department on department.id = dispatch.department_id
+    where dispatch.case_id = "case".id order by department.name) as dispatched_to`);
+
+export function createCasesRepository({ knex, table, policy }: StoreContext, people: PeopleRepository) {
+  const cases = byId(() => table('case').select('case.*', dispatchedTo(knex)), 'case.id', caseFromRow);
+  const dispatches = byId(() => table('dispatch'), 'id', dispatchFromRow);
+  const dispatchesByCase = byForeignKey(() => table('dispatch'), 'case_id', dispatchFromRow, 'id');
+  const eventsByCase = byForeignKey(() => table('case_event'), 'case_id', caseEventFromRow, 'id');
   const peopleByCase = new DataLoader<string, PersonModel[]>(async (ids) => {
-    const rows: Row[] = await knex
-      .from<Row>('case_person')
+    const rows = await rowsOf(table('case_person')
       .join('person', 'person.id', 'case_person.person_id')
       .whereIn('case_person.case_id', ids as string[])
       .orderBy(['case_person.case_id', 'person.id'])
-      .select('person.*', 'case_person.case_id as linked_case_id');
+      .select('person.*', 'case_person.case_id as linked_case_id'));
     return groupInKeyOrder(ids, rows, (r) => String(r.linked_case_id), personFromRow);
   });
   // Newest first per person, bounded per person by a window so one busy person cannot flood a batch.
   const latestByPerson = new DataLoader<string, CaseModel[]>(async (ids) => {
-    const ranked = knex('case_person')
+    const ranked = table('case_person')
       .join('case', 'case.id', 'case_person.case_id')
       .whereIn('case_person.person_id', ids as string[])
-      .select('case.*', 'case_person.person_id as linked_person_id')
+      .select('case.*', 'case_person.person_id as linked_person_id', dispatchedTo(knex))
       .select(knex.raw('row_number() over (partition by case_person.person_id order by "case".reported_at desc, "case".id desc) as rank'));
     const rows = (await knex
       .from(ranked.as('ranked'))
@@ -47,45 +51,49 @@ export function createCasesRepository({ knex, policy }: StoreContext) {
       .orderBy([{ column: 'linked_person_id' }, { column: 'rank' }])) as Row[];
     return groupInKeyOrder(ids, rows, (r) => String(r.linked_person_id), caseFromRow);
   });
+  const visible = (c: CaseModel | null) => (c && policy.canSeeCase(c) ? c : null);
 
   return {
-    case(id: string) {
+    async case(id: string) {
       policy.assertCanRead('case');
-      return cases.load(id);
+      return visible(await cases.load(id));
     },
     cases(filter: CaseListFilter, page: PageArgs) {
-      policy.assertCanRead('case');
+      const access = policy.listAccess('case');
+      const ownDepartment = policy.casesOfDepartment;
+      const dispatchedToDepartment = (q: Knex.QueryBuilder, department: string) =>
+        q.whereExists(
+          table('dispatch').join('department', 'department.id', 'dispatch.department_id')
+            .whereRaw('dispatch.case_id = "case".id').where('department.name', department).select(knex.raw('1')),
+        );
       const base = () => {
-        const q = whereArea(knex('case'), 'case', filter.area);
+        const q = policy.scopeQuery(whereArea(table('case'), 'case', filter.area), 'case');
+        if (ownDepartment) dispatchedToDepartment(q, ownDepartment);
         if (filter.status?.length) q.whereIn('case.status', filter.status.map((s) => s.toLowerCase()));
         if (filter.category) q.where('case.category', filter.category);
         if (filter.personId) {
-          q.whereExists(knex('case_person').whereRaw('case_person.case_id = "case".id').where('case_person.person_id', filter.personId).select(knex.raw('1')));
+          q.whereExists(table('case_person').whereRaw('case_person.case_id = "case".id').where('case_person.person_id', filter.personId).select(knex.raw('1')));
         }
-        if (filter.department) {
-          q.whereExists(
-            knex('dispatch').join('department', 'department.id', 'dispatch.department_id')
-              .whereRaw('dispatch.case_id = "case".id').where('department.name', filter.department).select(knex.raw('1')),
-          );
-        }
+        if (filter.department) dispatchedToDepartment(q, filter.department);
         return q;
       };
-      return keysetPage<CaseModel>(base, 'case', page, caseFromRow, 'desc');
+      return keysetPage({ base, table: 'case', page, fromRow: caseFromRow, access, order: 'desc', columns: ['case.*', dispatchedTo(knex)] });
     },
     async latestCasesOf(personId: string, first: number) {
       policy.assertCanRead('case');
       if (!Number.isInteger(first) || first < 0 || first > LATEST_CASES_PER_PERSON) {
         throw new SafeError('BAD_USER_INPUT', `cases(first:) must be between 0 and ${LATEST_CASES_PER_PERSON}; page further with cases(filter: { personId }).`);
       }
-      return (await latestByPerson.load(personId)).slice(0, first);
+      return (await latestByPerson.load(personId)).filter((c) => policy.canSeeCase(c)).slice(0, first);
     },
-    peopleOfCase(caseId: string) {
+    async peopleOfCase(caseId: string) {
       policy.assertCanRead('person');
-      return peopleByCase.load(caseId);
+      return people.releaseAll(await peopleByCase.load(caseId));
     },
-    dispatch(id: string) {
+    async dispatch(id: string) {
       policy.assertCanRead('case');
-      return dispatches.load(id);
+      const d = await dispatches.load(id);
+      return d && visible(await cases.load(d.caseId)) ? d : null;
     },
     dispatchesOf(caseId: string) {
       policy.assertCanRead('case');

@@ -1,8 +1,16 @@
 import type { Knex } from 'knex';
 import type { Policy } from '../policy.js';
+import type { ReadLog } from '../audit.js';
 
 /** What every repository is built from, once per request. */
 export interface StoreContext {
   knex: Knex;
   policy: Policy;
+  /** Every person handed out is noted here, for the audit trail. */
+  reads: ReadLog;
+  /**
+   * A query builder on `name`, refused once the request's time limit has passed: an operation
+   * over its deadline stops sending SQL instead of running on after its client was answered.
+   */
+  table: (name: string) => Knex.QueryBuilder;
 }

@@ -3,7 +3,7 @@ import { byForeignKey, byId } from '../loaders.js';
 import { whereArea, whereDepartmentPresent, type AreaIdsFilter } from '../filters.js';
 import { keysetPage } from '../paging.js';
 import type { PageArgs } from '../pagination.js';
-import { enterpriseFromRow, type EnterpriseModel } from '../models.js';
+import { enterpriseFromRow } from '../models.js';
 
 export interface EnterpriseListFilter {
   area?: AreaIdsFilter | null;
@@ -11,27 +11,29 @@ export interface EnterpriseListFilter {
   department?: string | null;
 }
 
-export function createEnterprisesRepository({ knex, policy }: StoreContext) {
-  const enterprises = byId(knex, 'enterprise', enterpriseFromRow);
-  const enterprisesByBuilding = byForeignKey(knex, 'enterprise', 'building_id', enterpriseFromRow);
+export function createEnterprisesRepository({ knex, table, policy }: StoreContext) {
+  const enterprises = byId(() => table('enterprise'), 'id', enterpriseFromRow);
+  const enterprisesByBuilding = byForeignKey(() => table('enterprise'), 'building_id', enterpriseFromRow, 'id');
 
   return {
-    enterprise(id: string) {
+    async enterprise(id: string) {
       policy.assertCanRead('enterprise');
-      return enterprises.load(id);
+      const e = await enterprises.load(id);
+      return e && policy.inScope(e) ? e : null;
     },
-    enterprisesInBuilding(buildingId: string) {
+    async enterprisesInBuilding(buildingId: string) {
       policy.assertCanRead('enterprise');
-      return enterprisesByBuilding.load(buildingId);
+      return (await enterprisesByBuilding.load(buildingId)).filter((e) => policy.inScope(e));
     },
     enterprises(filter: EnterpriseListFilter, page: PageArgs) {
-      policy.assertCanRead('enterprise');
+      const access = policy.listAccess('enterprise');
+      if (filter.department) policy.assertCanFilterByDepartment(filter.department);
       const base = () => {
-        const q = whereArea(knex('enterprise'), 'enterprise', filter.area);
+        const q = policy.scopeQuery(whereArea(table('enterprise'), 'enterprise', filter.area), 'enterprise');
         if (filter.status) q.where('enterprise.status', filter.status.toLowerCase());
         return whereDepartmentPresent(q, knex, 'enterprise', 'enterprise', filter.department);
       };
-      return keysetPage<EnterpriseModel>(base, 'enterprise', page, enterpriseFromRow);
+      return keysetPage({ base, table: 'enterprise', page, fromRow: enterpriseFromRow, access });
     },
   };
 }

@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
 import type { StoreContext } from './context.js';
-import { byForeignKey, byId, groupInKeyOrder } from '../loaders.js';
+import { byForeignKey, byId, groupInKeyOrder, type Row } from '../loaders.js';
 import { whereArea, whereDepartmentPresent, type AreaIdsFilter } from '../filters.js';
 import { keysetPage } from '../paging.js';
 import type { PageArgs } from '../pagination.js';
-import { householdFromRow, personFromRow, personTagOf, type PersonModel } from '../models.js';
+import { householdFromRow, personFromRow, personTagOf, type HouseholdModel, type PersonModel } from '../models.js';
 
 export interface PersonListFilter {
   area?: AreaIdsFilter | null;
@@ -13,57 +13,80 @@ export interface PersonListFilter {
   residenceType?: string | null;
 }
 
-/** People, their households and tags. */
-export function createPeopleRepository({ knex, policy }: StoreContext) {
-  const people = byId(knex, 'person', personFromRow);
-  const households = byId(knex, 'household', householdFromRow);
-  const membersByHousehold = byForeignKey(knex, 'person', 'household_id', personFromRow);
-  const residentsByDwelling = byForeignKey(knex, 'person', 'dwelling_id', personFromRow);
-  const householdsByDwelling = byForeignKey(knex, 'household', 'dwelling_id', householdFromRow);
+/**
+ * People, their households and tags. Every person leaves this module through `release`: in the
+ * viewer's scope, masked as the role requires, and noted for the audit trail.
+ */
+export function createPeopleRepository({ knex, table, policy, reads }: StoreContext) {
+  const people = byId(() => table('person'), 'id', personFromRow);
+  const membersByHousehold = byForeignKey(() => table('person'), 'household_id', personFromRow, 'id');
+  const residentsByDwelling = byForeignKey(() => table('person'), 'dwelling_id', personFromRow, 'id');
+  // A household is in scope where its dwelling's building is.
+  const householdsWithScope = () =>
+    table('household')
+      .leftJoin('dwelling', 'dwelling.id', 'household.dwelling_id')
+      .leftJoin('building', 'building.id', 'dwelling.building_id')
+      .select('household.*', 'building.grid_id', 'building.street_id');
+  const households = byId(householdsWithScope, 'household.id', householdFromRow);
+  const householdsByDwelling = byForeignKey(householdsWithScope, 'household.dwelling_id', householdFromRow, 'household.id');
   const tagsByPerson = new DataLoader<string, ReturnType<typeof personTagOf>[]>(async (ids) => {
-    const rows = (await knex('person_tag').whereIn('person_id', ids as string[]).orderBy(['person_id', 'tag'])) as Record<string, unknown>[];
+    const rows = (await table('person_tag').whereIn('person_id', ids as string[]).orderBy(['person_id', 'tag'])) as Row[];
     return groupInKeyOrder(ids, rows, (r) => String(r.person_id), personTagOf);
   });
 
+  const release = (p: PersonModel): PersonModel => {
+    reads.person(p.id);
+    return { ...p, idNumber: policy.idNumber(p.idNumber), phone: policy.phone(p.phone) };
+  };
+  const releaseAll = (list: PersonModel[]) => list.filter((p) => policy.inScope(p)).map(release);
+  const visibleHousehold = (h: HouseholdModel | null) => (h && policy.inScope(h) ? h : null);
+
   return {
-    person(id: string) {
+    async person(id: string) {
       policy.assertCanRead('person');
-      return people.load(id);
+      const p = await people.load(id);
+      return p && policy.inScope(p) ? release(p) : null;
     },
-    people(filter: PersonListFilter, page: PageArgs) {
-      policy.assertCanRead('person');
+    async people(filter: PersonListFilter, page: PageArgs) {
+      const access = policy.listAccess('person');
+      if (filter.department) policy.assertCanFilterByDepartment(filter.department);
+      if (filter.tags?.length) policy.assertCanReadTags();
       const base = () => {
-        const q = whereArea(knex('person'), 'person', filter.area);
+        const q = policy.scopeQuery(whereArea(table('person'), 'person', filter.area), 'person');
         if (filter.residenceType) q.where('person.residence_type', filter.residenceType.toLowerCase());
         for (const tag of filter.tags ?? []) {
           q.whereExists(
-            knex('person_tag').whereRaw('person_tag.person_id = person.id').where('person_tag.tag', tag.toLowerCase()).select(knex.raw('1')),
+            table('person_tag').whereRaw('person_tag.person_id = person.id').where('person_tag.tag', tag.toLowerCase()).select(knex.raw('1')),
           );
         }
         return whereDepartmentPresent(q, knex, 'person', 'person', filter.department);
       };
-      return keysetPage<PersonModel>(base, 'person', page, personFromRow);
+      const connection = await keysetPage({ base, table: 'person', page, fromRow: personFromRow, access });
+      if (access === 'rows') for (const edge of connection.edges) edge.node = release(edge.node);
+      return connection;
     },
     tags(personId: string) {
-      policy.assertCanRead('person');
+      policy.assertCanReadTags();
       return tagsByPerson.load(personId);
     },
-    household(id: string) {
+    async household(id: string) {
       policy.assertCanRead('household');
-      return households.load(id);
+      return visibleHousehold(await households.load(id));
     },
-    householdMembers(householdId: string) {
+    async householdMembers(householdId: string) {
       policy.assertCanRead('person');
-      return membersByHousehold.load(householdId);
+      return releaseAll(await membersByHousehold.load(householdId));
     },
-    householdsOfDwelling(dwellingId: string) {
+    async householdsOfDwelling(dwellingId: string) {
       policy.assertCanRead('household');
-      return householdsByDwelling.load(dwellingId);
+      return (await householdsByDwelling.load(dwellingId)).filter((h) => policy.inScope(h));
     },
-    residentsOfDwelling(dwellingId: string) {
+    async residentsOfDwelling(dwellingId: string) {
       policy.assertCanRead('person');
-      return residentsByDwelling.load(dwellingId);
+      return releaseAll(await residentsByDwelling.load(dwellingId));
     },
+    /** People loaded elsewhere (a case's people) pass the same gate. */
+    releaseAll,
   };
 }
 export type PeopleRepository = ReturnType<typeof createPeopleRepository>;

@@ -4,8 +4,7 @@ import { whereArea, whereDepartmentPresent, type AreaIdsFilter } from '../filter
 import { keysetPage } from '../paging.js';
 import type { PageArgs } from '../pagination.js';
 import {
-  addressFromRow, areaFromRow, buildingFromRow, dwellingFromRow, gridFromRow, gridMemberFromRow,
-  type BuildingModel, type GridModel,
+  addressFromRow, areaFromRow, buildingFromRow, dwellingFromRow, gridFromRow, gridMemberFromRow, type GridModel,
 } from '../models.js';
 
 export interface BuildingListFilter {
@@ -15,15 +14,20 @@ export interface BuildingListFilter {
 }
 
 /** Areas, grids and their staff, addresses, buildings and dwellings. */
-export function createPlacesRepository({ knex, policy }: StoreContext) {
-  const areas = byId(knex, 'area', areaFromRow);
-  const grids = byId(knex, 'grid', gridFromRow);
-  const membersByGrid = byForeignKey(knex, 'grid_member', 'grid_id', gridMemberFromRow);
-  const gridMembers = byId(knex, 'grid_member', gridMemberFromRow);
-  const addresses = byId(knex, 'address', addressFromRow);
-  const buildings = byId(knex, 'building', buildingFromRow);
-  const dwellings = byId(knex, 'dwelling', dwellingFromRow);
-  const dwellingsByBuilding = byForeignKey(knex, 'dwelling', 'building_id', dwellingFromRow);
+export function createPlacesRepository({ knex, table, policy }: StoreContext) {
+  const areas = byId(() => table('area'), 'id', areaFromRow);
+  const grids = byId(() => table('grid'), 'id', gridFromRow);
+  const membersByGrid = byForeignKey(() => table('grid_member'), 'grid_id', gridMemberFromRow, 'id');
+  const gridMembers = byId(() => table('grid_member'), 'id', gridMemberFromRow);
+  const addresses = byId(() => table('address'), 'id', addressFromRow);
+  const buildings = byId(() => table('building'), 'id', buildingFromRow);
+  // A dwelling is in scope where its building is.
+  const dwellingsWithScope = () =>
+    table('dwelling').join('building', 'building.id', 'dwelling.building_id').select('dwelling.*', 'building.grid_id', 'building.street_id');
+  const dwellings = byId(dwellingsWithScope, 'dwelling.id', dwellingFromRow);
+  const dwellingsByBuilding = byForeignKey(dwellingsWithScope, 'dwelling.building_id', dwellingFromRow, 'dwelling.id');
+
+  const inScope = <T extends { gridId: string | null; streetId: string | null }>(row: T | null) => (row && policy.inScope(row) ? row : null);
 
   return {
     area(id: string) {
@@ -35,41 +39,42 @@ export function createPlacesRepository({ knex, policy }: StoreContext) {
       return grids.load(id);
     },
     gridMember(id: string) {
-      policy.assertCanRead('grid');
+      policy.assertCanRead('grid_member');
       return gridMembers.load(id);
     },
     gridMembers(gridId: string) {
-      policy.assertCanRead('grid');
+      policy.assertCanRead('grid_member');
       return membersByGrid.load(gridId);
     },
     grids(filter: { area?: AreaIdsFilter | null }, page: PageArgs) {
       policy.assertCanRead('grid');
-      return keysetPage<GridModel>(() => whereArea(knex('grid'), 'grid', filter.area), 'grid', page, gridFromRow);
+      return keysetPage<GridModel>({ base: () => whereArea(table('grid'), 'grid', filter.area), table: 'grid', page, fromRow: gridFromRow, access: 'rows' });
     },
     address(id: string) {
       policy.assertCanRead('place');
       return addresses.load(id);
     },
-    building(id: string) {
+    async building(id: string) {
       policy.assertCanRead('place');
-      return buildings.load(id);
+      return inScope(await buildings.load(id));
     },
     buildings(filter: BuildingListFilter, page: PageArgs) {
-      policy.assertCanRead('place');
+      const access = policy.listAccess('place');
+      if (filter.department) policy.assertCanFilterByDepartment(filter.department);
       const base = () => {
-        const q = whereArea(knex('building'), 'building', filter.area);
+        const q = policy.scopeQuery(whereArea(table('building'), 'building', filter.area), 'building');
         if (filter.use) q.where('building.use', filter.use.toLowerCase());
         return whereDepartmentPresent(q, knex, 'building', 'building', filter.department);
       };
-      return keysetPage<BuildingModel>(base, 'building', page, buildingFromRow);
+      return keysetPage({ base, table: 'building', page, fromRow: buildingFromRow, access });
     },
-    dwelling(id: string) {
+    async dwelling(id: string) {
       policy.assertCanRead('place');
-      return dwellings.load(id);
+      return inScope(await dwellings.load(id));
     },
-    dwellingsOfBuilding(buildingId: string) {
+    async dwellingsOfBuilding(buildingId: string) {
       policy.assertCanRead('place');
-      return dwellingsByBuilding.load(buildingId);
+      return (await dwellingsByBuilding.load(buildingId)).filter((d) => policy.inScope(d));
     },
   };
 }

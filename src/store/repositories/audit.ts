@@ -1,0 +1,47 @@
+import type { StoreContext } from './context.js';
+import { keysetPage } from '../paging.js';
+import type { Connection, PageArgs } from '../pagination.js';
+import type { Row } from '../loaders.js';
+
+export interface AuditEntryModel {
+  id: string;
+  at: Date;
+  subject: string;
+  role: string;
+  personId: string;
+  fields: string[];
+  purpose: string;
+  operation: string | null;
+}
+export type AuditEntryConnectionModel = Connection<AuditEntryModel>;
+
+const auditFromRow = (r: Row): AuditEntryModel => ({
+  id: String(r.id), at: new Date(r.at as string), subject: String(r.subject), role: String(r.role), personId: String(r.person_id),
+  fields: Array.isArray(r.fields) ? (r.fields as unknown[]).map(String) : [], purpose: String(r.purpose),
+  operation: r.operation === null ? null : String(r.operation),
+});
+
+export interface AuditFilter {
+  personId?: string | null;
+  subject?: string | null;
+  since?: Date | null;
+  until?: Date | null;
+}
+
+/** Reading the audit trail (an administrator's job); writing it is AuditWriter's. */
+export function createAuditRepository({ table, policy }: StoreContext) {
+  return {
+    trail(filter: AuditFilter, page: PageArgs) {
+      policy.assertCanRead('audit');
+      const base = () => {
+        const q = table('audit_log');
+        if (filter.personId) q.where('audit_log.person_id', filter.personId);
+        if (filter.subject) q.where('audit_log.subject', filter.subject);
+        if (filter.since) q.where('audit_log.at', '>=', filter.since);
+        if (filter.until) q.where('audit_log.at', '<', filter.until);
+        return q;
+      };
+      return keysetPage({ base, table: 'audit_log', page, fromRow: auditFromRow, access: 'rows', order: 'desc' });
+    },
+  };
+}

@@ -1,0 +1,238 @@
+import { describeEachDatabase } from '../support/databases.js';
+import { startTestHub, type TestHub } from '../support/hub.js';
+import { loadDemoDistrict } from '../../src/demo/district.js';
+import type { Database } from '../../src/store/db.js';
+import type { RoleId } from '../../src/auth/viewer.js';
+import { toGlobalId } from '../../src/resolvers/globalId.js';
+
+/**
+ * Every role × every sensitive field and relation × in-scope and out-of-scope rows, through
+ * every path a client has: root fields, node(id), lists, nested relations, filters. The
+ * expectations below are written out by hand from the access rules (issue 6), not derived from
+ * the policy code, so a change to the policy that is not also a change here fails.
+ */
+
+type Seen = 'visible' | 'hidden' | 'forbidden';
+interface Expectation {
+  people: Seen; // the in-scope person through person(id), node(id), lists and relations
+  outOfScope: 'visible' | 'hidden'; // the person, building and case of another street
+  idNumber: 'clear' | 'masked';
+  phone: 'clear' | 'masked';
+  tags: boolean;
+  records: string[]; // departments whose records on the person the role sees
+  caseIn: 'visible' | 'hidden'; // a case in the grid, dispatched to police only
+  ownDepartmentCase: boolean; // department roles: a case dispatched to their department is visible
+  countOnly?: boolean;
+}
+
+const EXPECTED: Record<RoleId, Expectation> = {
+  'district-admin': { people: 'visible', outOfScope: 'visible', idNumber: 'clear', phone: 'clear', tags: true, records: ['court', 'police', 'population', 'social'], caseIn: 'visible', ownDepartmentCase: true },
+  'street-operator': { people: 'visible', outOfScope: 'hidden', idNumber: 'masked', phone: 'clear', tags: true, records: ['court', 'police', 'population'], caseIn: 'visible', ownDepartmentCase: true },
+  'grid-worker': { people: 'visible', outOfScope: 'hidden', idNumber: 'masked', phone: 'clear', tags: true, records: ['population'], caseIn: 'visible', ownDepartmentCase: true },
+  police: { people: 'visible', outOfScope: 'visible', idNumber: 'clear', phone: 'clear', tags: true, records: ['police', 'population'], caseIn: 'visible', ownDepartmentCase: true },
+  court: { people: 'visible', outOfScope: 'visible', idNumber: 'clear', phone: 'masked', tags: false, records: ['court', 'population'], caseIn: 'hidden', ownDepartmentCase: true },
+  fire: { people: 'visible', outOfScope: 'visible', idNumber: 'masked', phone: 'masked', tags: false, records: [], caseIn: 'hidden', ownDepartmentCase: true },
+  'social-worker': { people: 'visible', outOfScope: 'visible', idNumber: 'clear', phone: 'clear', tags: true, records: ['population', 'social'], caseIn: 'hidden', ownDepartmentCase: true },
+  integrator: { people: 'forbidden', outOfScope: 'hidden', idNumber: 'masked', phone: 'masked', tags: false, records: [], caseIn: 'hidden', ownDepartmentCase: false },
+  dashboard: { people: 'forbidden', outOfScope: 'hidden', idNumber: 'masked', phone: 'masked', tags: false, records: [], caseIn: 'hidden', ownDepartmentCase: false, countOnly: true },
+};
+const DEPARTMENT_OF: Partial<Record<RoleId, string>> = { police: 'police', court: 'court', fire: 'fire', 'social-worker': 'social' };
+
+const g = toGlobalId;
+
+describeEachDatabase('access matrix: every role × field × scope × path', ({ open }) => {
+  let db: Database;
+  let t: TestHub;
+  // The world the matrix probes: a person in grid G with records from four departments, a
+  // housemate and a person of another street, a case in G, a case dispatched to each department.
+  const w = {} as {
+    grid: string; street: string; person: string; idNumber: string; phone: string; housemate: string; dwelling: string; household: string;
+    outPerson: string; outBuilding: string; outCase: string; caseIn: string; deptCase: Record<string, string>;
+  };
+
+  beforeAll(async () => {
+    db = await open();
+    await loadDemoDistrict(db.knex);
+    const k = db.knex;
+    const person = await k('person').whereNotNull('id_number').whereNotNull('phone').whereNotNull('household_id')
+      .whereIn('household_id', k('person').groupBy('household_id').havingRaw('count(*) > 1').select('household_id')).orderBy('id').first();
+    Object.assign(w, {
+      grid: String(person.grid_id), street: String(person.street_id), person: String(person.id), idNumber: person.id_number, phone: person.phone,
+      dwelling: String(person.dwelling_id), household: String(person.household_id),
+    });
+    w.housemate = String((await k('person').where('household_id', person.household_id).whereNot('id', person.id).first()).id);
+    const out = await k('person').whereNot('street_id', person.street_id).whereNotNull('grid_id').orderBy('id').first();
+    w.outPerson = String(out.id);
+    w.outBuilding = String(out.building_id);
+    const departmentId = async (n: string) => String((await k('department').where('name', n).first()).id);
+    const [police, court, social, population, fire] = [
+      await departmentId('police'), await departmentId('court'), await departmentId('social'), await departmentId('population'), await departmentId('fire'),
+    ];
+    // Records from four departments on the person (the demo gives some; make sure of all four).
+    await k('source_record').where({ entity_type: 'person', entity_id: person.id }).whereNot('department_id', population).delete();
+    for (const [dep, stream] of [[police, 'residents'], [court, 'dishonest_debtors'], [social, 'special_groups']] as const) {
+      await k('source_record').insert({ department_id: dep, stream, source_id: `M-${stream}-${person.id_number}`, fetched_at: new Date(), payload_hash: 'a'.repeat(64), payload: '{}', entity_type: 'person', entity_id: person.id });
+    }
+    await k('person_tag').insert({ person_id: person.id, tag: 'hardship' }).onConflict(['person_id', 'tag']).ignore();
+    // A case in G about the person and about the out-of-street person, dispatched to police only.
+    const newCase = async (street: string, grid: string, dispatchTo: string[], number: string) => {
+      const [row] = await k('case').insert({
+        number, title: '测试事件', category: 'test.matrix', urgency: 'normal', status: 'dispatched', channel: 'command_center', level: 'street',
+        reported_at: new Date(), street_id: street, grid_id: grid,
+      }).returning('id');
+      const id = String((row as { id: string }).id);
+      for (const dep of dispatchTo) await k('dispatch').insert({ case_id: id, department_id: dep, role: 'lead', status: 'pending', dispatched_at: new Date() });
+      return id;
+    };
+    w.caseIn = await newCase(w.street, w.grid, [police], 'MATRIX-IN');
+    await k('case_person').insert([{ case_id: w.caseIn, person_id: w.person, role: 'subject' }, { case_id: w.caseIn, person_id: w.outPerson, role: 'affected' }]);
+    w.outCase = await newCase(String(out.street_id), String(out.grid_id), [police, court, fire, social], 'MATRIX-OUT');
+    w.deptCase = {};
+    for (const [name, dep] of [['police', police], ['court', court], ['fire', fire], ['social', social]] as const) {
+      w.deptCase[name] = await newCase(w.street, w.grid, [dep], `MATRIX-${name}`);
+    }
+    t = await startTestHub(db);
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await db?.close();
+  });
+
+  const tokenFor = (role: RoleId) =>
+    t.token({ role, subject: `matrix-${role}`, gridIds: role === 'grid-worker' ? [w.grid] : [], streetIds: role === 'street-operator' ? [w.street] : [], ...(DEPARTMENT_OF[role] ? { department: DEPARTMENT_OF[role] } : {}) });
+
+  const codeOf = (res: { errors?: Array<{ extensions?: Record<string, unknown> }> }) => res.errors?.[0]?.extensions?.code;
+
+  test.each(Object.keys(EXPECTED) as RoleId[])('%s', async (role) => {
+    const expected = EXPECTED[role];
+    const token = await tokenFor(role);
+    const q = (query: string, variables: Record<string, unknown> = {}) => t.gql(query, variables, { token });
+    const personId = g('Person', w.person);
+
+    // person(id) and node(id), with the sensitive fields.
+    const direct = await q(`query($id: ID!) { person(id: $id) { id idNumber phone } node(id: $id) { id } }`, { id: personId });
+    if (expected.people === 'forbidden') {
+      expect(codeOf(direct)).toBe('FORBIDDEN');
+      expect(direct.data?.person ?? null).toBeNull();
+      expect(JSON.stringify(direct)).not.toContain(w.idNumber.slice(6, 14));
+    } else {
+      expect(direct.errors).toBeUndefined();
+      expect(direct.data!.person.id).toBe(personId);
+      expect(direct.data!.node.id).toBe(personId);
+      expect(direct.data!.person.idNumber).toBe(expected.idNumber === 'clear' ? w.idNumber : `${w.idNumber.slice(0, 6)}********${w.idNumber.slice(-4)}`);
+      expect(direct.data!.person.phone).toBe(expected.phone === 'clear' ? w.phone : `${w.phone.slice(0, 3)}****${w.phone.slice(-4)}`);
+    }
+
+    // Tags, records (provenance, with the source id masked like the ID number).
+    const detail = await q(`query($id: ID!) { person(id: $id) { tags } }`, { id: personId });
+    if (expected.people !== 'forbidden') {
+      if (expected.tags) expect(detail.data!.person.tags).toContain('HARDSHIP');
+      else expect(codeOf(detail)).toBe('FORBIDDEN');
+      const recs = await q(`query($id: ID!) { person(id: $id) { records { department { name } sourceId } } }`, { id: personId });
+      const records = recs.data!.person.records as Array<{ department: { name: string }; sourceId: string }>;
+      expect([...new Set(records.map((r) => r.department.name))].sort()).toEqual(expected.records);
+      for (const r of records) expect(r.sourceId.includes(w.idNumber)).toBe(expected.idNumber === 'clear');
+      // Filtering by a department's records reveals them: only where they are visible.
+      for (const dept of ['court', 'social']) {
+        const filtered = await q(`query($d: String!) { people(filter: { department: $d }, first: 1) { totalCount } }`, { d: dept });
+        if (expected.records.includes(dept)) expect(filtered.errors).toBeUndefined();
+        else expect(codeOf(filtered)).toBe('FORBIDDEN');
+      }
+    }
+
+    // The out-of-scope person, building and case, by every root path.
+    const out = await q(
+      `query($p: ID!, $b: ID!, $c: ID!) { person(id: $p) { id } byNode: node(id: $p) { id } building(id: $b) { id } case(id: $c) { id } }`,
+      { p: g('Person', w.outPerson), b: g('Building', w.outBuilding), c: g('Case', w.outCase) },
+    );
+    if (expected.people !== 'forbidden') {
+      const shown = expected.outOfScope === 'visible';
+      expect(out.data!.person !== null).toBe(shown);
+      expect(out.data!.byNode !== null).toBe(shown);
+      expect(out.data!.building !== null).toBe(shown);
+      const deptSeesOutCase = shown && (DEPARTMENT_OF[role] !== undefined || role === 'district-admin');
+      expect(out.data!.case !== null).toBe(deptSeesOutCase);
+    }
+
+    // Lists: a grid's people, all people, and totals, never cross the scope.
+    const lists = await q(`query($grid: ID!) { inGrid: people(filter: { area: { gridId: $grid } }, first: 100) { totalCount edges { node { id } } } all: people(first: 100) { totalCount } buildings(first: 1) { totalCount } }`, { grid: g('Grid', w.grid) });
+    if (expected.countOnly) {
+      expect(codeOf(lists)).toBe('FORBIDDEN');
+      const counts = await q(`{ people { totalCount } buildings { totalCount } cases { totalCount } }`);
+      expect(counts.errors).toBeUndefined();
+      expect(counts.data!.people.totalCount).toBeGreaterThan(1000);
+    } else if (expected.people === 'forbidden') {
+      expect(codeOf(lists)).toBe('FORBIDDEN');
+    } else {
+      const ids = lists.data!.inGrid.edges.map((e: { node: { id: string } }) => e.node.id);
+      expect(ids).toContain(personId);
+      const inGridTotal = Number((await db.knex('person').where('grid_id', w.grid).count({ n: '*' }).first())!.n);
+      const allTotal = Number((await db.knex('person').count({ n: '*' }).first())!.n);
+      const streetTotal = Number((await db.knex('person').where('street_id', w.street).count({ n: '*' }).first())!.n);
+      expect(lists.data!.inGrid.totalCount).toBe(inGridTotal);
+      expect(lists.data!.all.totalCount).toBe(role === 'grid-worker' ? inGridTotal : role === 'street-operator' ? streetTotal : allTotal);
+    }
+
+    // Nested paths: household members, dwelling residents, a case's people — the out-of-scope
+    // person linked to an in-scope case never shows, and the housemate moved out of scope neither.
+    if (expected.people !== 'forbidden') {
+      await db.knex('person').where('id', w.housemate).update({ grid_id: null, street_id: null });
+      try {
+        const nested = await q(
+          `query($id: ID!, $c: ID!) { person(id: $id) { household { members { id idNumber } } dwelling { residents { id } } } case(id: $c) { people { id idNumber } } }`,
+          { id: personId, c: g('Case', w.caseIn) },
+        );
+        const members = nested.data!.person.household.members.map((m: { id: string }) => m.id);
+        expect(members).toContain(personId);
+        const housemateShown = expected.outOfScope === 'visible';
+        expect(members.includes(g('Person', w.housemate))).toBe(housemateShown);
+        expect(nested.data!.person.dwelling.residents.map((m: { id: string }) => m.id).includes(g('Person', w.housemate))).toBe(housemateShown);
+        for (const m of nested.data!.person.household.members) {
+          if (m.idNumber) expect(m.idNumber.includes('********')).toBe(expected.idNumber === 'masked');
+        }
+        if (expected.caseIn === 'visible') {
+          const casePeople = nested.data!.case.people.map((p: { id: string }) => p.id);
+          expect(casePeople).toContain(personId);
+          expect(casePeople.includes(g('Person', w.outPerson))).toBe(expected.outOfScope === 'visible');
+        } else {
+          expect(nested.data!.case).toBeNull();
+        }
+      } finally {
+        const original = await db.knex('person').where('id', w.person).first();
+        await db.knex('person').where('id', w.housemate).update({ grid_id: original.grid_id, street_id: original.street_id });
+      }
+    }
+
+    // Cases: department roles see what is dispatched to them, through the list and by id.
+    if (expected.people !== 'forbidden') {
+      const own = DEPARTMENT_OF[role];
+      const cases = await q(`{ cases(filter: { category: "test.matrix" }, first: 50) { edges { node { number } } } }`);
+      const numbers = (cases.data!.cases.edges as Array<{ node: { number: string } }>).map((e) => e.node.number);
+      if (own) {
+        expect(numbers).toContain(`MATRIX-${own}`);
+        for (const other of Object.values(DEPARTMENT_OF)) if (other !== own) expect(numbers).not.toContain(`MATRIX-${other}`);
+        expect(numbers.includes('MATRIX-IN')).toBe(expected.caseIn === 'visible');
+      } else {
+        expect(numbers).toContain('MATRIX-IN');
+        expect(numbers.includes('MATRIX-OUT')).toBe(expected.outOfScope === 'visible');
+      }
+    }
+  });
+
+  test('without a token nothing personal or operational is served; without a purpose no personal data', async () => {
+    const anonymous = await t.gql(`{ people(first: 1) { totalCount } }`, {}, { token: null });
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const anonCase = await t.gql(`{ cases(first: 1) { totalCount } }`, {}, { token: null });
+    expect(anonCase.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const noPurpose = await t.gql(`query($id: ID!) { person(id: $id) { name } cases(first: 1) { totalCount } }`, { id: g('Person', w.person) }, { purpose: null });
+    expect(noPurpose.errors?.[0]?.extensions?.code).toBe('PURPOSE_REQUIRED');
+    expect(noPurpose.data!.person).toBeNull();
+    expect(noPurpose.data!.cases.totalCount).toBeGreaterThan(0);
+  });
+
+  test('a grid worker with no grids sees no one', async () => {
+    const token = await t.token({ role: 'grid-worker', subject: 'no-grid' });
+    const res = await t.gql(`query($id: ID!) { person(id: $id) { id } people { totalCount } }`, { id: g('Person', w.person) }, { token });
+    expect(res.data).toEqual({ person: null, people: { totalCount: 0 } });
+  });
+});
