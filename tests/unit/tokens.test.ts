@@ -44,3 +44,30 @@ describe('global ids and cursors', () => {
     expect(() => decodeCursor(Buffer.from("c:1'; drop table person").toString('base64url'))).toThrow(/Invalid cursor/);
   });
 });
+
+describe('tokens from an identity provider (JWKS)', () => {
+  test('an RS256 token signed by a key the JWKS publishes is accepted; others are not', async () => {
+    const { generateKeyPair, exportJWK, SignJWT: Sign } = await import('jose');
+    const { createServer } = await import('node:http');
+    const { remoteJwks } = await import('../../src/auth/tokens.js');
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const stranger = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    const server = createServer((_, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const verifier = remoteJwks(`http://127.0.0.1:${port}/jwks.json`, 'https://idp.example');
+      const sign = (key: typeof privateKey) => new Sign({ role: 'fire' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('firefighter-3')
+        .setIssuer('https://idp.example').setExpirationTime('5m').sign(key);
+      expect(await viewerFromAuthorization(verifier, `Bearer ${await sign(privateKey)}`)).toMatchObject({ authenticated: true, subject: 'firefighter-3', role: 'fire' });
+      await expect(viewerFromAuthorization(verifier, `Bearer ${await sign(stranger.privateKey)}`)).rejects.toThrow(/not valid for this hub/);
+      await expect(viewerFromAuthorization(verifier, `Bearer ${await keys.sign({ subject: 'u', role: 'fire' })}`)).rejects.toThrow(/not valid/);
+    } finally {
+      server.close();
+    }
+  });
+});
