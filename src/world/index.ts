@@ -1,0 +1,13 @@
+/**
+ * The synthetic district generator: one consistent world of 余杭区 and each department's view
+ * of it, written as NDJSON. See README.md for the files and record shapes.
+ *
+ *   const manifest = await generateWorld({ scale: 'small', seed: 1, outDir: 'out', onProgress });
+ */
+export { generateWorld, resolveScale, GENERATOR_VERSION, type GenerateOptions, type ProgressStage } from './generator.js';
+export { SCALES, type ScaleName, type ScaleSpec } from './layout.js';
+export { DEFAULT_NOISE, DEPARTMENTS, resolveNoise, type Department, type NoiseConfig, type NoiseOverrides, type NoiseRates, type NoiseTag } from './noise.js';
+export { ADDRESS_STYLES, renderAddress, type AddressStyle, type Site } from './address.js';
+export { NOW_ISO } from './time.js';
+export { readNdjson, worldFile } from './read.js';
+export * from './types.js';
