@@ -6,6 +6,16 @@ import { TypeInfo, getNamedType, visit, visitWithTypeInfo, type DocumentNode, ty
  * resolvers stay unaware of auditing.
  */
 export function personFieldsOf(schema: GraphQLSchema, document: DocumentNode): string[] {
+  // Apollo hands the same parsed document to every request of a cached operation: visit it once.
+  const cached = cache.get(document);
+  if (cached) return cached;
+  const fields = collect(schema, document);
+  cache.set(document, fields);
+  return fields;
+}
+const cache = new WeakMap<DocumentNode, string[]>();
+
+function collect(schema: GraphQLSchema, document: DocumentNode): string[] {
   const typeInfo = new TypeInfo(schema);
   const fields = new Set<string>();
   visit(

@@ -1,0 +1,263 @@
+#!/usr/bin/env node
+/**
+ * npm run bench [-- options]: the person-profile load test against the hub on embedded PGlite,
+ * the hub on a throwaway PostgreSQL server, and any peer GraphQL servers given with --peer.
+ * Results go to stdout (a markdown table) and to docs/BENCHMARKS.md (this bench's section only).
+ *
+ *   npm run bench -- --duration 10
+ *   npm run bench -- --only postgres --connections 64
+ *   npm run bench -- --peer postgraphile=http://127.0.0.1:5000/graphql --peer-query postgraphile=bench/postgraphile.graphql
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { checkInterrupted, installSignalHandlers, isInterrupted, runCleanups } from './lib/cleanup.js';
+import { measureCpu } from './lib/cpu.js';
+import type { PersonRef } from './lib/graphql.js';
+import { requestBodies, runLoad, totalErrors, verifyWorkload } from './lib/load.js';
+import { describeMachine, renderSection, resultsTable, writeSection, type TargetOutcome } from './lib/report.js';
+import { createContext, demoPeople, hubTarget, peerTarget, type RunningTarget, type Target } from './lib/targets.js';
+import { errorMessage, progress, projectRoot } from './lib/util.js';
+import { PERSON_PROFILE } from './queries.js';
+import { measurePolicyOverhead, renderPolicySection, type PolicyOverheadResult } from './policyOverhead.js';
+import { migrateToLatest, openDatabase, type Database } from '../src/store/db.js';
+import { loadDemoDistrict } from '../src/demo/district.js';
+import { createTestDatabase } from '../tests/support/postgresServer.js';
+
+/** Policy and audit overhead on each store, measured in-process (bench/policyOverhead.ts). */
+async function policyOverhead(ctx: ReturnType<typeof createContext>, rounds: number): Promise<PolicyOverheadResult[]> {
+  const results: PolicyOverheadResult[] = [];
+  for (const store of ['pglite', 'postgres'] as const) {
+    checkInterrupted();
+    progress(`policy overhead on ${store}: loading the demo district`);
+    let db: Database;
+    let drop = async () => {};
+    if (store === 'pglite') {
+      db = await openDatabase({ kind: 'pglite', dataDir: null });
+    } else {
+      const testDb = await createTestDatabase((await ctx.postgresServer()).url);
+      drop = () => testDb.drop();
+      db = await openDatabase({ kind: 'postgres', url: testDb.url, poolMax: 10 });
+    }
+    try {
+      await migrateToLatest(db.knex);
+      await loadDemoDistrict(db.knex);
+      progress(`policy overhead on ${store}: measuring`);
+      results.push({ store, ...(await measurePolicyOverhead(db.knex, { rounds })) });
+    } finally {
+      await db.close();
+      await drop();
+    }
+  }
+  return results;
+}
+
+interface Options {
+  duration: number;
+  connections: number;
+  warmup: number;
+  only?: string[];
+  peer: string[];
+  peerQuery: string[];
+  peerHeader: string[];
+  readyTimeout: number;
+  write: boolean;
+  policy: boolean;
+  policyRounds: number;
+}
+
+const positiveInt = (name: string, min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+  return n;
+};
+const collect = (value: string, previous: string[]) => [...previous, value];
+const HUB_TARGETS = ['pglite', 'postgres'] as const;
+
+const program = new Command('bench')
+  .description('Person-profile load test: the hub on PGlite, on PostgreSQL, and peers, with autocannon.')
+  .option('--duration <seconds>', 'measured seconds per target', positiveInt('--duration', 1), 20)
+  .option('--connections <n>', 'concurrent connections', positiveInt('--connections', 1), 32)
+  .option('--warmup <seconds>', 'warm-up seconds per target, not measured', positiveInt('--warmup', 0), 3)
+  .option('--only <targets>', `run only these targets, comma-separated: ${HUB_TARGETS.join(', ')} or a peer name`, (v: string) =>
+    v.split(',').map((s) => s.trim()).filter(Boolean))
+  .option('--peer <name=url>', 'another GraphQL server over the same data; repeatable (needs --peer-query)', collect, [] as string[])
+  .option('--peer-query <[name=]file>', "the query text for the peers (or for one peer): declares $id (the hub's global id) or $rowId/$dbId (the database id)", collect, [] as string[])
+  .option('--peer-header <header>', 'a request header for the peers, "Name: value"; repeatable', collect, [] as string[])
+  .option('--ready-timeout <seconds>', 'how long a hub may take to become ready', positiveInt('--ready-timeout', 1), 60)
+  .option('--no-write', 'do not update docs/BENCHMARKS.md')
+  .option('--no-policy', 'skip the policy and audit overhead measurement')
+  .option('--policy-rounds <n>', 'rounds of each variant in the policy overhead measurement', positiveInt('--policy-rounds', 1), 20)
+  .showHelpAfterError();
+
+function buildTargets(opts: Options): { targets: Target[]; peerQueries: Array<{ name: string; query: string }> } {
+  const targets: Target[] = HUB_TARGETS.map((store) => hubTarget(store, PERSON_PROFILE));
+  const peerQueries: Array<{ name: string; query: string }> = [];
+  const peers = opts.peer.map((spec) => {
+    const m = /^([A-Za-z0-9_.-]+)=(https?:\/\/\S+)$/.exec(spec);
+    if (!m) throw new InvalidArgumentError(`--peer ${spec}: expected NAME=http(s)://host:port/path`);
+    if ((HUB_TARGETS as readonly string[]).includes(m[1]!)) throw new InvalidArgumentError(`--peer ${spec}: ${m[1]} is a built-in target's name`);
+    return { name: m[1]!, url: m[2]! };
+  });
+  let defaultQueryFile: string | undefined;
+  const queryFiles = new Map<string, string>();
+  for (const spec of opts.peerQuery) {
+    const m = /^([A-Za-z0-9_.-]+)=(.+)$/.exec(spec);
+    if (m && peers.some((p) => p.name === m[1])) queryFiles.set(m[1]!, m[2]!);
+    else defaultQueryFile = spec;
+  }
+  const headers: Record<string, string> = {};
+  for (const h of opts.peerHeader) {
+    const i = h.indexOf(':');
+    if (i <= 0) throw new InvalidArgumentError(`--peer-header ${h}: expected "Name: value"`);
+    headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
+  }
+  for (const peer of peers) {
+    const file = queryFiles.get(peer.name) ?? defaultQueryFile;
+    if (!file) {
+      progress(`peer ${peer.name}: skipped, no --peer-query gives its query (a peer has its own schema)`);
+      continue;
+    }
+    const query = readFileSync(file, 'utf8');
+    try {
+      targets.push(peerTarget(peer.name, peer.url, query, headers));
+    } catch (error) {
+      throw new InvalidArgumentError(`peer ${peer.name}: ${file}: ${errorMessage(error)}`);
+    }
+    peerQueries.push({ name: peer.name, query });
+  }
+  if (opts.only) {
+    const unknown = opts.only.filter((name) => !targets.some((t) => t.name === name));
+    if (unknown.length) throw new InvalidArgumentError(`--only: no target named ${unknown.join(', ')} (have ${targets.map((t) => t.name).join(', ')})`);
+    return { targets: targets.filter((t) => opts.only!.includes(t.name)), peerQueries: peerQueries.filter((p) => opts.only!.includes(p.name)) };
+  }
+  return { targets, peerQueries };
+}
+
+/** The command line for the docs, without the values of --peer-header (tokens). */
+function redactHeaders(args: string[]): string[] {
+  return args.map((arg, i) => {
+    const m = /^--peer-header=([^:]*):/.exec(arg);
+    if (m) return `--peer-header='${m[1]}: …'`;
+    if (args[i - 1] === '--peer-header') return `'${arg.split(':')[0]}: …'`;
+    return /[\s'"$]/.test(arg) ? `'${arg.replace(/'/g, `'\\''`)}'` : arg;
+  });
+}
+
+async function benchTarget(target: Target, running: RunningTarget, people: PersonRef[], opts: Options): Promise<TargetOutcome> {
+  const work = { ...running, people };
+  progress(`${target.name}: verifying the query on a spread of people`);
+  const { bytes } = await verifyWorkload(work);
+  const bodies = requestBodies(work);
+  checkInterrupted();
+  if (opts.warmup > 0) {
+    progress(`${target.name}: warming up for ${opts.warmup} s`);
+    await runLoad(work, bodies, { connections: opts.connections, durationS: opts.warmup });
+    checkInterrupted();
+  }
+  progress(`${target.name}: measuring for ${opts.duration} s with ${opts.connections} connections over ${people.length} people (~${(bytes / 1024).toFixed(1)} KiB per response)`);
+  // A peer's processes aren't ours to know: its CPU shows with everything else's.
+  const cpuDone = measureCpu(running.cpuGroups ?? [], running.cpuGroups ? undefined : 'the peer and other processes');
+  const result = await runLoad(work, bodies, { connections: opts.connections, durationS: opts.duration });
+  const cpu = cpuDone();
+  checkInterrupted();
+  const died = running.failure();
+  if (died) throw new Error(died);
+  progress(
+    `${target.name}: ${result.reqPerSec.toFixed(1)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${totalErrors(result)} errors` +
+      (result.firstProblem ? ` (first: ${result.firstProblem})` : '') +
+      (cpu.length ? `; CPU ${cpu.map((c) => `${c.label} ${c.percent.toFixed(0)}%`).join(', ')}` : ''),
+  );
+  return { name: target.name, result, cpu, notes: running.notes };
+}
+
+async function main(): Promise<number> {
+  program.parse();
+  const opts = program.opts<Options>();
+  const { targets, peerQueries } = buildTargets(opts);
+  if (targets.length === 0) throw new Error('nothing to run');
+  installSignalHandlers();
+
+  const ctx = createContext({ readyTimeoutMs: opts.readyTimeout * 1000 });
+  const date = new Date().toISOString();
+  const outcomes: TargetOutcome[] = [];
+  const policyResults: PolicyOverheadResult[] = [];
+  let people: PersonRef[] | undefined;
+  try {
+    for (const target of targets) {
+      checkInterrupted();
+      progress(`${target.name}: starting`);
+      let running: RunningTarget | undefined;
+      try {
+        running = await target.start(ctx);
+        checkInterrupted();
+        if (running.people) {
+          if (people && running.people.length !== people.length) {
+            progress(`${target.name}: serves ${running.people.length} people, the first target ${people.length}`);
+          }
+          people ??= running.people;
+        }
+        if (!running.people && !people) {
+          people = demoPeople();
+          progress(`${target.name}: no hub listed the people in this run; using the demo district's ${people.length} person ids`);
+        }
+        const mine = running.people ?? people;
+        if (!mine?.length) throw new Error('no person ids to rotate over');
+        outcomes.push(await benchTarget(target, running, mine, opts));
+      } catch (error) {
+        if (isInterrupted()) throw error;
+        const message = errorMessage(error);
+        progress(`${target.name}: FAILED: ${message}`);
+        outcomes.push({ name: target.name, failed: message, notes: running?.notes ?? [] });
+      } finally {
+        if (running) {
+          progress(`${target.name}: stopping`);
+          await running.stop();
+        }
+      }
+    }
+    if (opts.policy) policyResults.push(...(await policyOverhead(ctx, opts.policyRounds)));
+  } finally {
+    await runCleanups();
+  }
+  checkInterrupted(); // an interrupted run's numbers are not results
+  if (policyResults.length) {
+    const section = renderPolicySection(policyResults, describeMachine(), date, opts.policyRounds);
+    process.stdout.write(`\n${section}\n`);
+    if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, 'policy-overhead');
+  }
+
+  const table = resultsTable(outcomes);
+  process.stdout.write(`\nPerson profile, ${opts.connections} connections, ${opts.duration} s per target (${date})\n\n${table}\n`);
+  const measured = outcomes.filter((o) => o.result).length;
+  if (opts.write && measured > 0) {
+    const file = join(projectRoot(), 'docs', 'BENCHMARKS.md');
+    const args = redactHeaders(process.argv.slice(2));
+    writeSection(
+      file,
+      renderSection({
+        machine: describeMachine(),
+        date,
+        command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
+        people: people?.length ?? 0,
+        warmupS: opts.warmup,
+        outcomes,
+        query: PERSON_PROFILE,
+        peerQueries,
+      }),
+    );
+    progress(`wrote ${file}`);
+  } else if (opts.write) {
+    progress('no target produced numbers; docs/BENCHMARKS.md left as it was');
+  }
+  return measured === outcomes.length ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (error: unknown) => {
+    if (!isInterrupted()) process.stderr.write(`bench failed: ${errorMessage(error)}\n`);
+    await runCleanups();
+    process.exit(isInterrupted() ? 130 : error instanceof InvalidArgumentError ? 2 : 1);
+  },
+);
