@@ -3,19 +3,10 @@ import { startTestHub, type TestHub } from '../support/hub.js';
 import { loadDemoDistrict } from '../../src/demo/district.js';
 import type { Database } from '../../src/store/db.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
+import { PERSON_PROFILE } from '../../bench/queries.js';
 
-const PROFILE = /* GraphQL */ `
-  query Profile($id: ID!) {
-    person(id: $id) {
-      id name idNumber phone residenceType tags
-      household { number head { name } members { id name relationToHead } }
-      dwelling { unit room address { text normalized } }
-      building { name address { estate buildingNo street { name } community { name } } }
-      grid { name code community { name } members { name role } }
-      records { department { name } stream sourceId fetchedAt payloadHash }
-      cases(first: 5) { number title status reportedAt }
-    }
-  }`;
+/** The same profile query the benchmark measures. */
+const PROFILE = PERSON_PROFILE;
 
 describeEachDatabase('GraphQL queries over the demo district', ({ open }) => {
   let db: Database;

@@ -2,17 +2,10 @@ import type { StoreContext } from './context.js';
 import { keysetPage } from '../paging.js';
 import type { Connection, PageArgs } from '../pagination.js';
 import type { Row } from '../loaders.js';
+import type { AuditEntry } from '../audit.js';
 
-export interface AuditEntryModel {
-  id: string;
-  at: Date;
-  subject: string;
-  role: string;
-  personId: string;
-  fields: string[];
-  purpose: string;
-  operation: string | null;
-}
+/** An audit row as read back: what AuditWriter wrote, with its id. */
+export type AuditEntryModel = AuditEntry & { id: string };
 export type AuditEntryConnectionModel = Connection<AuditEntryModel>;
 
 const auditFromRow = (r: Row): AuditEntryModel => ({
