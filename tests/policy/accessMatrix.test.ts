@@ -230,6 +230,16 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
     expect(noPurpose.data!.cases.totalCount).toBeGreaterThan(0);
   });
 
+  test('integrators and dashboards see the grid hierarchy, not the people in it', async () => {
+    for (const role of ['integrator', 'dashboard'] as const) {
+      const res = await t.gql(`{ grids(first: 2) { edges { node { name community { name } street { name } } } } }`, {}, { token: await tokenFor(role) });
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.grids.edges[0].node.street.name).toMatch(/街道/);
+      const members = await t.gql(`{ grids(first: 1) { edges { node { members { name } } } } }`, {}, { token: await tokenFor(role) });
+      expect(members.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+  });
+
   test('a grid worker with no grids sees no one', async () => {
     const token = await t.token({ role: 'grid-worker', subject: 'no-grid' });
     const res = await t.gql(`query($id: ID!) { person(id: $id) { id } people { totalCount } }`, { id: g('Person', w.person) }, { token });
