@@ -1,7 +1,5 @@
 import { describeEachDatabase } from '../support/databases.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
-import { loadDemoDistrict } from '../../src/demo/district.js';
-import type { Database } from '../../src/store/db.js';
+import { demoHubFixture } from '../support/hub.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
 import { PERSON_PROFILE } from '../../bench/queries.js';
 
@@ -9,21 +7,11 @@ import { PERSON_PROFILE } from '../../bench/queries.js';
 const PROFILE = PERSON_PROFILE;
 
 describeEachDatabase('GraphQL queries over the demo district', ({ open }) => {
-  let db: Database;
-  let t: TestHub;
-  beforeAll(async () => {
-    db = await open();
-    await loadDemoDistrict(db.knex);
-    t = await startTestHub(db);
-  });
-  afterAll(async () => {
-    await t?.stop();
-    await db?.close();
-  });
+  const fx = demoHubFixture(open);
 
   test('a person profile joins household, dwelling, building, grid, records and cases', async () => {
-    const row = await db.knex('person').whereNotNull('household_id').whereNotNull('id_number').orderBy('id').first();
-    const res = await t.gql(PROFILE, { id: toGlobalId('Person', String(row.id)) });
+    const row = await fx.db.knex('person').whereNotNull('household_id').whereNotNull('id_number').orderBy('id').first();
+    const res = await fx.t.gql(PROFILE, { id: toGlobalId('Person', String(row.id)) });
     expect(res.errors).toBeUndefined();
     const p = res.data!.person;
     expect(p.name).toBe(row.name);
@@ -36,10 +24,10 @@ describeEachDatabase('GraphQL queries over the demo district', ({ open }) => {
   });
 
   test('node(id) fetches what an id names, and the id round-trips', async () => {
-    const list = await t.gql(`{ people(first: 1) { edges { node { id name } } } buildings(first: 1) { edges { node { id name } } } }`);
+    const list = await fx.t.gql(`{ people(first: 1) { edges { node { id name } } } buildings(first: 1) { edges { node { id name } } } }`);
     const person = list.data!.people.edges[0].node;
     const building = list.data!.buildings.edges[0].node;
-    const res = await t.gql(
+    const res = await fx.t.gql(
       `query($a: ID!, $b: ID!) { a: node(id: $a) { __typename id ... on Person { name } } b: node(id: $b) { __typename ... on Building { name } } }`,
       { a: person.id, b: building.id },
     );
@@ -47,13 +35,13 @@ describeEachDatabase('GraphQL queries over the demo district', ({ open }) => {
   });
 
   test('cursor pagination walks every person of a grid exactly once and totalCount agrees', async () => {
-    const grid = await db.knex('grid').orderBy('id').first();
-    const expected = (await db.knex('person').where('grid_id', grid.id).orderBy('id').pluck('name')) as string[];
+    const grid = await fx.db.knex('grid').orderBy('id').first();
+    const expected = (await fx.db.knex('person').where('grid_id', grid.id).orderBy('id').pluck('name')) as string[];
     const seen: string[] = [];
     let after: string | null = null;
     let total = -1;
     for (let i = 0; i < 100; i++) {
-      const res: any = await t.gql(
+      const res: any = await fx.t.gql(
         `query($grid: ID!, $after: String) { people(filter: { area: { gridId: $grid } }, first: 7, after: $after) {
           totalCount edges { cursor node { name } } pageInfo { hasNextPage endCursor } } }`,
         { grid: toGlobalId('Grid', String(grid.id)), after },
@@ -70,18 +58,18 @@ describeEachDatabase('GraphQL queries over the demo district', ({ open }) => {
   });
 
   test('filters by tag, department present and case status match the store', async () => {
-    const tagged = await db.knex('person_tag').where('tag', 'elderly_living_alone').count({ n: '*' }).first();
-    const byTag = await t.gql(`{ people(filter: { tags: [ELDERLY_LIVING_ALONE] }) { totalCount edges { node { tags } } } }`);
+    const tagged = await fx.db.knex('person_tag').where('tag', 'elderly_living_alone').count({ n: '*' }).first();
+    const byTag = await fx.t.gql(`{ people(filter: { tags: [ELDERLY_LIVING_ALONE] }) { totalCount edges { node { tags } } } }`);
     expect(byTag.data!.people.totalCount).toBe(Number(tagged!.n));
     for (const e of byTag.data!.people.edges) expect(e.node.tags).toContain('ELDERLY_LIVING_ALONE');
 
-    const court = await db.knex('source_record').join('department', 'department.id', 'source_record.department_id')
+    const court = await fx.db.knex('source_record').join('department', 'department.id', 'source_record.department_id')
       .where({ 'department.name': 'court', entity_type: 'person' }).countDistinct({ n: 'entity_id' }).first();
-    const byDept = await t.gql(`{ people(filter: { department: "court" }) { totalCount } }`);
+    const byDept = await fx.t.gql(`{ people(filter: { department: "court" }) { totalCount } }`);
     expect(byDept.data!.people.totalCount).toBe(Number(court!.n));
 
-    const closed = await t.gql(`{ cases(filter: { status: [CLOSED] }, first: 50) { totalCount edges { node { status closedAt history { type } } } } }`);
-    const closedInStore = await db.knex('case').where('status', 'closed').count({ n: '*' }).first();
+    const closed = await fx.t.gql(`{ cases(filter: { status: [CLOSED] }, first: 50) { totalCount edges { node { status closedAt history { type } } } } }`);
+    const closedInStore = await fx.db.knex('case').where('status', 'closed').count({ n: '*' }).first();
     expect(closed.data!.cases.totalCount).toBe(Number(closedInStore!.n));
     for (const e of closed.data!.cases.edges) {
       expect(e.node.status).toBe('CLOSED');
@@ -90,36 +78,36 @@ describeEachDatabase('GraphQL queries over the demo district', ({ open }) => {
   });
 
   test('departments show their connector status and record counts', async () => {
-    const res = await t.gql(`{ departments { name displayName connector { status recordCount deadLetterCount lastSyncAt } } }`);
+    const res = await fx.t.gql(`{ departments { name displayName connector { status recordCount deadLetterCount lastSyncAt } } }`);
     const names = res.data!.departments.map((d: { name: string }) => d.name);
     expect(names).toEqual(['population', 'housing', 'enterprise', 'police', 'court', 'fire', 'social']);
     const population = res.data!.departments[0];
-    const stored = await db.knex('source_record').join('department', 'department.id', 'source_record.department_id')
+    const stored = await fx.db.knex('source_record').join('department', 'department.id', 'source_record.department_id')
       .where('department.name', 'population').count({ n: '*' }).first();
     expect(population.connector.recordCount).toBe(Number(stored!.n));
   });
 
   test('bad input gets a typed error naming the problem, and no data', async () => {
-    const wrongType = await t.gql(`query($id: ID!) { person(id: $id) { name } }`, { id: toGlobalId('Building', '1') });
+    const wrongType = await fx.t.gql(`query($id: ID!) { person(id: $id) { name } }`, { id: toGlobalId('Building', '1') });
     expect(wrongType.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(wrongType.errors?.[0]?.message).toMatch(/Expected the id of a Person/);
-    const garbage = await t.gql(`{ person(id: "nonsense") { name } }`);
+    const garbage = await fx.t.gql(`{ person(id: "nonsense") { name } }`);
     expect(garbage.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const badCursor = await t.gql(`{ people(after: "xyz") { totalCount } }`);
+    const badCursor = await fx.t.gql(`{ people(after: "xyz") { totalCount } }`);
     expect(badCursor.errors?.[0]?.message).toMatch(/Invalid cursor/);
-    const tooMany = await t.gql(`{ people(first: 101) { totalCount } }`);
+    const tooMany = await fx.t.gql(`{ people(first: 101) { totalCount } }`);
     expect(tooMany.errors?.[0]?.message).toMatch(/first must be between 0 and 100/);
   });
 
   test('no token means no personal data; a bad token is refused with 401', async () => {
-    const anonymous = await t.gql(`{ viewer { authenticated } people(first: 1) { totalCount } }`, {}, null);
+    const anonymous = await fx.t.gql(`{ viewer { authenticated } people(first: 1) { totalCount } }`, {}, null);
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(anonymous.data?.people ?? null).toBeNull();
-    const forged = await t.gql(`{ viewer { authenticated } }`, {}, 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl');
+    const forged = await fx.t.gql(`{ viewer { authenticated } }`, {}, 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl');
     expect(forged.status).toBe(401);
     expect(forged.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const gridWorker = await t.token({ role: 'grid-worker', gridIds: ['1'], department: 'police', name: '张伟' });
-    const me = await t.gql(`{ viewer { authenticated role name grids { code } department { name } } }`, {}, gridWorker);
+    const gridWorker = await fx.t.token({ role: 'grid-worker', gridIds: ['1'], department: 'police', name: '张伟' });
+    const me = await fx.t.gql(`{ viewer { authenticated role name grids { code } department { name } } }`, {}, gridWorker);
     expect(me.data!.viewer).toMatchObject({ authenticated: true, role: 'GRID_WORKER', name: '张伟', department: { name: 'police' } });
     expect(me.data!.viewer.grids).toHaveLength(1);
   });

@@ -1,33 +1,21 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { describeEachDatabase } from '../support/databases.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
-import { loadDemoDistrict } from '../../src/demo/district.js';
-import type { Database } from '../../src/store/db.js';
+import { demoHubFixture } from '../support/hub.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
 
 describeEachDatabase('audit of person reads', ({ open }) => {
-  let db: Database;
-  let t: TestHub;
-  beforeAll(async () => {
-    db = await open();
-    await loadDemoDistrict(db.knex);
-    t = await startTestHub(db);
-  });
-  afterAll(async () => {
-    await t?.stop();
-    await db?.close();
-  });
+  const fx = demoHubFixture(open);
 
   const entriesFor = async (subject: string) => {
-    await t.hub.audit.flush();
-    return db.knex('audit_log').where('subject', subject).orderBy('id');
+    await fx.t.hub.audit.flush();
+    return fx.db.knex('audit_log').where('subject', subject).orderBy('id');
   };
 
   test('each person handed out is recorded with who, when, which fields, the purpose and the operation', async () => {
-    const token = await t.token({ role: 'police', subject: 'officer-7' });
+    const token = await fx.t.token({ role: 'police', subject: 'officer-7' });
     const before = Date.now();
-    const res = await t.gql(
+    const res = await fx.t.gql(
       `query Lookup($id: ID!) { person(id: $id) { name idNumber ...Contact household { number } } }
        fragment Contact on Person { phone }`,
       { id: toGlobalId('Person', '5') },
@@ -42,11 +30,11 @@ describeEachDatabase('audit of person reads', ({ open }) => {
   });
 
   test('a list records every person on the page; a hidden person is not recorded as read', async () => {
-    const grid = await db.knex('grid').orderBy('id').first();
-    const token = await t.token({ role: 'grid-worker', subject: 'gw-1', gridIds: [String(grid.id)] });
-    const page = await t.gql(`{ people(first: 5) { edges { node { id name } } } }`, {}, { token });
-    const outsider = await db.knex('person').whereNot('grid_id', grid.id).first();
-    const hidden = await t.gql(`query($id: ID!) { person(id: $id) { name } }`, { id: toGlobalId('Person', String(outsider.id)) }, { token });
+    const grid = await fx.db.knex('grid').orderBy('id').first();
+    const token = await fx.t.token({ role: 'grid-worker', subject: 'gw-1', gridIds: [String(grid.id)] });
+    const page = await fx.t.gql(`{ people(first: 5) { edges { node { id name } } } }`, {}, { token });
+    const outsider = await fx.db.knex('person').whereNot('grid_id', grid.id).first();
+    const hidden = await fx.t.gql(`query($id: ID!) { person(id: $id) { name } }`, { id: toGlobalId('Person', String(outsider.id)) }, { token });
     expect(hidden.data!.person).toBeNull();
     const rows = await entriesFor('gw-1');
     expect(rows.map((r: { person_id: string }) => toGlobalId('Person', r.person_id)).sort()).toEqual(
@@ -56,8 +44,8 @@ describeEachDatabase('audit of person reads', ({ open }) => {
   });
 
   test('reads over WebSocket are recorded too', async () => {
-    const token = await t.token({ role: 'social-worker', subject: 'sw-ws' });
-    const client = createClient({ url: t.hub.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}`, 'x-purpose': 'home visit' }, retryAttempts: 0 });
+    const token = await fx.t.token({ role: 'social-worker', subject: 'sw-ws' });
+    const client = createClient({ url: fx.t.hub.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}`, 'x-purpose': 'home visit' }, retryAttempts: 0 });
     try {
       await new Promise<void>((resolve, reject) => {
         client.subscribe({ query: `{ person(id: "${toGlobalId('Person', '9')}") { name tags } }` }, { next: () => undefined, error: reject, complete: resolve });
@@ -72,23 +60,23 @@ describeEachDatabase('audit of person reads', ({ open }) => {
   });
 
   test('administrators read the trail through GraphQL; no one else can', async () => {
-    await t.gql(`query Q($id: ID!) { person(id: $id) { name } }`, { id: toGlobalId('Person', '11') }, { token: await t.token({ role: 'court', subject: 'judge-2' }), purpose: 'enforcement' });
-    await t.hub.audit.flush();
-    const trail = await t.gql(`{ auditTrail(filter: { subject: "judge-2" }) { totalCount edges { node { subject role personId person { id } fields purpose operation at } } } }`);
+    await fx.t.gql(`query Q($id: ID!) { person(id: $id) { name } }`, { id: toGlobalId('Person', '11') }, { token: await fx.t.token({ role: 'court', subject: 'judge-2' }), purpose: 'enforcement' });
+    await fx.t.hub.audit.flush();
+    const trail = await fx.t.gql(`{ auditTrail(filter: { subject: "judge-2" }) { totalCount edges { node { subject role personId person { id } fields purpose operation at } } } }`);
     expect(trail.errors).toBeUndefined();
     expect(trail.data!.auditTrail.totalCount).toBe(1);
     expect(trail.data!.auditTrail.edges[0].node).toMatchObject({
       subject: 'judge-2', role: 'COURT', personId: toGlobalId('Person', '11'), person: { id: toGlobalId('Person', '11') }, fields: ['name'], purpose: 'enforcement', operation: 'Q',
     });
-    const denied = await t.gql(`{ auditTrail { totalCount } }`, {}, { token: await t.token({ role: 'street-operator' }) });
+    const denied = await fx.t.gql(`{ auditTrail { totalCount } }`, {}, { token: await fx.t.token({ role: 'street-operator' }) });
     expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
   test('the trail is append-only in the database itself', async () => {
-    await t.gql(`{ person(id: "${toGlobalId('Person', '3')}") { name } }`);
-    await t.hub.audit.flush();
-    await expect(db.knex('audit_log').update({ purpose: 'rewritten' })).rejects.toThrow(/append-only/);
-    await expect(db.knex('audit_log').delete()).rejects.toThrow(/append-only/);
-    await expect(db.knex.raw('truncate audit_log')).rejects.toThrow(/append-only/);
+    await fx.t.gql(`{ person(id: "${toGlobalId('Person', '3')}") { name } }`);
+    await fx.t.hub.audit.flush();
+    await expect(fx.db.knex('audit_log').update({ purpose: 'rewritten' })).rejects.toThrow(/append-only/);
+    await expect(fx.db.knex('audit_log').delete()).rejects.toThrow(/append-only/);
+    await expect(fx.db.knex.raw('truncate audit_log')).rejects.toThrow(/append-only/);
   });
 });

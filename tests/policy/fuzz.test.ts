@@ -1,7 +1,5 @@
 import { describeEachDatabase } from '../support/databases.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
-import { loadDemoDistrict } from '../../src/demo/district.js';
-import type { Database } from '../../src/store/db.js';
+import { demoHubFixture } from '../support/hub.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
 
 /**
@@ -39,17 +37,7 @@ const VALID = [
 ];
 
 describeEachDatabase('fuzz: malformed and hostile operations', ({ open }) => {
-  let db: Database;
-  let t: TestHub;
-  beforeAll(async () => {
-    db = await open();
-    await loadDemoDistrict(db.knex);
-    t = await startTestHub(db, { limits: { maxCost: 20_000 } });
-  });
-  afterAll(async () => {
-    await t?.stop();
-    await db?.close();
-  });
+  const fx = demoHubFixture(open, { limits: { maxCost: 20_000 } });
 
   test('1,200 generated operations: every answer is a clean GraphQL response', async () => {
     const random = rng(42);
@@ -100,9 +88,9 @@ describeEachDatabase('fuzz: malformed and hostile operations', ({ open }) => {
     for (let i = 0; i < 1200; i++) {
       const payload = pick(generators)();
       const raw = i % 97 === 0 ? `${JSON.stringify(payload)}}` : JSON.stringify(payload) ?? 'null';
-      const res = await fetch(t.hub.url, {
+      const res = await fetch(fx.t.hub.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${await t.token()}`, 'x-purpose': i % 5 === 0 ? percentEncode(pick(INJECTIONS)).slice(0, 300) : 'fuzz' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await fx.t.token()}`, 'x-purpose': i % 5 === 0 ? percentEncode(pick(INJECTIONS)).slice(0, 300) : 'fuzz' },
         body: raw,
       });
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
@@ -126,6 +114,6 @@ describeEachDatabase('fuzz: malformed and hostile operations', ({ open }) => {
     expect(problems).toEqual([]);
     expect([...statuses.keys()].every((s) => [200, 400, 401, 405, 413, 429, 503].includes(s))).toBe(true);
     // The hub is still whole afterwards.
-    expect((await t.gql('{ departments { name } }')).data!.departments).toHaveLength(7);
+    expect((await fx.t.gql('{ departments { name } }')).data!.departments).toHaveLength(7);
   }, 180_000);
 });

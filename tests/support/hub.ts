@@ -4,6 +4,7 @@ import { localKeys, type LocalKeys, type TokenRequest } from '../../src/auth/tok
 import { createLogger } from '../../src/observability/logger.js';
 import type { Database } from '../../src/store/db.js';
 import type { OperationLimits } from '../../src/server/limits.js';
+import { loadDemoDistrict } from '../../src/demo/district.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -67,4 +68,23 @@ export async function startTestHub(db: Database, overrides: { limits?: Partial<O
     },
     stop: () => hub.stop(),
   };
+}
+
+/**
+ * The usual suite setup: a fresh migrated database (from describeEachDatabase's `open`) with the
+ * demo district, and a hub over it, started before the suite's tests and stopped after them.
+ * Read `db` and `t` inside tests and hooks (they are set in beforeAll).
+ */
+export function demoHubFixture(open: () => Promise<Database>, overrides: Parameters<typeof startTestHub>[1] = {}): { db: Database; t: TestHub } {
+  const fixture = {} as { db: Database; t: TestHub };
+  beforeAll(async () => {
+    fixture.db = await open();
+    await loadDemoDistrict(fixture.db.knex);
+    fixture.t = await startTestHub(fixture.db, overrides);
+  });
+  afterAll(async () => {
+    await fixture.t?.stop();
+    await fixture.db?.close();
+  });
+  return fixture;
 }
