@@ -80,10 +80,11 @@ export function renderAddress(site: Site, unit: string | null, room: string | nu
     }
     case 'estate': {
       const r = `${unit ? `${unit}单元` : ''}${room ?? ''}`;
-      return v ? `${site.street}${site.community}${site.number}号${r}` : `${site.street}${estateWithXiaoqu(site.estate)}${site.number}栋${r}`;
+      return v ? `${site.street}${site.community}${site.estate}${site.number}号${r}` : `${site.street}${estateWithXiaoqu(site.estate)}${site.number}栋${r}`;
     }
     case 'road':
-      return v ? `${d}${site.street}${site.community}${bldg}${unitRoom}` : `${d}${site.road}${site.doorNo}号${site.estate}${bldg}${unitRoom}`;
+      // House numbers restart in every village group (组), so a village address names its group.
+      return v ? `${d}${site.street}${site.community}${site.estate.replace(/组$/, '')}${bldg}${unitRoom}` : `${d}${site.road}${site.doorNo}号${site.estate}${bldg}${unitRoom}`;
     case 'numerals': {
       const b = v ? `${chineseNumber(site.number)}号` : `${chineseNumber(site.number)}幢`;
       return `${d}${site.street}${site.community}${site.estate}${b}${unit ? `${chineseNumber(unit)}单元` : ''}${room ? `${room}室` : ''}`;
