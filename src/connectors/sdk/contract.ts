@@ -1,0 +1,246 @@
+/**
+ * The connector contract: what a department connector is, and the only thing it has to do.
+ *
+ * Modelled on Airbyte's spec / check / discover / read and Singer's RECORD/STATE messages: a
+ * connector describes itself and its config, checks its source, lists its streams, reads a
+ * stream from a saved cursor, and maps each source record to canonical references with
+ * provenance. The runner (src/sync) does everything else, once, for every connector: batching,
+ * idempotent upserts, saving the cursor in the same transaction as the data, retries with
+ * backoff, rate limits, schedules, webhooks, change events and the dead-letter store.
+ *
+ * A connector never sees the hub's store. Its whole world is its config, its source and these
+ * types. Everything here is plain data, so a read can be replayed and a mapping re-run from the
+ * raw payload kept in the dead-letter store.
+ */
+import type { z } from 'zod';
+
+/** What a connector is. `name` is the department's stable machine name (population, housing, ...). */
+export interface ConnectorSpec<Config> {
+  name: string;
+  /** Shown in GraphQL as Department.displayName, e.g. 公安局 (110 接处警、居住登记). */
+  displayName: string;
+  version: string;
+  description: string;
+  /** Validates (and defaults) the connector's config; its error messages reach the operator verbatim. */
+  config: z.ZodType<Config>;
+  /** How often the hub's scheduler syncs this connector when nobody says otherwise. */
+  defaultIntervalSeconds: number;
+  /** Most requests per second the runner lets this connector make to its source. */
+  maxRequestsPerSecond?: number;
+  /** Keys of the config that are secrets: never logged, shown as '***'. */
+  secrets?: readonly string[];
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** Why not, in words an operator can act on (which URL, which status, what to check). */
+  message: string;
+}
+
+/** One stream a connector offers. */
+export interface StreamDescriptor {
+  name: string;
+  /** What one record of the stream describes, for humans and for docs. */
+  describes: string;
+  /**
+   * 'incremental': a second read from the saved cursor moves only what changed.
+   * 'full_refresh': every read moves everything; the runner keeps only what differs.
+   */
+  syncMode: 'incremental' | 'full_refresh';
+  /** Records of this stream may also arrive by webhook (see Connector.push). */
+  push?: boolean;
+}
+
+/**
+ * A stream's saved position. Opaque to the runner: whatever JSON the connector needs to resume
+ * (a page token, an updated-since high-water mark, the last dump file processed).
+ */
+export type Cursor = Readonly<Record<string, unknown>>;
+
+/** One record as the source gave it. */
+export type RawRecord =
+  /** Parsed by the connector's transport (JSON, CSV row, XML element); `map` turns it into canonical form. */
+  | { data: unknown }
+  /** The transport could not even parse it: kept verbatim in the dead-letter store with the reason. */
+  | { unparsable: string; reason: string; sourceId?: string };
+
+/**
+ * A page of a stream: its records and the cursor to resume after them. The runner stores the
+ * records and the cursor in one transaction, so a crash between pages loses nothing and a
+ * resumed read repeats nothing that was saved.
+ */
+export interface Page {
+  records: RawRecord[];
+  cursor: Cursor;
+}
+
+/** What the runner lends a connector while it works. */
+export interface ConnectorContext {
+  /** Aborted when the sync is cancelled or the hub shuts down; pass it to fetch. */
+  signal: AbortSignal;
+  /** HTTP with the runner's rate limit, timeout and error classification (see sdk/http.ts). */
+  http: SourceHttp;
+  log: ConnectorLog;
+}
+
+export interface ConnectorLog {
+  info(obj: Record<string, unknown>, msg: string): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+}
+
+export interface SourceHttp {
+  /** Like fetch, but throws SourceError subclasses on 429, 5xx, timeouts and refused connections. */
+  fetch(url: string | URL, init?: RequestInit): Promise<Response>;
+}
+
+/** The one contract every department connector implements. */
+export interface Connector<Config = unknown> {
+  spec: ConnectorSpec<Config>;
+  check(config: Config, ctx: ConnectorContext): Promise<CheckResult>;
+  discover(config: Config, ctx: ConnectorContext): Promise<StreamDescriptor[]>;
+  /**
+   * Pages of `stream` after `cursor` (null: from the beginning). Throw a SourceError when the
+   * source fails; the runner retries from the last saved cursor.
+   */
+  read(config: Config, stream: string, cursor: Cursor | null, ctx: ConnectorContext): AsyncIterable<Page>;
+  /**
+   * One source record in canonical form. Pure: no I/O, same output for the same input, so a
+   * dead letter can be replayed. Throw MappingError (or anything) for a record that makes no
+   * sense; the runner dead-letters it with the message and goes on with the rest.
+   */
+  map(stream: string, record: unknown): MappedRecord;
+  /** Records pushed to the hub's webhook (POST /webhooks/<name>), for streams with `push: true`. */
+  push?: PushHandler<Config>;
+}
+
+export interface PushHandler<Config> {
+  /**
+   * Authenticate and split a webhook request. Return the stream and its records; throw
+   * PushRejected for a request the hub must refuse (bad signature: 401, bad body: 400).
+   */
+  receive(config: Config, request: { headers: Record<string, string | undefined>; body: Buffer }): { stream: string; records: RawRecord[] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canonical form: what `map` returns.
+
+/**
+ * One source record, mapped. `subject` is what the record is about; `mentions` are the other
+ * entities it names (a dwelling's owner and tenants, a judgment's parties, an enterprise's legal
+ * representative). The runner links each reference to the canonical entity through its key
+ * (resident ID number, unified social credit code, normalised address) when the key is valid,
+ * and keeps the record unlinked but visible when it is not.
+ */
+export interface MappedRecord {
+  /** The source's own id for the record; with (department, stream) it is the record's identity. */
+  sourceId: string;
+  /** When the source last changed the record (ISO 8601 with offset), if it says. */
+  updatedAt?: string | null;
+  subject: EntityRef | null;
+  mentions?: Mention[];
+}
+
+export interface Mention {
+  /** owner, tenant, legal_representative, plaintiff, defendant, guardian, reporter, ... */
+  role: string;
+  ref: EntityRef;
+}
+
+/**
+ * How much a department's word counts for the entity:
+ * - 'master': the register of record for this kind of entity; creates it and its values win.
+ * - 'registry': a register that may create the entity when the master has not (the police's
+ *   residence registration of a floating resident), never overwriting the master's values.
+ * - 'reference': only links to an entity that exists; never creates one.
+ */
+export type Authority = 'master' | 'registry' | 'reference';
+
+export type EntityRef = PersonRef | BuildingRef | DwellingRef | EnterpriseRef | RecordRef;
+
+export interface PersonRef {
+  kind: 'person';
+  authority: Authority;
+  /** As the source wrote it; the runner validates it (GB 11643) before linking on it. */
+  idNumber: string | null;
+  facts: PersonFacts;
+}
+
+export type HouseholdRelation = 'head' | 'spouse' | 'child' | 'parent' | 'grandchild' | 'other';
+export type PersonTag = 'elderly_living_alone' | 'disabled' | 'hardship' | 'left_behind_child' | 'community_correction';
+
+/** What a record states about a person, in canonical names and values. Absent: not stated. */
+export interface PersonFacts {
+  name?: string;
+  sex?: 'male' | 'female';
+  /** YYYY-MM-DD */
+  birthDate?: string;
+  phone?: string | null;
+  residenceType?: 'hukou' | 'floating';
+  /** Where the person lives now, as the source wrote it. */
+  address?: string | null;
+  /** 户号 */
+  householdNumber?: string;
+  relationToHead?: HouseholdRelation;
+  tags?: PersonTag[];
+}
+
+export interface BuildingRef {
+  kind: 'building';
+  authority: Authority;
+  /** The building's address as the source wrote it (any style; the runner normalises). */
+  address: string;
+  facts: BuildingFacts;
+}
+
+export interface BuildingFacts {
+  name?: string;
+  use?: 'residential' | 'commercial' | 'mixed' | 'industrial' | 'public';
+  floors?: number;
+  builtYear?: number;
+  lat?: number;
+  lng?: number;
+  /** The door plate on the road, e.g. 古墩路1288号; teaches the address normaliser road-style addresses. */
+  roadAddress?: string;
+}
+
+export interface DwellingRef {
+  kind: 'dwelling';
+  authority: Authority;
+  address: string;
+  /** The building it is in, as another record of the same department (stream + sourceId). */
+  building?: { stream: string; sourceId: string };
+  facts: DwellingFacts;
+}
+
+export interface DwellingFacts {
+  unit?: string | null;
+  room?: string | null;
+  floorArea?: number;
+  occupancy?: 'owner_occupied' | 'rented' | 'vacant';
+}
+
+export interface EnterpriseRef {
+  kind: 'enterprise';
+  authority: Authority;
+  /** As the source wrote it; the runner validates it (GB 32100) before linking on it. */
+  creditCode: string | null;
+  facts: EnterpriseFacts;
+}
+
+export interface EnterpriseFacts {
+  name?: string;
+  legalRepresentative?: string;
+  industry?: string;
+  status?: 'active' | 'suspended' | 'deregistered';
+  /** YYYY-MM-DD */
+  registeredOn?: string;
+  address?: string | null;
+  phone?: string | null;
+}
+
+/** The same entity as another record of this department (a fire hazard is about what its inspection was about). */
+export interface RecordRef {
+  kind: 'record';
+  stream: string;
+  sourceId: string;
+}

@@ -1,0 +1,86 @@
+/**
+ * HTTP for connectors: Node's fetch with a timeout, a request-rate limit, and the source's
+ * failures turned into the SDK's error classes. Retrying is the runner's job, not this one's:
+ * a failed page is re-read from the last saved cursor.
+ */
+import { RateLimited, SourceError, SourceUnavailable } from './errors.js';
+import type { SourceHttp } from './contract.js';
+
+export interface SourceHttpOptions {
+  /** Abort a request that takes longer than this. */
+  timeoutMs: number;
+  /** Spread requests so that no more than this many start per second (none: no limit). */
+  maxRequestsPerSecond?: number;
+  signal: AbortSignal;
+}
+
+/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterMs(header: string | null, now = Date.now()): number | null {
+  if (header === null || header.trim() === '') return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+export function createSourceHttp(options: SourceHttpOptions): SourceHttp {
+  const spacingMs = options.maxRequestsPerSecond ? 1000 / options.maxRequestsPerSecond : 0;
+  let nextSlot = 0;
+  const waitForSlot = async (): Promise<void> => {
+    if (spacingMs === 0) return;
+    const now = Date.now();
+    const at = Math.max(now, nextSlot);
+    nextSlot = at + spacingMs;
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+  };
+
+  return {
+    async fetch(url, init = {}) {
+      await waitForSlot();
+      const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs), ...(init.signal ? [init.signal] : [])]);
+      const where = `${init.method ?? 'GET'} ${redactUrl(url)}`;
+      let response: Response;
+      try {
+        response = await fetch(url, { ...init, signal });
+      } catch (error) {
+        if (options.signal.aborted) throw error;
+        const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : describeNetworkError(error);
+        throw new SourceUnavailable(`${where}: ${reason}`, error);
+      }
+      if (response.status === 429) {
+        await response.body?.cancel();
+        const wait = retryAfterMs(response.headers.get('retry-after'));
+        throw new RateLimited(`${where}: 429 Too Many Requests${wait === null ? '' : ` (retry after ${Math.ceil(wait / 1000)} s)`}`, wait);
+      }
+      if (response.status >= 500) {
+        const text = await response.text().catch(() => '');
+        throw new SourceUnavailable(`${where}: ${response.status} ${text.slice(0, 200)}`.trim());
+      }
+      if (response.status >= 400 && response.status !== 401) {
+        const text = await response.text().catch(() => '');
+        throw new SourceError(`${where}: ${response.status} ${text.slice(0, 200)}`.trim());
+      }
+      // 401 goes back to the connector: token-based sources refresh and ask again.
+      return response;
+    },
+  };
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String((cause as { code: unknown }).code) : null;
+  if (code === 'ECONNREFUSED') return 'connection refused (is the source running and the URL right?)';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset by the source';
+  if (code === 'ENOTFOUND') return 'host not found (check the URL)';
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** URLs may carry tokens in their query; logs and errors show only the path. */
+export function redactUrl(url: string | URL): string {
+  try {
+    const u = new URL(String(url));
+    return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
+  } catch {
+    return '<invalid URL>';
+  }
+}
