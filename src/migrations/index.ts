@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as canonicalModel from './20261125000000_canonical_model.js';
 import * as auditLog from './20261125010000_audit_log.js';
+import * as connectorRuntime from './20261125020000_connector_runtime.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs from the
@@ -10,6 +11,7 @@ import * as auditLog from './20261125010000_audit_log.js';
 const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125000000_canonical_model', canonicalModel],
   ['20261125010000_audit_log', auditLog],
+  ['20261125020000_connector_runtime', connectorRuntime],
 ];
 
 /** Every migration's name, oldest first. */

@@ -1,0 +1,182 @@
+/**
+ * The store's side of the connector runner: departments and their health, stream cursors,
+ * committing a batch with its cursor in one transaction, sync runs, relinking, and the
+ * dead-letter store. The runner (src/sync) talks to the store only through this.
+ */
+import { createHash } from 'node:crypto';
+import type { Database } from '../db.js';
+import type { Cursor } from '../../connectors/sdk/contract.js';
+import type { Row } from '../loaders.js';
+import { loadPlaces, type Places } from './places.js';
+import { storeGridRegistry, type GridRegistry } from './registry.js';
+import { BatchWriter, type BatchInput, type BatchResult } from './writer.js';
+
+export type { GridRegistry } from './registry.js';
+export type { BatchInput, BatchResult, DeadLetterInput, MappedInput } from './writer.js';
+export { sha256 } from './writer.js';
+
+export interface DepartmentRef {
+  id: string;
+  name: string;
+}
+
+export type ConnectorHealth = 'healthy' | 'degraded' | 'down';
+export type RunTrigger = 'schedule' | 'cli' | 'push' | 'replay';
+
+export interface RunCounts {
+  read: number;
+  stored: number;
+  changed: number;
+  deadLettered: number;
+}
+
+export interface DeadLetter {
+  id: string;
+  department: string;
+  stream: string;
+  sourceId: string | null;
+  stage: string;
+  reason: string;
+  raw: string;
+  attempts: number;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  resolvedAt: Date | null;
+}
+
+export interface IngestStore {
+  /** Creates the department and its connector state on first sight; refreshes the display name. */
+  ensureDepartment(spec: { name: string; displayName: string; version: string }): Promise<DepartmentRef>;
+  cursor(department: DepartmentRef, stream: string): Promise<Cursor | null>;
+  /** Stores a batch and moves the stream's cursor, atomically. */
+  commit(batch: BatchInput): Promise<BatchResult>;
+  startRun(department: DepartmentRef, stream: string, trigger: RunTrigger): Promise<string>;
+  finishRun(runId: string, status: 'succeeded' | 'failed' | 'cancelled', counts: RunCounts, error: string | null): Promise<void>;
+  setHealth(department: DepartmentRef, health: ConnectorHealth, error: string | null, synced: boolean): Promise<void>;
+  /** Links stored records whose key now names an entity (the entity's register synced later). Returns how many. */
+  relink(): Promise<number>;
+  /** Imports the area and grid registry, then re-reads it for placing records. */
+  importGridRegistry(registry: GridRegistry): Promise<{ areas: number; grids: number; members: number }>;
+  /**
+   * Runs `work` unless another hub instance is running work of the same name (a PostgreSQL
+   * advisory lock, so a cluster of hubs syncs each connector once). Returns false when skipped.
+   */
+  exclusive(name: string, work: () => Promise<void>): Promise<boolean>;
+  deadLetters(filter: { department?: string; includeResolved?: boolean; limit?: number }): Promise<DeadLetter[]>;
+  resolveDeadLetters(ids: string[]): Promise<void>;
+}
+
+export function createIngestStore(db: Database): IngestStore {
+  const { knex } = db;
+  let places: Promise<Places> | null = null;
+  const writer = async () => new BatchWriter(await (places ??= loadPlaces(knex)));
+
+  return {
+    async ensureDepartment(spec) {
+      const [row] = (await knex('department').insert({ name: spec.name, display_name: spec.displayName })
+        .onConflict('name').merge(['display_name']).returning(['id', 'name'])) as Row[];
+      const id = String(row?.id);
+      await knex('connector_state').insert({ department_id: id, connector_version: spec.version })
+        .onConflict('department_id').merge(['connector_version']);
+      return { id, name: spec.name };
+    },
+
+    async cursor(department, stream) {
+      const row = (await knex('stream_state').where({ department_id: department.id, stream }).first('cursor')) as Row | undefined;
+      return (row?.cursor ?? null) as Cursor | null;
+    },
+
+    async commit(batch) {
+      const w = await writer();
+      return knex.transaction((trx) => w.write(trx, batch));
+    },
+
+    async startRun(department, stream, trigger) {
+      const [row] = (await knex('sync_run').insert({
+        department_id: department.id, stream, trigger, status: 'running', started_at: new Date(),
+      }).returning('id')) as Row[];
+      return String(row?.id);
+    },
+
+    async finishRun(runId, status, counts, error) {
+      await knex('sync_run').where('id', runId).update({
+        status, finished_at: new Date(), read: counts.read, stored: counts.stored, changed: counts.changed,
+        dead_lettered: counts.deadLettered, error,
+      });
+    },
+
+    async setHealth(department, health, error, synced) {
+      const now = new Date();
+      await knex('connector_state').where('department_id', department.id).update({
+        status: health, last_error: error, last_attempt_at: now, ...(synced ? { last_sync_at: now } : {}),
+        unlinked_count: knex('source_record').where('department_id', department.id).whereNull('entity_id').count('*'),
+        dead_letter_count: knex('dead_letter').where('department_id', department.id).whereNull('resolved_at').count('*'),
+      });
+    },
+
+    async relink() {
+      let linked = 0;
+      const byKey: Array<[string, string]> = [
+        ['person', 'update source_record s set entity_type = \'person\', entity_id = e.id from person e where s.entity_id is null and s.link_type = \'person\' and s.link_key = e.id_number'],
+        ['enterprise', 'update source_record s set entity_type = \'enterprise\', entity_id = e.id from enterprise e where s.entity_id is null and s.link_type = \'enterprise\' and s.link_key = e.credit_code'],
+        ['building', 'update source_record s set entity_type = \'building\', entity_id = e.id from building e join address a on a.id = e.address_id where s.entity_id is null and s.link_type = \'building\' and s.link_key = a.normalized'],
+        ['dwelling', 'update source_record s set entity_type = \'dwelling\', entity_id = e.id from dwelling e join address a on a.id = e.address_id where s.entity_id is null and s.link_type = \'dwelling\' and s.link_key = a.normalized'],
+      ];
+      for (const [, sql] of byKey) linked += ((await knex.raw(sql)) as { rowCount?: number; affectedRows?: number }).rowCount ?? 0;
+      const links: Array<[string, string]> = [
+        ['person', 'update source_link l set entity_id = e.id from person e where l.entity_id is null and l.entity_type = \'person\' and l.link_key = e.id_number'],
+        ['enterprise', 'update source_link l set entity_id = e.id from enterprise e where l.entity_id is null and l.entity_type = \'enterprise\' and l.link_key = e.credit_code'],
+      ];
+      for (const [, sql] of links) await knex.raw(sql);
+      return linked;
+    },
+
+    async importGridRegistry(registry) {
+      const counts = await storeGridRegistry(knex, registry);
+      places = null;
+      return counts;
+    },
+
+    async exclusive(name, work) {
+      // The embedded store is one process by definition, and its single connection cannot be held by a lock.
+      if (db.kind === 'pglite') {
+        await work();
+        return true;
+      }
+      const key = createHash('sha256').update(`liandong:${name}`).digest().readBigInt64BE(0).toString();
+      return knex.transaction(async (trx) => {
+        const [row] = ((await trx.raw('select pg_try_advisory_xact_lock(?::bigint) as got', [key])) as { rows: Row[] }).rows;
+        if (row?.got !== true) return false;
+        await work();
+        return true;
+      });
+    },
+
+    async deadLetters(filter) {
+      const q = knex('dead_letter as d').join('department as dep', 'dep.id', 'd.department_id')
+        .select('d.*', 'dep.name as department').orderBy('d.id').limit(filter.limit ?? 1000);
+      if (filter.department) q.where('dep.name', filter.department);
+      if (!filter.includeResolved) q.whereNull('d.resolved_at');
+      const rows = (await q) as Row[];
+      return rows.map((r) => ({
+        id: String(r.id), department: String(r.department), stream: String(r.stream), sourceId: r.source_id === null ? null : String(r.source_id),
+        stage: String(r.stage), reason: String(r.reason), raw: String(r.raw), attempts: Number(r.attempts),
+        firstSeenAt: new Date(r.first_seen_at as string), lastSeenAt: new Date(r.last_seen_at as string),
+        resolvedAt: r.resolved_at ? new Date(r.resolved_at as string) : null,
+      }));
+    },
+
+    async resolveDeadLetters(ids) {
+      if (ids.length === 0) return;
+      await knex.transaction(async (trx) => {
+        const rows = (await trx('dead_letter').whereIn('id', ids).whereNull('resolved_at')
+          .update({ resolved_at: new Date() }).returning('department_id')) as Row[];
+        for (const department of new Set(rows.map((r) => String(r.department_id)))) {
+          await trx('connector_state').where('department_id', department).update({
+            dead_letter_count: trx('dead_letter').where('department_id', department).whereNull('resolved_at').count('*'),
+          });
+        }
+      });
+    },
+  };
+}

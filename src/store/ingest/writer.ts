@@ -1,0 +1,481 @@
+/**
+ * Writes one batch of mapped department records into the canonical store, in one transaction
+ * with the stream's cursor: provenance rows keyed by (department, stream, source id), the
+ * canonical entities they describe (created or updated according to the department's authority),
+ * the links to every entity they name, dead letters, and an outbox row for every canonical
+ * entity that changed.
+ *
+ * Every step is one statement per batch and per table, never one per record: a district's
+ * sync is millions of records.
+ */
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import type {
+  Authority, BuildingRef, Cursor, DwellingRef, EnterpriseRef, EntityRef, MappedRecord, PersonRef,
+} from '../../connectors/sdk/contract.js';
+import { isValidCreditCode } from '../../domain/creditCode.js';
+import { isValidResidentId } from '../../domain/idNumber.js';
+import type { ParsedAddress } from '../../domain/address.js';
+import type { Row } from '../loaders.js';
+import type { AreaIds, Places } from './places.js';
+
+/** One record the connector read and mapped, with its raw form for provenance. */
+export interface MappedInput {
+  mapped: MappedRecord;
+  /** The record as the source gave it, serialised once (what the hash and the payload column hold). */
+  payload: string;
+}
+
+export interface DeadLetterInput {
+  sourceId: string | null;
+  stage: 'parse' | 'map' | 'store';
+  reason: string;
+  raw: string;
+}
+
+export interface BatchInput {
+  departmentId: string;
+  stream: string;
+  fetchedAt: Date;
+  records: MappedInput[];
+  deadLetters: DeadLetterInput[];
+  /** The stream's position after this batch; null for pushed records (the cursor does not move). */
+  cursor: Cursor | null;
+}
+
+export interface BatchResult {
+  /** Records now stored: new, changed, or unchanged since the last read. */
+  stored: number;
+  /** Of those, records that were new or differed from what was stored. */
+  changed: number;
+  deadLettered: number;
+  /** Stored records that could not be linked to a canonical entity (their key was invalid or unknown). */
+  unlinked: number;
+  /** Canonical entities created or updated, as written to the outbox. */
+  entityChanges: number;
+}
+
+type EntityType = 'person' | 'building' | 'dwelling' | 'enterprise';
+type Resolvable = Exclude<EntityRef, { kind: 'record' }>;
+
+/** A reference with its linking key worked out (null: cannot be linked safely). */
+interface Keyed<R extends Resolvable = Resolvable> {
+  ref: R;
+  key: string | null;
+  parsed: ParsedAddress | null;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export function personKey(idNumber: string | null): string | null {
+  if (!idNumber) return null;
+  const id = idNumber.trim().toUpperCase();
+  return isValidResidentId(id) ? id : null;
+}
+
+export function enterpriseKey(creditCode: string | null): string | null {
+  if (!creditCode) return null;
+  const code = creditCode.trim().toUpperCase();
+  return isValidCreditCode(code) ? code : null;
+}
+
+const RANK: Record<Authority, number> = { master: 2, registry: 1, reference: 0 };
+
+/** Per entity key, the reference with the strongest authority (the last one among equals). */
+function strongest<R extends Resolvable>(items: Keyed<R>[]): Map<string, Keyed<R>> {
+  const out = new Map<string, Keyed<R>>();
+  for (const item of items) {
+    if (item.key === null || item.ref.authority === 'reference') continue;
+    const prev = out.get(item.key);
+    if (!prev || RANK[item.ref.authority] >= RANK[prev.ref.authority]) out.set(item.key, item);
+  }
+  return out;
+}
+
+const nn = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
+
+export class BatchWriter {
+  constructor(private readonly places: Places) {}
+
+  async write(trx: Knex.Transaction, batch: BatchInput): Promise<BatchResult> {
+    const result: BatchResult = { stored: 0, changed: 0, deadLettered: 0, unlinked: 0, entityChanges: 0 };
+    const departmentId = batch.departmentId;
+
+    // The last version of each source id wins within a batch; earlier ones are superseded, not lost.
+    const latest = new Map<string, MappedInput>();
+    for (const r of batch.records) latest.set(r.mapped.sourceId, r);
+    result.stored += batch.records.length - latest.size;
+
+    const existing = new Map<string, string>();
+    if (latest.size > 0) {
+      const rows = (await trx('source_record').where({ department_id: departmentId, stream: batch.stream })
+        .whereIn('source_id', [...latest.keys()]).select('source_id', 'payload_hash')) as Row[];
+      for (const r of rows) existing.set(String(r.source_id), String(r.payload_hash));
+    }
+    const work: Array<MappedInput & { hash: string }> = [];
+    for (const r of latest.values()) {
+      const hash = sha256(r.payload);
+      if (existing.get(r.mapped.sourceId) === hash) result.stored++;
+      else work.push({ ...r, hash });
+    }
+
+    if (work.length > 0) {
+      const changes: Array<{ entity_type: EntityType; entity_id: string; change: 'created' | 'updated' }> = [];
+      const resolved = await this.resolve(trx, departmentId, work.map((w) => w.mapped), changes);
+
+      const rows = work.map((w) => {
+        const s = resolved.subject(w.mapped);
+        return {
+          department_id: departmentId, stream: batch.stream, source_id: w.mapped.sourceId, fetched_at: batch.fetchedAt,
+          payload_hash: w.hash, payload: w.payload,
+          entity_type: s.type, entity_id: s.id, link_type: s.type, link_key: s.key,
+          facts: s.facts === null ? null : JSON.stringify(s.facts), source_updated_at: w.mapped.updatedAt ?? null,
+        };
+      });
+      const saved = (await trx('source_record').insert(rows)
+        .onConflict(['department_id', 'stream', 'source_id']).merge()
+        .returning(['id', 'source_id', 'entity_id'])) as Row[];
+      result.stored += saved.length;
+      result.changed += saved.length;
+      result.unlinked += saved.filter((r) => r.entity_id === null).length;
+
+      const idBySource = new Map(saved.map((r) => [String(r.source_id), String(r.id)]));
+      await trx('source_link').whereIn('source_record_id', [...idBySource.values()]).delete();
+      const links = work.flatMap((w) => (w.mapped.mentions ?? []).map((m) => {
+        const t = resolved.target(m.ref);
+        return t.type === null ? null : {
+          source_record_id: idBySource.get(w.mapped.sourceId), role: m.role, entity_type: t.type, entity_id: t.id, link_key: t.key,
+          facts: t.facts === null ? null : JSON.stringify(t.facts),
+        };
+      })).filter((l) => l !== null);
+      for (let i = 0; i < links.length; i += 2000) await trx('source_link').insert(links.slice(i, i + 2000));
+
+      const unique = new Map(changes.map((c) => [`${c.entity_type}:${c.entity_id}`, c]));
+      if (unique.size > 0) {
+        await trx('change_event').insert([...unique.values()].map((c) => ({ ...c, department_id: departmentId, at: batch.fetchedAt })));
+      }
+      result.entityChanges = unique.size;
+    }
+
+    if (latest.size > 0) {
+      // A record that now stores cleanly is no longer a dead letter.
+      await trx('dead_letter').where({ department_id: departmentId, stream: batch.stream }).whereNull('resolved_at')
+        .whereIn('source_id', [...latest.keys()]).update({ resolved_at: batch.fetchedAt });
+    }
+    result.deadLettered = await this.deadLetters(trx, departmentId, batch.stream, batch.deadLetters, batch.fetchedAt);
+
+    if (batch.cursor !== null) {
+      await trx('stream_state').insert({ department_id: departmentId, stream: batch.stream, cursor: JSON.stringify(batch.cursor), updated_at: batch.fetchedAt })
+        .onConflict(['department_id', 'stream']).merge(['cursor', 'updated_at']);
+    }
+    const inserted = result.changed - work.filter((w) => existing.has(w.mapped.sourceId)).length;
+    await trx('connector_state').where('department_id', departmentId).update({
+      record_count: trx.raw('record_count + ?', [Math.max(0, inserted)]),
+    });
+    return result;
+  }
+
+  private async deadLetters(trx: Knex.Transaction, departmentId: string, stream: string, letters: DeadLetterInput[], at: Date): Promise<number> {
+    if (letters.length === 0) return 0;
+    const unique = new Map(letters.map((l) => [sha256(l.raw), l]));
+    const rows = [...unique.entries()].map(([hash, l]) => ({
+      department_id: departmentId, stream, source_id: l.sourceId, stage: l.stage, reason: l.reason.slice(0, 2000), raw: l.raw,
+      raw_hash: hash, attempts: 1, first_seen_at: at, last_seen_at: at,
+    }));
+    // A record that fails again is the same dead letter seen again, not a new one.
+    await trx('dead_letter').insert(rows).onConflict(['department_id', 'stream', 'raw_hash'])
+      .merge({ attempts: trx.raw('dead_letter.attempts + 1'), last_seen_at: at, reason: trx.raw('excluded.reason'), resolved_at: null });
+    return letters.length;
+  }
+
+  /**
+   * Links every reference in the batch to its canonical entity, creating or updating entities
+   * where the department's authority allows. Order matters: buildings before the dwellings in
+   * them, dwellings before the people living there.
+   */
+  private async resolve(trx: Knex.Transaction, departmentId: string, records: MappedRecord[], changes: Array<{ entity_type: EntityType; entity_id: string; change: 'created' | 'updated' }>) {
+    const keyed = new Map<EntityRef, Keyed>();
+    const all: Keyed[] = [];
+    const recordRefs: Array<{ stream: string; sourceId: string }> = [];
+    const visit = (ref: EntityRef | null) => {
+      if (ref === null) return;
+      if (ref.kind === 'record') {
+        recordRefs.push({ stream: ref.stream, sourceId: ref.sourceId });
+        return;
+      }
+      const k = this.keyOf(ref);
+      keyed.set(ref, k);
+      all.push(k);
+    };
+    for (const r of records) {
+      visit(r.subject);
+      for (const m of r.mentions ?? []) visit(m.ref);
+      if (r.subject?.kind === 'dwelling' && r.subject.building) recordRefs.push(r.subject.building);
+    }
+    const ofKind = <K extends Resolvable['kind']>(kind: K) => all.filter((k): k is Keyed<Extract<Resolvable, { kind: K }>> => k.ref.kind === kind);
+
+    const recordTargets = await this.recordTargets(trx, departmentId, recordRefs);
+    const buildings = await this.buildings(trx, ofKind('building'), changes);
+    const dwellings = await this.dwellings(trx, ofKind('dwelling'), buildings, recordTargets, changes);
+    const enterprises = await this.enterprises(trx, ofKind('enterprise'), changes);
+    const people = await this.people(trx, ofKind('person'), changes);
+
+    const ids: Record<EntityType, Map<string, string>> = { building: buildings, dwelling: dwellings.ids, enterprise: enterprises, person: people };
+    const target = (ref: EntityRef): { type: EntityType | null; id: string | null; key: string | null; facts: Record<string, unknown> | null } => {
+      if (ref.kind === 'record') {
+        const t = recordTargets.get(`${ref.stream}\u0000${ref.sourceId}`);
+        return { type: (t?.type ?? null) as EntityType | null, id: t?.id ?? null, key: null, facts: null };
+      }
+      const k = keyed.get(ref) as Keyed;
+      const facts: Record<string, unknown> = { ...ref.facts };
+      if (ref.kind === 'person' && ref.idNumber) facts.idNumber = ref.idNumber;
+      if (ref.kind === 'enterprise' && ref.creditCode) facts.creditCode = ref.creditCode;
+      if (ref.kind === 'building' || ref.kind === 'dwelling') facts.address = ref.address;
+      if (k.parsed) facts.addressKey = k.parsed.dwellingKey ?? k.parsed.buildingKey;
+      return { type: ref.kind, id: k.key === null ? null : (ids[ref.kind].get(k.key) ?? null), key: k.key, facts };
+    };
+    return {
+      subject: (m: MappedRecord) => (m.subject === null ? { type: null, id: null, key: null, facts: null } : target(m.subject)),
+      target,
+    };
+  }
+
+  private keyOf(ref: Resolvable): Keyed {
+    switch (ref.kind) {
+      case 'person': return { ref, key: personKey(ref.idNumber), parsed: this.places.parse(ref.facts.address) };
+      case 'enterprise': return { ref, key: enterpriseKey(ref.creditCode), parsed: this.places.parse(ref.facts.address) };
+      case 'building': {
+        const parsed = this.places.parse(ref.address);
+        return { ref, key: parsed?.buildingKey ?? null, parsed };
+      }
+      case 'dwelling': {
+        const parsed = this.places.parse(ref.address);
+        return { ref, key: parsed ? (parsed.dwellingKey ?? parsed.buildingKey) : null, parsed };
+      }
+    }
+  }
+
+  private async recordTargets(trx: Knex.Transaction, departmentId: string, refs: Array<{ stream: string; sourceId: string }>) {
+    const out = new Map<string, { type: string; id: string }>();
+    if (refs.length === 0) return out;
+    const rows = (await trx('source_record').where('department_id', departmentId)
+      .whereIn(['stream', 'source_id'], [...new Map(refs.map((r) => [`${r.stream}\u0000${r.sourceId}`, [r.stream, r.sourceId]])).values()])
+      .whereNotNull('entity_id').select('stream', 'source_id', 'entity_type', 'entity_id')) as Row[];
+    for (const r of rows) out.set(`${String(r.stream)}\u0000${String(r.source_id)}`, { type: String(r.entity_type), id: String(r.entity_id) });
+    return out;
+  }
+
+  /** Address rows for normalised keys, created when missing; key → address id. */
+  private async addresses(trx: Knex.Transaction, items: Array<{ key: string; text: string; parsed: ParsedAddress; areas: AreaIds }>): Promise<Map<string, string>> {
+    const unique = new Map(items.map((i) => [i.key, i]));
+    if (unique.size === 0) return new Map();
+    await trx('address').insert([...unique.values()].map((i) => ({
+      normalized: i.key, text: i.text, estate: i.parsed.estate, building_no: i.parsed.building, unit: i.parsed.unit, room: i.parsed.room,
+      district_id: i.areas.district_id, street_id: i.areas.street_id, community_id: i.areas.community_id,
+    }))).onConflict('normalized').ignore();
+    return this.lookup(trx, 'address', 'normalized', [...unique.keys()]);
+  }
+
+  private async lookup(trx: Knex.Transaction, table: string, column: string, keys: string[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const rows = (await trx(table).whereIn(column, [...new Set(keys)]).select('id', column)) as Row[];
+    return new Map(rows.map((r) => [String(r[column]), String(r.id)]));
+  }
+
+  private async buildings(trx: Knex.Transaction, refs: Keyed<BuildingRef>[], changes: ChangeSink): Promise<Map<string, string>> {
+    const creating = strongest(refs);
+    if (creating.size > 0) {
+      const prepared = [...creating.values()].map((k) => {
+        const parsed = k.parsed as ParsedAddress;
+        const f = k.ref.facts;
+        if (f.roadAddress) this.places.learnRoad(f.roadAddress, parsed);
+        const located = f.lng !== undefined && f.lat !== undefined ? this.places.locate(f.lng, f.lat) : null;
+        return { k, parsed, areas: located ?? this.places.areasOf(parsed) };
+      });
+      const addressIds = await this.addresses(trx, prepared.map((p) => ({ key: p.k.key as string, text: p.k.ref.address, parsed: p.parsed, areas: p.areas })));
+      for (const authority of ['master', 'registry'] as const) {
+        const rows = prepared.filter((p) => p.k.ref.authority === authority).map((p) => {
+          const f = p.k.ref.facts;
+          return {
+            address_id: addressIds.get(p.k.key as string), name: f.name ?? p.k.ref.address, use: f.use ?? 'residential',
+            floors: nn(f.floors), built_year: nn(f.builtYear), lat: nn(f.lat), lng: nn(f.lng), ...p.areas,
+          };
+        });
+        await this.upsert(trx, 'building', rows, 'address_id', authority, ['name', 'use', 'floors', 'built_year', 'lat', 'lng', 'grid_id', 'street_id', 'community_id', 'district_id'], changes);
+      }
+    }
+    const keys = refs.map((r) => r.key).filter((k): k is string => k !== null);
+    if (keys.length === 0) return new Map();
+    const rows = (await trx('building').join('address', 'address.id', 'building.address_id')
+      .whereIn('address.normalized', [...new Set(keys)]).select('building.id', 'address.normalized')) as Row[];
+    return new Map(rows.map((r) => [String(r.normalized), String(r.id)]));
+  }
+
+  private async dwellings(
+    trx: Knex.Transaction, refs: Keyed<DwellingRef>[], buildings: Map<string, string>, recordTargets: Map<string, { type: string; id: string }>, changes: ChangeSink,
+  ): Promise<{ ids: Map<string, string> }> {
+    const creating = strongest(refs);
+    if (creating.size > 0) {
+      const buildingIds = await this.buildingsById(trx, [...creating.values()].map((k) => this.dwellingBuilding(k, buildings, recordTargets)).filter((b): b is string => b !== null));
+      const prepared = [...creating.values()].flatMap((k) => {
+        const buildingId = this.dwellingBuilding(k, buildings, recordTargets);
+        const building = buildingId ? buildingIds.get(buildingId) : undefined;
+        if (!building || !k.parsed) return [];
+        return [{ k, parsed: k.parsed, buildingId: buildingId as string, areas: building }];
+      });
+      const addressIds = await this.addresses(trx, prepared.map((p) => ({ key: p.k.key as string, text: p.k.ref.address, parsed: p.parsed, areas: p.areas })));
+      for (const authority of ['master', 'registry'] as const) {
+        const rows = prepared.filter((p) => p.k.ref.authority === authority).map((p) => {
+          const f = p.k.ref.facts;
+          return {
+            address_id: addressIds.get(p.k.key as string), building_id: p.buildingId, unit: f.unit ?? p.parsed.unit, room: f.room ?? p.parsed.room,
+            floor_area: nn(f.floorArea), occupancy: f.occupancy ?? 'owner_occupied',
+          };
+        });
+        await this.upsert(trx, 'dwelling', rows, 'address_id', authority, ['building_id', 'unit', 'room', 'floor_area', 'occupancy'], changes);
+      }
+    }
+    const keys = refs.map((r) => r.key).filter((k): k is string => k !== null);
+    return { ids: await this.dwellingIds(trx, keys) };
+  }
+
+  private dwellingBuilding(k: Keyed<DwellingRef>, buildings: Map<string, string>, recordTargets: Map<string, { type: string; id: string }>): string | null {
+    const b = k.ref.building;
+    const viaRecord = b ? recordTargets.get(`${b.stream}\u0000${b.sourceId}`) : undefined;
+    if (viaRecord?.type === 'building') return viaRecord.id;
+    return k.parsed ? (buildings.get(k.parsed.buildingKey) ?? null) : null;
+  }
+
+  private async buildingsById(trx: Knex.Transaction, ids: string[]): Promise<Map<string, AreaIds>> {
+    if (ids.length === 0) return new Map();
+    const rows = (await trx('building').whereIn('id', [...new Set(ids)]).select('id', 'grid_id', 'street_id', 'community_id', 'district_id')) as Row[];
+    return new Map(rows.map((r) => [String(r.id), areaIdsOf(r)]));
+  }
+
+  private async dwellingIds(trx: Knex.Transaction, keys: string[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const rows = (await trx('dwelling').join('address', 'address.id', 'dwelling.address_id')
+      .whereIn('address.normalized', [...new Set(keys)]).select('dwelling.id', 'address.normalized')) as Row[];
+    return new Map(rows.map((r) => [String(r.normalized), String(r.id)]));
+  }
+
+  /** Where people live, by the dwelling (or village house) their address names. */
+  private async homes(trx: Knex.Transaction, parsed: ParsedAddress[]): Promise<Map<string, AreaIds & { dwelling_id: string; building_id: string }>> {
+    const keys = new Set<string>();
+    for (const p of parsed) keys.add(p.dwellingKey ?? p.buildingKey);
+    if (keys.size === 0) return new Map();
+    const rows = (await trx('dwelling').join('address', 'address.id', 'dwelling.address_id').join('building', 'building.id', 'dwelling.building_id')
+      .whereIn('address.normalized', [...keys])
+      .select('address.normalized', 'dwelling.id as dwelling_id', 'building.id as building_id', 'building.grid_id', 'building.street_id', 'building.community_id', 'building.district_id')) as Row[];
+    return new Map(rows.map((r) => [String(r.normalized), { ...areaIdsOf(r), dwelling_id: String(r.dwelling_id), building_id: String(r.building_id) }]));
+  }
+
+  private async enterprises(trx: Knex.Transaction, refs: Keyed<EnterpriseRef>[], changes: ChangeSink): Promise<Map<string, string>> {
+    const creating = strongest(refs);
+    if (creating.size > 0) {
+      const parsed = [...creating.values()].map((k) => k.parsed).filter((p): p is ParsedAddress => p !== null);
+      const buildingRows = parsed.length === 0 ? [] : (await trx('building').join('address', 'address.id', 'building.address_id')
+        .whereIn('address.normalized', [...new Set(parsed.map((p) => p.buildingKey))])
+        .select('building.id', 'address.normalized', 'building.grid_id', 'building.street_id', 'building.community_id', 'building.district_id')) as Row[];
+      const byKey = new Map(buildingRows.map((r) => [String(r.normalized), r]));
+      for (const authority of ['master', 'registry'] as const) {
+        const rows = [...creating.values()].filter((k) => k.ref.authority === authority).map((k) => {
+          const f = k.ref.facts;
+          const b = k.parsed ? byKey.get(k.parsed.buildingKey) : undefined;
+          return {
+            credit_code: k.key, name: f.name ?? k.key, legal_representative: nn(f.legalRepresentative), industry: nn(f.industry),
+            status: f.status ?? 'active', registered_on: nn(f.registeredOn), building_id: b ? String(b.id) : null,
+            ...(b ? areaIdsOf(b) : k.parsed ? this.places.areasOf(k.parsed) : { district_id: null, street_id: null, community_id: null, grid_id: null }),
+          };
+        });
+        await this.upsert(trx, 'enterprise', rows, 'credit_code', authority,
+          ['name', 'legal_representative', 'industry', 'status', 'registered_on', 'building_id', 'grid_id', 'street_id', 'community_id', 'district_id'], changes);
+      }
+    }
+    return this.lookup(trx, 'enterprise', 'credit_code', refs.map((r) => r.key).filter((k): k is string => k !== null));
+  }
+
+  private async people(trx: Knex.Transaction, refs: Keyed<PersonRef>[], changes: ChangeSink): Promise<Map<string, string>> {
+    const creating = strongest(refs);
+    if (creating.size > 0) {
+      const values = [...creating.values()];
+      const homes = await this.homes(trx, values.map((k) => k.parsed).filter((p): p is ParsedAddress => p !== null));
+      const homeOf = (k: Keyed<PersonRef>) => (k.parsed ? homes.get(k.parsed.dwellingKey ?? k.parsed.buildingKey) : undefined);
+
+      // Households come from the population register (the only master of people).
+      const households = new Map<string, { number: string; dwelling_id: string | null; residence_type: string }>();
+      for (const k of values) {
+        const f = k.ref.facts;
+        if (k.ref.authority === 'master' && f.householdNumber) {
+          households.set(f.householdNumber, { number: f.householdNumber, dwelling_id: homeOf(k)?.dwelling_id ?? null, residence_type: f.residenceType ?? 'hukou' });
+        }
+      }
+      let householdIds = new Map<string, string>();
+      if (households.size > 0) {
+        await trx('household').insert([...households.values()]).onConflict('number').merge(['dwelling_id', 'residence_type']);
+        householdIds = await this.lookup(trx, 'household', 'number', [...households.keys()]);
+      }
+
+      for (const authority of ['master', 'registry'] as const) {
+        const rows = values.filter((k) => k.ref.authority === authority).map((k) => {
+          const f = k.ref.facts;
+          const home = homeOf(k);
+          return {
+            id_number: k.key, name: f.name ?? '', sex: nn(f.sex), birth_date: nn(f.birthDate) ?? birthDateOf(k.key as string), phone: nn(f.phone) ?? null,
+            residence_type: f.residenceType ?? 'floating',
+            household_id: f.householdNumber ? (householdIds.get(f.householdNumber) ?? null) : null, relation_to_head: nn(f.relationToHead),
+            dwelling_id: home?.dwelling_id ?? null, building_id: home?.building_id ?? null,
+            grid_id: home?.grid_id ?? null, street_id: home?.street_id ?? null, community_id: home?.community_id ?? null, district_id: home?.district_id ?? null,
+          };
+        });
+        await this.upsert(trx, 'person', rows, 'id_number', authority,
+          ['name', 'sex', 'birth_date', 'phone', 'residence_type', 'household_id', 'relation_to_head', 'dwelling_id', 'building_id', 'grid_id', 'street_id', 'community_id', 'district_id'], changes);
+      }
+    }
+    const ids = await this.lookup(trx, 'person', 'id_number', refs.map((r) => r.key).filter((k): k is string => k !== null));
+
+    const heads = refs.filter((k) => k.ref.authority === 'master' && k.key !== null && k.ref.facts.relationToHead === 'head' && k.ref.facts.householdNumber);
+    if (heads.length > 0) {
+      await trx.raw(
+        `update household h set head_person_id = p.id from person p
+         where p.id_number = any(?::text[]) and p.household_id = h.id and p.relation_to_head = 'head' and h.head_person_id is distinct from p.id`,
+        [heads.map((k) => k.key as string)],
+      );
+    }
+    const tags = refs.flatMap((k) => (k.key !== null && ids.has(k.key) ? (k.ref.facts.tags ?? []).map((tag) => ({ person_id: ids.get(k.key as string), tag })) : []));
+    if (tags.length > 0) await trx('person_tag').insert(tags).onConflict(['person_id', 'tag']).ignore();
+    return ids;
+  }
+
+  /**
+   * Inserts rows keyed on `conflict`; a master's values overwrite, a registry's only fill in.
+   * Rows whose values did not change are left alone, so only real changes reach the outbox.
+   */
+  private async upsert(trx: Knex.Transaction, table: EntityType, rows: Row[], conflict: string, authority: 'master' | 'registry', columns: string[], changes: ChangeSink): Promise<void> {
+    for (let i = 0; i < rows.length; i += 2000) {
+      const chunk = rows.slice(i, i + 2000);
+      if (chunk.length === 0) continue;
+      const insert = trx(table).insert(chunk).toSQL();
+      const tail = authority === 'master'
+        ? ` on conflict (${conflict}) do update set ${columns.map((c) => `${c} = excluded.${c}`).join(', ')}
+            where (${columns.map((c) => `${table}.${c}`).join(', ')}) is distinct from (${columns.map((c) => `excluded.${c}`).join(', ')})
+            returning id, (xmax = 0) as inserted`
+        : ` on conflict (${conflict}) do nothing returning id, true as inserted`;
+      const returned = (await trx.raw(insert.sql + tail, insert.bindings as Knex.RawBinding[])) as { rows: Row[] };
+      for (const r of returned.rows) changes.push({ entity_type: table, entity_id: String(r.id), change: r.inserted === true ? 'created' : 'updated' });
+    }
+  }
+}
+
+type ChangeSink = Array<{ entity_type: EntityType; entity_id: string; change: 'created' | 'updated' }>;
+
+function areaIdsOf(r: Row): AreaIds {
+  const s = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return { grid_id: s(r.grid_id), street_id: s(r.street_id), community_id: s(r.community_id), district_id: s(r.district_id) };
+}
+
+function birthDateOf(idNumber: string): string {
+  return `${idNumber.slice(6, 10)}-${idNumber.slice(10, 12)}-${idNumber.slice(12, 14)}`;
+}

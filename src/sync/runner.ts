@@ -1,0 +1,300 @@
+/**
+ * The connector runner: everything a connector does not do, done once for all of them. It
+ * reads each stream from its saved cursor, maps records (dead-lettering the ones that fail),
+ * commits batches with their cursor in one transaction, retries failed reads from the last
+ * saved cursor with exponential backoff and full jitter (or as long as a 429 asked), and keeps
+ * the counts balanced: records read = stored + dead-lettered, in every run.
+ */
+import type { Logger } from 'pino';
+import {
+  createSourceHttp, RateLimited, SourceError, type Connector, type ConnectorContext, type Cursor, type Page, type RawRecord,
+} from '../connectors/sdk/index.js';
+import type { BatchResult, DeadLetterInput, DepartmentRef, IngestStore, MappedInput, RunTrigger } from '../store/ingest/index.js';
+
+/** A connector with its validated config, ready to run. */
+export interface ConfiguredConnector {
+  connector: Connector<unknown>;
+  config: unknown;
+}
+
+export interface StreamProgress {
+  department: string;
+  stream: string;
+  phase: 'reading' | 'retrying' | 'done' | 'failed';
+  read: number;
+  stored: number;
+  changed: number;
+  deadLettered: number;
+  /** While retrying: the error and how long until the next attempt. */
+  error?: string;
+  retryInMs?: number;
+}
+
+export interface SyncOptions {
+  log: Logger;
+  /** Only these streams (default: every stream the connector discovers). */
+  streams?: string[];
+  /** Records per transaction; several pages are combined up to this size. */
+  batchSize?: number;
+  /** Attempts per stream before it is given up as failed (a page that lands resets the count). */
+  maxAttempts?: number;
+  /** First backoff delay; doubles per attempt, with full jitter, up to maxBackoffMs. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  signal?: AbortSignal;
+  trigger?: RunTrigger;
+  onProgress?: (progress: StreamProgress) => void;
+}
+
+export interface StreamSummary {
+  stream: string;
+  status: 'succeeded' | 'failed' | 'cancelled';
+  read: number;
+  stored: number;
+  changed: number;
+  deadLettered: number;
+  unlinked: number;
+  entityChanges: number;
+  attempts: number;
+  error: string | null;
+  ms: number;
+}
+
+export interface SyncSummary {
+  department: string;
+  ok: boolean;
+  /** Set when the connector could not even start (bad config, source unreachable). */
+  error: string | null;
+  streams: StreamSummary[];
+  relinked: number;
+}
+
+export class ConfigError extends Error {
+  constructor(connector: string, issues: string) {
+    super(`connector ${connector}: invalid config: ${issues}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates a connector's raw config with its schema; ConfigError lists what is wrong. */
+export function configure(connector: Connector<unknown>, raw: unknown): ConfiguredConnector {
+  const parsed = connector.spec.config.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ');
+    throw new ConfigError(connector.spec.name, issues);
+  }
+  return { connector, config: parsed.data };
+}
+
+/** The context a connector reads with: paced HTTP with a timeout, the cancel signal, a logger. */
+export function connectorContext(configured: ConfiguredConnector, log: Logger, signal: AbortSignal): ConnectorContext {
+  const { spec } = configured.connector;
+  const cfg = configured.config as { timeoutMs?: unknown };
+  const child = log.child({ connector: spec.name });
+  return {
+    signal,
+    http: createSourceHttp({
+      timeoutMs: typeof cfg.timeoutMs === 'number' ? cfg.timeoutMs : 30_000,
+      signal,
+      ...(spec.maxRequestsPerSecond ? { maxRequestsPerSecond: spec.maxRequestsPerSecond } : {}),
+    }),
+    log: { info: (o, m) => child.info(o, m), warn: (o, m) => child.warn(o, m) },
+  };
+}
+
+/** Maps a page's raw records; what cannot be parsed or mapped becomes a dead letter with its reason. */
+export function mapRecords(connector: Connector<unknown>, stream: string, records: RawRecord[]): { mapped: MappedInput[]; dead: DeadLetterInput[] } {
+  const mapped: MappedInput[] = [];
+  const dead: DeadLetterInput[] = [];
+  for (const record of records) {
+    if ('unparsable' in record) {
+      dead.push({ sourceId: record.sourceId ?? null, stage: 'parse', reason: record.reason, raw: record.unparsable });
+      continue;
+    }
+    const payload = JSON.stringify(record.data) ?? 'null';
+    try {
+      const m = connector.map(stream, record.data);
+      if (typeof m.sourceId !== 'string' || m.sourceId.trim() === '') throw new Error('the mapped record has no sourceId');
+      mapped.push({ mapped: m, payload });
+    } catch (error) {
+      dead.push({ sourceId: null, stage: 'map', reason: errorMessage(error), raw: payload });
+    }
+  }
+  return { mapped, dead };
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** PostgreSQL data and integrity errors (SQLSTATE classes 22, 23): the rows are at fault, not the database. */
+function isDataError(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
+  return /^2[23]/.test(code);
+}
+
+/**
+ * Commits a batch; when the database refuses it because of one bad record, halves the batch
+ * until the culprit is alone and dead-letters it with the database's reason, so one record
+ * never holds back the rest.
+ */
+export async function commitIsolating(store: IngestStore, batch: Parameters<IngestStore['commit']>[0]): Promise<BatchResult> {
+  try {
+    return await store.commit(batch);
+  } catch (error) {
+    if (!isDataError(error)) throw error;
+    if (batch.records.length <= 1) {
+      const bad = batch.records[0];
+      return store.commit({
+        ...batch, records: [],
+        deadLetters: [...batch.deadLetters, ...(bad ? [{ sourceId: bad.mapped.sourceId, stage: 'store' as const, reason: errorMessage(error), raw: bad.payload }] : [])],
+      });
+    }
+    const half = Math.ceil(batch.records.length / 2);
+    // The cursor and dead letters ride with the second half, so they land only when both have.
+    const first = await commitIsolating(store, { ...batch, records: batch.records.slice(0, half), deadLetters: [], cursor: null });
+    const second = await commitIsolating(store, { ...batch, records: batch.records.slice(half) });
+    return {
+      stored: first.stored + second.stored, changed: first.changed + second.changed, deadLettered: first.deadLettered + second.deadLettered,
+      unlinked: first.unlinked + second.unlinked, entityChanges: first.entityChanges + second.entityChanges,
+    };
+  }
+}
+
+/** Syncs every stream of one connector (or those asked for), then relinks what became linkable. */
+export async function syncConnector(store: IngestStore, configured: ConfiguredConnector, options: SyncOptions): Promise<SyncSummary> {
+  const { connector, config } = configured;
+  const signal = options.signal ?? new AbortController().signal;
+  const department = await store.ensureDepartment(connector.spec);
+  const ctx = connectorContext(configured, options.log, signal);
+  const summary: SyncSummary = { department: connector.spec.name, ok: true, error: null, streams: [], relinked: 0 };
+
+  let streams: string[];
+  try {
+    const offered = (await connector.discover(config, ctx)).map((s) => s.name);
+    const unknown = (options.streams ?? []).filter((s) => !offered.includes(s));
+    if (unknown.length > 0) throw new SourceError(`unknown stream(s) ${unknown.join(', ')}; ${connector.spec.name} offers ${offered.join(', ')}`);
+    streams = options.streams ?? offered;
+  } catch (error) {
+    summary.ok = false;
+    summary.error = `${connector.spec.name}: cannot discover streams: ${errorMessage(error)}`;
+    await store.setHealth(department, 'down', summary.error, false);
+    return summary;
+  }
+
+  let degraded = false;
+  for (const stream of streams) {
+    const s = await syncStream(store, configured, department, stream, ctx, options);
+    summary.streams.push(s);
+    if (s.status !== 'succeeded') summary.ok = false;
+    if (s.attempts > 1) degraded = true;
+    if (s.status === 'cancelled') break;
+  }
+  summary.relinked = await store.relink();
+  const failed = summary.streams.find((s) => s.status !== 'succeeded');
+  await store.setHealth(department, failed ? 'down' : degraded ? 'degraded' : 'healthy', failed?.error ?? null, !failed);
+  return summary;
+}
+
+async function syncStream(
+  store: IngestStore, { connector, config }: ConfiguredConnector, department: DepartmentRef, stream: string, ctx: ConnectorContext, options: SyncOptions,
+): Promise<StreamSummary> {
+  const started = Date.now();
+  const batchSize = options.batchSize ?? 2000;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const base = options.backoffMs ?? 500;
+  const maxBackoff = options.maxBackoffMs ?? 30_000;
+  const s: StreamSummary = {
+    stream, status: 'succeeded', read: 0, stored: 0, changed: 0, deadLettered: 0, unlinked: 0, entityChanges: 0, attempts: 0, error: null, ms: 0,
+  };
+  const progress = (phase: StreamProgress['phase'], extra: Partial<StreamProgress> = {}) =>
+    options.onProgress?.({ department: department.name, stream, phase, read: s.read, stored: s.stored, changed: s.changed, deadLettered: s.deadLettered, ...extra });
+  const runId = await store.startRun(department, stream, options.trigger ?? 'cli');
+
+  let failures = 0;
+  for (;;) {
+    s.attempts++;
+    const cursor = await store.cursor(department, stream);
+    const iterator = connector.read(config, stream, cursor, ctx)[Symbol.asyncIterator]();
+    // Pending records are counted as read only once they are committed, so a retry re-reads them without double counting.
+    let pending: { records: RawRecord[]; cursor: Cursor | null } = { records: [], cursor: null };
+    const flush = async () => {
+      if (pending.records.length === 0 && pending.cursor === null) return;
+      const { mapped, dead } = mapRecords(connector, stream, pending.records);
+      const r = await commitIsolating(store, {
+        departmentId: department.id, stream, fetchedAt: new Date(), records: mapped, deadLetters: dead, cursor: pending.cursor,
+      });
+      s.read += pending.records.length;
+      s.stored += r.stored;
+      s.changed += r.changed;
+      s.deadLettered += r.deadLettered;
+      s.unlinked += r.unlinked;
+      s.entityChanges += r.entityChanges;
+      pending = { records: [], cursor: null };
+      failures = 0;
+      progress('reading');
+    };
+    try {
+      let next: Promise<IteratorResult<Page>> = iterator.next();
+      for (;;) {
+        const r = await next;
+        if (r.done) break;
+        next = iterator.next(); // the source fetches the next page while this one is stored
+        next.catch(() => undefined);
+        pending.records.push(...r.value.records);
+        pending.cursor = r.value.cursor;
+        if (pending.records.length >= batchSize) await flush();
+      }
+      await flush();
+      break;
+    } catch (error) {
+      await iterator.return?.(undefined).catch(() => undefined);
+      if (ctx.signal.aborted) {
+        s.status = 'cancelled';
+        s.error = 'cancelled';
+        break;
+      }
+      failures++;
+      const retryable = error instanceof SourceError ? error.retryable : !isDataError(error);
+      s.error = errorMessage(error);
+      if (!retryable || failures >= maxAttempts) {
+        s.status = 'failed';
+        s.error = `${stream}: ${s.error}${retryable ? ` (gave up after ${failures} attempts)` : ''}`;
+        ctx.log.warn({ stream, error: s.error }, 'stream failed');
+        progress('failed', { error: s.error });
+        break;
+      }
+      const backoff = Math.random() * Math.min(maxBackoff, base * 2 ** (failures - 1));
+      const wait = error instanceof RateLimited && error.retryAfterMs !== null ? Math.max(error.retryAfterMs, backoff) : backoff;
+      ctx.log.warn({ stream, error: s.error, attempt: failures, retryInMs: Math.round(wait) }, 'read failed; retrying from the saved cursor');
+      progress('retrying', { error: s.error, retryInMs: Math.round(wait) });
+      try {
+        await sleep(wait, ctx.signal);
+      } catch {
+        s.status = 'cancelled';
+        break;
+      }
+    }
+  }
+  s.ms = Date.now() - started;
+  if (s.status === 'succeeded') {
+    s.error = null;
+    progress('done');
+  }
+  await store.finishRun(runId, s.status, { read: s.read, stored: s.stored, changed: s.changed, deadLettered: s.deadLettered }, s.error);
+  return s;
+}
