@@ -1234,6 +1234,8 @@ export async function loadDemoDistrict(knex: Knex, options: DemoOptions = {}): P
         await trx.raw(`update household set head_person_id = p.id from person p where p.household_id = household.id and p.relation_to_head = 'head'`);
       }
     }
+    // The connector runner keeps record counts as batches land; the demo's records land all at once.
+    await trx.raw('update connector_state cs set record_count = (select count(*) from source_record s where s.department_id = cs.department_id)');
     progress('sequences');
     for (const table of SEQUENCED_TABLES) {
       await trx.raw(`select setval(pg_get_serial_sequence(?, 'id'), (select max(id) from ??))`, [`"${table}"`, table]);

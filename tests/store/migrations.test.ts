@@ -12,7 +12,9 @@ const CANONICAL_TABLES = [
   'case',
   'case_event',
   'case_person',
+  'change_event',
   'connector_state',
+  'dead_letter',
   'department',
   'dispatch',
   'dwelling',
@@ -22,7 +24,10 @@ const CANONICAL_TABLES = [
   'household',
   'person',
   'person_tag',
+  'source_link',
   'source_record',
+  'stream_state',
+  'sync_run',
 ].sort();
 
 async function userTables(knex: Knex): Promise<string[]> {

@@ -44,7 +44,9 @@ export function createSourceHttp(options: SourceHttpOptions): SourceHttp {
         response = await fetch(url, { ...init, signal });
       } catch (error) {
         if (options.signal.aborted) throw error;
-        const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : describeNetworkError(error);
+        // By name, not instanceof: the DOMException may come from another realm (test runners, workers).
+        const timedOut = typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'TimeoutError';
+        const reason = timedOut ? `no answer within ${options.timeoutMs} ms` : describeNetworkError(error);
         throw new SourceUnavailable(`${where}: ${reason}`, error);
       }
       if (response.status === 429) {
