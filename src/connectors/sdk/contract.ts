@@ -199,8 +199,10 @@ export interface BuildingFacts {
   builtYear?: number;
   lat?: number;
   lng?: number;
-  /** The door plate on the road, e.g. 古墩路1288号; teaches the address normaliser road-style addresses. */
+  /** The door plate on the road, e.g. 古墩路1288号; with `community` and `name` it teaches the address normaliser road-style addresses. */
   roadAddress?: string;
+  /** The community (社区) or village (村) the register places the building in. */
+  community?: string;
 }
 
 export interface DwellingRef {

@@ -69,12 +69,15 @@ export function createSourceHttp(options: SourceHttpOptions): SourceHttp {
 }
 
 function describeNetworkError(error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String((cause as { code: unknown }).code) : null;
+  // Duck-typed: fetch's errors may come from another realm, where instanceof Error is false.
+  const asError = (e: unknown) => (typeof e === 'object' && e !== null ? (e as { message?: unknown; code?: unknown; cause?: unknown }) : null);
+  const outer = asError(error);
+  const cause = asError(outer?.cause) ?? outer;
+  const code = cause?.code === undefined ? null : String(cause.code);
   if (code === 'ECONNREFUSED') return 'connection refused (is the source running and the URL right?)';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset by the source';
   if (code === 'ENOTFOUND') return 'host not found (check the URL)';
-  return cause instanceof Error ? cause.message : String(cause);
+  return typeof cause?.message === 'string' ? cause.message : String(error);
 }
 
 /** URLs may carry tokens in their query; logs and errors show only the path. */

@@ -5,7 +5,7 @@
  * 3,000,000-row register with flat memory, and to make incremental reads mean something.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { Rng } from '../../world/rng.js';
+import type { Rng } from '../../world/rng.js';
 
 export interface TableOptions {
   /** Field holding the record's id (e.g. RYBH); read from raw lines without parsing them. */

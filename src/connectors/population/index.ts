@@ -1,0 +1,272 @@
+/**
+ * The population register (人口库, 公安人口信息系统): master of people.
+ *
+ * Source: REST/JSON, `GET {baseUrl}/api/v1/residents`, cursor-paged, answering
+ * `{ nextCursor, highWater, data: [...] }`.
+ * - Full export: `?limit=N&cursor=TOKEN` in storage order.
+ * - Changes: `?updatedSince=ISO&limit=N&cursor=TOKEN`, ordered by (GXSJ, RYBH) with a keyset token.
+ *
+ * Cursor (saved by the runner after each page):
+ * - `{ phase: 'full', token, since }` during the first full export. `since` is the register's
+ *   highWater when the export began, so a record changed while the export runs is read again
+ *   by the incremental phase that follows (in the same read).
+ * - `{ phase: 'incremental', since, after }` afterwards: changes after `since`, resuming after the
+ *   keyset token `after` (null: from the start of the window). When a changes read reaches its
+ *   end, `since` moves to the register's highWater and `after` resets.
+ */
+import { z } from 'zod';
+import {
+  MappingError, SourceError, SourceUnavailable, asObject, beijingTime, isoDate, redactUrl,
+  type Connector, type ConnectorContext, type Cursor, type HouseholdRelation, type MappedRecord, type Page, type PersonFacts, type RawRecord,
+} from '../sdk/index.js';
+
+const STREAM = 'residents';
+
+const config = z.object({
+  baseUrl: z.url({ protocol: /^https?$/, error: 'baseUrl must be the population register\'s http(s) base URL, e.g. http://rkk.example:8080' }),
+  pageSize: z.number().int().min(1).max(5000).default(1000),
+  timeoutMs: z.number().int().positive().default(30_000),
+});
+
+export type PopulationConfig = z.output<typeof config>;
+
+type PopulationCursor =
+  | { phase: 'full'; token: string | null; since: string | null }
+  | { phase: 'incremental'; since: string; after: string | null };
+
+const RELATION: Readonly<Record<string, HouseholdRelation>> = {
+  本人: 'head', 户主: 'head',
+  配偶: 'spouse', 妻: 'spouse', 夫: 'spouse', 妻子: 'spouse', 丈夫: 'spouse',
+  子: 'child', 女: 'child', 儿子: 'child', 女儿: 'child', 长子: 'child', 次子: 'child', 长女: 'child', 次女: 'child',
+  父: 'parent', 母: 'parent', 父亲: 'parent', 母亲: 'parent',
+  孙子: 'grandchild', 孙女: 'grandchild', 外孙: 'grandchild', 外孙女: 'grandchild', 外孙子: 'grandchild',
+};
+
+const RESIDENCE: Readonly<Record<string, 'hukou' | 'floating'>> = { 户籍人口: 'hukou', 流动人口: 'floating' };
+
+function residentsUrl(config: PopulationConfig): URL {
+  return new URL('api/v1/residents', config.baseUrl.endsWith('/') ? config.baseUrl : `${config.baseUrl}/`);
+}
+
+const connector: Connector<PopulationConfig> = {
+  spec: {
+    name: 'population',
+    displayName: '公安局人口库 (实有人口)',
+    version: '1.0.0',
+    description: 'The population register: every registered resident (hukou and floating) with ID number, household, relation to head and current address. Master for people.',
+    config,
+    defaultIntervalSeconds: 15 * 60,
+  },
+
+  async check(cfg, ctx) {
+    const url = residentsUrl(cfg);
+    url.searchParams.set('limit', '1');
+    try {
+      const page = await fetchPage(url, ctx);
+      return { ok: true, message: `population register at ${cfg.baseUrl} answers (highWater ${page.highWater})` };
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return { ok: false, message: `population register at ${cfg.baseUrl} is not usable: ${why}. Check that the service is running and baseUrl points at it.` };
+    }
+  },
+
+  async discover() {
+    return [{ name: STREAM, describes: 'a resident in the population register (实有人口): a person, their household and where they live', syncMode: 'incremental' as const }];
+  },
+
+  async *read(cfg, stream, cursor, ctx): AsyncGenerator<Page> {
+    if (stream !== STREAM) throw new SourceError(`population has no stream ${JSON.stringify(stream)}; it offers ${STREAM}`);
+    let state = parseCursor(cursor);
+    while (state.phase === 'full') {
+      const url = residentsUrl(cfg);
+      url.searchParams.set('limit', String(cfg.pageSize));
+      if (state.token !== null) url.searchParams.set('cursor', state.token);
+      const page = await fetchPage(url, ctx);
+      const since = state.since ?? page.highWater;
+      state = page.nextCursor === null ? { phase: 'incremental', since, after: null } : { phase: 'full', token: page.nextCursor, since };
+      yield { records: page.records, cursor: state };
+    }
+    // Changes: those made during the export just read, or since the last read.
+    for (;;) {
+      const url = residentsUrl(cfg);
+      url.searchParams.set('updatedSince', state.since);
+      url.searchParams.set('limit', String(cfg.pageSize));
+      if (state.after !== null) url.searchParams.set('cursor', state.after);
+      const page = await fetchPage(url, ctx);
+      const done = page.nextCursor === null;
+      state = done ? { phase: 'incremental', since: page.highWater, after: null } : { phase: 'incremental', since: state.since, after: page.nextCursor };
+      yield { records: page.records, cursor: state };
+      if (done) return;
+    }
+  },
+
+  map(stream, record) {
+    if (stream !== STREAM) throw new MappingError(`population has no stream ${JSON.stringify(stream)}`);
+    return mapResident(asObject(record));
+  },
+};
+
+export default connector;
+
+/** One resident in canonical form. */
+export function mapResident(r: Record<string, unknown>): MappedRecord {
+  const sourceId = text(r, 'RYBH', true);
+  const sex = r.XB === '1' || r.XB === 1 ? 'male' : r.XB === '2' || r.XB === 2 ? 'female' : null;
+  if (sex === null) throw new MappingError(`XB must be '1' (male) or '2' (female), got ${JSON.stringify(r.XB)}`);
+  const category = text(r, 'RYLB', true);
+  const residenceType = RESIDENCE[category];
+  if (!residenceType) throw new MappingError(`RYLB must be 户籍人口 or 流动人口, got ${JSON.stringify(category)}`);
+  const facts: PersonFacts = {
+    name: text(r, 'XM', true),
+    sex,
+    birthDate: date(r, 'CSRQ'),
+    phone: text(r, 'LXDH', false),
+    residenceType,
+    address: text(r, 'XZZ', false),
+  };
+  const household = text(r, 'HH', false);
+  if (household !== null) facts.householdNumber = household;
+  const relation = text(r, 'YHZGX', false);
+  if (relation !== null) facts.relationToHead = RELATION[relation] ?? 'other';
+  return {
+    sourceId,
+    updatedAt: time(r, 'GXSJ'),
+    subject: { kind: 'person', authority: 'master', idNumber: text(r, 'GMSFHM', false), facts },
+  };
+}
+
+function text(r: Record<string, unknown>, field: string, required: true): string;
+function text(r: Record<string, unknown>, field: string, required: false): string | null;
+function text(r: Record<string, unknown>, field: string, required: boolean): string | null {
+  const v = r[field];
+  if (v === null || v === undefined) {
+    if (required) throw new MappingError(`${field} is missing`);
+    return null;
+  }
+  if (typeof v !== 'string') throw new MappingError(`${field} must be text, got ${typeof v} ${JSON.stringify(v)}`);
+  const t = v.trim();
+  if (t === '' && required) throw new MappingError(`${field} is empty`);
+  return t === '' ? null : t;
+}
+
+function date(r: Record<string, unknown>, field: string): string {
+  const v = text(r, field, true);
+  let iso: string;
+  try {
+    iso = isoDate(v);
+  } catch (error) {
+    throw new MappingError(`${field}: ${(error as Error).message}`);
+  }
+  const month = Number(iso.slice(5, 7));
+  const day = Number(iso.slice(8, 10));
+  const check = new Date(Date.UTC(Number(iso.slice(0, 4)), month - 1, day));
+  if (month < 1 || month > 12 || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) throw new MappingError(`${field}: not a calendar date: ${JSON.stringify(v)}`);
+  return iso;
+}
+
+function time(r: Record<string, unknown>, field: string): string {
+  const v = text(r, field, true);
+  try {
+    return beijingTime(v);
+  } catch (error) {
+    throw new MappingError(`${field}: ${(error as Error).message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transport
+
+interface ResidentsPage {
+  records: RawRecord[];
+  nextCursor: string | null;
+  highWater: string;
+}
+
+function parseCursor(cursor: Cursor | null): PopulationCursor {
+  if (cursor === null) return { phase: 'full', token: null, since: null };
+  const optional = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'string' ? v : undefined);
+  if (cursor.phase === 'full') {
+    const token = optional(cursor.token);
+    const since = optional(cursor.since);
+    if (token !== undefined && since !== undefined) return { phase: 'full', token, since };
+  } else if (cursor.phase === 'incremental' && typeof cursor.since === 'string') {
+    const after = optional(cursor.after);
+    if (after !== undefined) return { phase: 'incremental', since: cursor.since, after };
+  }
+  throw new SourceError(`population: the saved cursor is not one this connector wrote: ${JSON.stringify(cursor).slice(0, 200)}`);
+}
+
+async function fetchPage(url: URL, ctx: ConnectorContext): Promise<ResidentsPage> {
+  const response = await ctx.http.fetch(url, { headers: { accept: 'application/json' } });
+  const where = `GET ${redactUrl(url)}`;
+  if (response.status !== 200) {
+    const body = await response.text().catch(() => '');
+    throw new SourceError(`${where}: ${response.status} ${body.slice(0, 200)}`.trim());
+  }
+  let body: string;
+  try {
+    body = await response.text();
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    throw new SourceUnavailable(`${where}: the response broke off: ${(error as Error).message}`, error);
+  }
+  const { head, records } = parseEnvelope(body, 'data', 'RYBH', where);
+  const nextCursor = head.nextCursor ?? null;
+  if (nextCursor !== null && typeof nextCursor !== 'string') throw new SourceError(`${where}: nextCursor must be a string or null`);
+  if (typeof head.highWater !== 'string' || Number.isNaN(Date.parse(head.highWater))) {
+    throw new SourceError(`${where}: the answer has no valid highWater (got ${JSON.stringify(head.highWater)})`);
+  }
+  return { records, nextCursor, highWater: head.highWater };
+}
+
+/**
+ * `{ ...head, "<key>": [records] }` in one JSON.parse. When that fails because some records are
+ * broken, the array is split one record per line (how the service writes it) and each line parsed
+ * alone, so a broken record becomes an unparsable record and the rest of the page survives.
+ */
+export function parseEnvelope(body: string, key: string, idField: string, where: string): { head: Record<string, unknown>; records: RawRecord[] } {
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      const head = parsed as Record<string, unknown>;
+      const items = head[key];
+      if (Array.isArray(items)) return { head, records: items.map((data: unknown) => ({ data })) };
+    }
+    throw new SourceError(`${where}: the answer is not an object with a "${key}" array: ${body.slice(0, 200)}`);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+  }
+  const marker = `"${key}":[`;
+  const at = body.indexOf(marker);
+  if (at === -1) throw new SourceError(`${where}: the answer is not JSON: ${body.slice(0, 200)}`);
+  let head: Record<string, unknown>;
+  try {
+    head = JSON.parse(`${body.slice(0, at).replace(/,\s*$/, '')}}`) as Record<string, unknown>;
+  } catch {
+    throw new SourceError(`${where}: the answer's envelope is not JSON: ${body.slice(0, 200)}`);
+  }
+  const records: RawRecord[] = [];
+  const lines = body.slice(at + marker.length).split('\n');
+  for (const raw of lines) {
+    let line = raw.trim();
+    if (line === '') continue;
+    if (line.startsWith(']')) break;
+    if (line.endsWith(',')) line = line.slice(0, -1);
+    try {
+      records.push({ data: JSON.parse(line) as unknown });
+    } catch (error) {
+      const sourceId = idIn(line, idField);
+      records.push({ unparsable: line, reason: `not valid JSON: ${(error as Error).message}`, ...(sourceId ? { sourceId } : {}) });
+    }
+  }
+  return { head, records };
+}
+
+/** The id of a broken record, when its `"<field>":"…"` survived intact. */
+function idIn(line: string, field: string): string | null {
+  const marker = `"${field}":"`;
+  const at = line.indexOf(marker);
+  if (at === -1) return null;
+  const end = line.indexOf('"', at + marker.length);
+  return end === -1 ? null : line.slice(at + marker.length, end) || null;
+}
