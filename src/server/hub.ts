@@ -15,6 +15,7 @@ import { AuditWriter } from '../store/audit.js';
 import { viewerFromAuthorization, type TokenVerifier } from '../auth/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import { SafeError } from '../errors.js';
+import { serveWebhook, WEBHOOK_PREFIX, type WebhookReceiver } from './webhooks.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { traceQueries, tracingPlugin } from '../observability/tracing.js';
 import type { RequestContext } from './context.js';
@@ -35,6 +36,8 @@ export interface HubOptions {
   db: Database;
   log: Logger;
   tokens: TokenVerifier;
+  /** Ingests records departments push to /webhooks/<connector>; absent: no webhooks. */
+  webhooks?: WebhookReceiver;
 }
 
 export interface Hub {
@@ -65,7 +68,7 @@ function purposeOf(value: unknown): string | null {
 }
 
 /** Serves GraphQL over HTTP and WebSocket on one port and path, with health, readiness and metrics. */
-export async function startHub({ config, limits, db, log, tokens }: HubOptions): Promise<Hub> {
+export async function startHub({ config, limits, db, log, tokens, webhooks }: HubOptions): Promise<Hub> {
   const schema = buildSchema();
   const metrics = createMetrics();
   const audit = new AuditWriter(db.knex, log);
@@ -219,7 +222,7 @@ export async function startHub({ config, limits, db, log, tokens }: HubOptions):
   };
 
   httpServer.on('request', (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     const done = (route: string) => res.once('finish', () => metrics.httpRequests.inc({ route, status: String(res.statusCode) }));
     if (path === '/healthz') {
       done('healthz');
@@ -245,6 +248,9 @@ export async function startHub({ config, limits, db, log, tokens }: HubOptions):
           sendError(res, new HttpError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error'));
         }
       });
+    } else if (webhooks && path.startsWith(WEBHOOK_PREFIX)) {
+      done('webhook');
+      serveWebhook(req, res, path, webhooks).catch((err: unknown) => log.error({ err, path }, 'webhook failed'));
     } else {
       done('other');
       sendJson(res, 404, { error: `Nothing at ${path}. GraphQL is served at ${GRAPHQL_PATH}.` });

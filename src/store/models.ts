@@ -116,19 +116,44 @@ export const enterpriseFromRow = (r: Row): EnterpriseModel => ({
 export interface DepartmentModel { id: string; name: string; displayName: string }
 export const departmentFromRow = (r: Row): DepartmentModel => ({ id: str(r.id), name: str(r.name), displayName: str(r.display_name) });
 
-export interface ConnectorStatusModel {
-  status: ConnectorHealth; lastSyncAt: Date | null; cursor: string | null; recordCount: number; deadLetterCount: number;
+export interface SyncRunModel {
+  trigger: string; status: string; startedAt: Date; finishedAt: Date | null; read: number; stored: number; changed: number;
+  deadLettered: number; error: string | null;
 }
+export const syncRunFromRow = (r: Row): SyncRunModel => ({
+  trigger: str(r.trigger).toUpperCase(), status: str(r.status).toUpperCase(), startedAt: new Date(r.started_at as string | Date),
+  finishedAt: dateOrNull(r.finished_at), read: Number(r.read), stored: Number(r.stored), changed: Number(r.changed),
+  deadLettered: Number(r.dead_lettered), error: strOrNull(r.error),
+});
+
+export interface StreamStatusModel { name: string; cursor: string | null; updatedAt: Date | null; lastRun: SyncRunModel | null }
+
+export interface ConnectorStatusModel {
+  status: ConnectorHealth; lastSyncAt: Date | null; lastAttemptAt: Date | null; lastError: string | null; version: string | null;
+  cursor: string | null; recordCount: number; unlinkedCount: number; deadLetterCount: number; streams: StreamStatusModel[];
+}
+
 
 export interface SourceRecordModel {
   id: string; departmentId: string; departmentName: string; stream: string; sourceId: string; fetchedAt: Date; payloadHash: string;
-  entityType: string | null; entityId: string | null;
+  entityType: string | null; entityId: string | null; sourceUpdatedAt: Date | null;
+  /** SUBJECT, or the role the record names the entity in when reached through a link. */
+  role: string;
+  linked: boolean;
+  /** What the record states (for a link: about the linked entity), unmasked; the repository masks before release. */
+  facts: Record<string, unknown>;
 }
 export const sourceRecordFromRow = (r: Row): SourceRecordModel => ({
   id: str(r.id), departmentId: str(r.department_id), departmentName: str(r.department_name), stream: str(r.stream), sourceId: str(r.source_id),
   fetchedAt: new Date(r.fetched_at as string | Date), payloadHash: str(r.payload_hash),
-  entityType: strOrNull(r.entity_type), entityId: strOrNull(r.entity_id),
+  entityType: strOrNull(r.entity_type), entityId: strOrNull(r.entity_id), sourceUpdatedAt: dateOrNull(r.source_updated_at),
+  role: r.link_role ? str(r.link_role).toUpperCase() : 'SUBJECT',
+  linked: r.entity_id !== null && r.entity_id !== undefined,
+  facts: (r.link_facts ?? r.facts ?? {}) as Record<string, unknown>,
 });
+
+export interface StatedValueModel { value: string | null; departments: string[]; records: SourceRecordModel[] }
+export interface DisagreementModel { field: string; values: StatedValueModel[] }
 
 export interface CaseModel extends AreaIds {
   id: string; number: string; title: string; description: string | null; category: string; urgency: CaseUrgency;

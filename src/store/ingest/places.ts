@@ -17,8 +17,11 @@ export interface AreaIds {
 
 export interface Places {
   parse(text: string | null | undefined): ParsedAddress | null;
-  /** Teaches road-style addresses (古墩路1288号…) from a building's door plate. */
-  learnRoad(roadAddress: string, parsed: ParsedAddress): void;
+  /**
+   * Teaches road-style addresses (古墩路1288号…) from a building register's door plate, its
+   * community and its name (北苑3幢): the register's own address may be written road-style too.
+   */
+  learnBuilding(building: { roadAddress?: string | undefined; community?: string | undefined; name?: string | undefined }): void;
   /** The grid containing a point, with its street, community and district. */
   locate(lng: number, lat: number): AreaIds | null;
   /** Area ids for a parsed address without coordinates (street and community from its text). */
@@ -48,13 +51,13 @@ export async function loadPlaces(knex: Knex): Promise<Places> {
 
   // Road-style addresses resolve only through door plates the building register taught.
   const roads = (await knex('source_record').where('link_type', 'building').whereNotNull('facts')
-    .whereRaw("facts \\? 'roadAddress'").select(knex.raw("facts->>'roadAddress' as road"), knex.raw("facts->>'address' as address"))) as Row[];
+    .whereRaw("facts \\? 'roadAddress'")
+    .select(knex.raw("facts->>'roadAddress' as road"), knex.raw("facts->>'community' as community"), knex.raw("facts->>'name' as name"))) as Row[];
 
   const places: Places = {
     parse: (text) => (text ? parseAddress(text, gazetteer) : null),
-    learnRoad(roadAddress, parsed) {
-      const area = (parsed.communityCode ? gazetteer.communityName(parsed.communityCode) : undefined) ?? gazetteer.streetName(parsed.streetCode);
-      if (area) gazetteer.learnRoad(roadAddress, area, parsed.estate, parsed.building);
+    learnBuilding(b) {
+      if (b.roadAddress && b.community && b.name) gazetteer.learnHousingBuilding({ road_address: b.roadAddress, community: b.community, building_name: b.name });
     },
     locate(lng, lat) {
       const id = locator.locate(lng, lat);
@@ -70,9 +73,6 @@ export async function loadPlaces(knex: Knex): Promise<Places> {
     },
     gridAreas: (gridId) => (gridId === null ? null : (byGrid.get(gridId) ?? null)),
   };
-  for (const r of roads) {
-    const parsed = places.parse(r.address as string | null);
-    if (parsed && typeof r.road === 'string') places.learnRoad(r.road, parsed);
-  }
+  for (const r of roads) places.learnBuilding({ roadAddress: r.road as string, community: r.community as string, name: r.name as string });
   return places;
 }

@@ -209,6 +209,8 @@ export class BatchWriter {
       keyed.set(ref, k);
       all.push(k);
     };
+    // A building register's door plates teach the normaliser before any address of the batch is read.
+    for (const r of records) if (r.subject?.kind === 'building') this.places.learnBuilding(r.subject.facts);
     for (const r of records) {
       visit(r.subject);
       for (const m of r.mentions ?? []) visit(m.ref);
@@ -290,7 +292,6 @@ export class BatchWriter {
       const prepared = [...creating.values()].map((k) => {
         const parsed = k.parsed as ParsedAddress;
         const f = k.ref.facts;
-        if (f.roadAddress) this.places.learnRoad(f.roadAddress, parsed);
         const located = f.lng !== undefined && f.lat !== undefined ? this.places.locate(f.lng, f.lat) : null;
         return { k, parsed, areas: located ?? this.places.areasOf(parsed) };
       });
@@ -361,15 +362,31 @@ export class BatchWriter {
     return new Map(rows.map((r) => [String(r.normalized), String(r.id)]));
   }
 
-  /** Where people live, by the dwelling (or village house) their address names. */
-  private async homes(trx: Knex.Transaction, parsed: ParsedAddress[]): Promise<Map<string, AreaIds & { dwelling_id: string; building_id: string }>> {
+  /**
+   * Where people live, by the dwelling (or village house) their address names; when the
+   * register has no such dwelling (an unregistered room let to workers), by its building.
+   */
+  private async homes(trx: Knex.Transaction, parsed: ParsedAddress[]): Promise<Map<string, AreaIds & { dwelling_id: string | null; building_id: string }>> {
     const keys = new Set<string>();
     for (const p of parsed) keys.add(p.dwellingKey ?? p.buildingKey);
     if (keys.size === 0) return new Map();
     const rows = (await trx('dwelling').join('address', 'address.id', 'dwelling.address_id').join('building', 'building.id', 'dwelling.building_id')
       .whereIn('address.normalized', [...keys])
       .select('address.normalized', 'dwelling.id as dwelling_id', 'building.id as building_id', 'building.grid_id', 'building.street_id', 'building.community_id', 'building.district_id')) as Row[];
-    return new Map(rows.map((r) => [String(r.normalized), { ...areaIdsOf(r), dwelling_id: String(r.dwelling_id), building_id: String(r.building_id) }]));
+    const out = new Map<string, AreaIds & { dwelling_id: string | null; building_id: string }>(
+      rows.map((r) => [String(r.normalized), { ...areaIdsOf(r), dwelling_id: String(r.dwelling_id), building_id: String(r.building_id) }]));
+    const missing = parsed.filter((p) => !out.has(p.dwellingKey ?? p.buildingKey));
+    if (missing.length > 0) {
+      const buildings = (await trx('building').join('address', 'address.id', 'building.address_id')
+        .whereIn('address.normalized', [...new Set(missing.map((p) => p.buildingKey))])
+        .select('address.normalized', 'building.id as building_id', 'building.grid_id', 'building.street_id', 'building.community_id', 'building.district_id')) as Row[];
+      const byBuilding = new Map(buildings.map((r) => [String(r.normalized), r]));
+      for (const p of missing) {
+        const b = byBuilding.get(p.buildingKey);
+        if (b) out.set(p.dwellingKey ?? p.buildingKey, { ...areaIdsOf(b), dwelling_id: null, building_id: String(b.building_id) });
+      }
+    }
+    return out;
   }
 
   private async enterprises(trx: Knex.Transaction, refs: Keyed<EnterpriseRef>[], changes: ChangeSink): Promise<Map<string, string>> {

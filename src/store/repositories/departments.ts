@@ -1,7 +1,9 @@
 import DataLoader from 'dataloader';
 import type { StoreContext } from './context.js';
 import { byId, groupInKeyOrder, rowsOf, type Row } from '../loaders.js';
-import { departmentFromRow, sourceRecordFromRow, type ConnectorStatusModel, type SourceRecordModel } from '../models.js';
+import {
+  departmentFromRow, sourceRecordFromRow, syncRunFromRow, type ConnectorStatusModel, type DisagreementModel, type SourceRecordModel,
+} from '../models.js';
 import type { ConnectorHealth } from '../../generated/graphql.js';
 
 /** The entity types a source record can be about. */
@@ -16,34 +18,66 @@ export function createDepartmentsRepository({ table, policy }: StoreContext, sub
   const withDepartment = () =>
     table('source_record').join('department', 'department.id', 'source_record.department_id').select('source_record.*', 'department.name as department_name');
   const records = byId(withDepartment, 'source_record.id', sourceRecordFromRow);
+  // Records about an entity: those whose subject it is, and those naming it (owner, tenant, party...).
   const recordsBySubject = new DataLoader<string, SourceRecordModel[]>(async (keys) => {
     const pairs = keys.map((k) => k.split(':') as [string, string]);
-    const rows = (await withDepartment()
+    const subjects = (await withDepartment()
       .whereIn(['source_record.entity_type', 'source_record.entity_id'], pairs)
-      .orderBy(['source_record.entity_type', 'source_record.entity_id', 'source_record.department_id', 'source_record.id'])) as Row[];
-    return groupInKeyOrder(keys, rows, (r) => `${String(r.entity_type)}:${String(r.entity_id)}`, sourceRecordFromRow);
+      .orderBy(['source_record.department_id', 'source_record.id'])) as Row[];
+    const links = (await withDepartment().join('source_link as l', 'l.source_record_id', 'source_record.id')
+      .whereIn(['l.entity_type', 'l.entity_id'], pairs)
+      .select('l.entity_type as link_entity_type', 'l.entity_id as link_entity_id', 'l.role as link_role', 'l.facts as link_facts')
+      .orderBy(['source_record.department_id', 'source_record.id'])) as Row[];
+    const viaLinks = links.map((r) => ({ ...r, entity_type: r.link_entity_type, entity_id: r.link_entity_id }));
+    return groupInKeyOrder(keys, [...subjects, ...viaLinks], (r) => `${String(r.entity_type)}:${String(r.entity_id)}`, sourceRecordFromRow);
   });
   const connectorStatus = new DataLoader<string, ConnectorStatusModel>(async (ids) => {
     const rows = await rowsOf(table('department as d')
       .leftJoin('connector_state as cs', 'cs.department_id', 'd.id')
       .whereIn('d.id', ids as string[])
-      .select(
-        'd.id', 'cs.status', 'cs.last_sync_at', 'cs.cursor', 'cs.dead_letter_count',
-        table('source_record').whereRaw('source_record.department_id = d.id').count('*').as('record_count'),
-      ));
+      .select('d.id', 'cs.*'));
+    const streams = await rowsOf(table('stream_state as s').whereIn('s.department_id', ids as string[])
+      .select('s.department_id', 's.stream', 's.cursor', 's.updated_at').orderBy(['s.department_id', 's.stream']));
+    const runs = await rowsOf(table('sync_run as r').whereIn('r.department_id', ids as string[])
+      .whereIn('r.id', table('sync_run').whereIn('department_id', ids as string[]).groupBy('department_id', 'stream').max('id'))
+      .select('r.*'));
+    const runOf = new Map(runs.map((r) => [`${String(r.department_id)}:${String(r.stream)}`, syncRunFromRow(r)]));
     const byDepartment = new Map(rows.map((r) => [String(r.id), r]));
     return ids.map((id) => {
       const r = byDepartment.get(id);
+      const own = streams.filter((st) => String(st.department_id) === id);
+      const names = [...new Set([...own.map((st) => String(st.stream)), ...runs.filter((x) => String(x.department_id) === id).map((x) => String(x.stream))])].sort();
       return {
         status: String(r?.status ?? 'never_synced').toUpperCase() as ConnectorHealth,
         lastSyncAt: r?.last_sync_at ? new Date(r.last_sync_at as string) : null,
-        cursor: r?.cursor === null || r?.cursor === undefined ? null : JSON.stringify(r.cursor),
+        lastAttemptAt: r?.last_attempt_at ? new Date(r.last_attempt_at as string) : null,
+        lastError: r?.last_error ? String(r.last_error) : null,
+        version: r?.connector_version ? String(r.connector_version) : null,
+        cursor: own.length === 0 ? null : JSON.stringify(Object.fromEntries(own.map((st) => [String(st.stream), st.cursor]))),
         recordCount: Number(r?.record_count ?? 0),
+        unlinkedCount: Number(r?.unlinked_count ?? 0),
         deadLetterCount: Number(r?.dead_letter_count ?? 0),
+        streams: names.map((name) => {
+          const st = own.find((x) => String(x.stream) === name);
+          return {
+            name, cursor: st?.cursor === null || st?.cursor === undefined ? null : JSON.stringify(st.cursor),
+            updatedAt: st?.updated_at ? new Date(st.updated_at as string) : null, lastRun: runOf.get(`${id}:${name}`) ?? null,
+          };
+        }),
       };
     });
   });
-  const release = (r: SourceRecordModel): SourceRecordModel => ({ ...r, sourceId: policy.sourceId(r.sourceId) });
+  const maskFact = (field: string, value: unknown): string | null => {
+    if (value === null || value === undefined) return null;
+    const text = Array.isArray(value) ? value.join(',') : String(value);
+    if (field === 'idNumber') return policy.idNumber(text);
+    if (field === 'phone') return policy.phone(text);
+    return text;
+  };
+  const release = (r: SourceRecordModel): SourceRecordModel => ({
+    ...r, sourceId: policy.sourceId(r.sourceId),
+    facts: Object.fromEntries(Object.entries(r.facts).filter(([k]) => !HIDDEN_FACTS.has(k)).map(([k, v]) => [k, maskFact(k, v)])),
+  });
   const visibleDepartment = (r: SourceRecordModel) => policy.recordDepartments().has(r.departmentName);
 
   let all: Promise<ReturnType<typeof departmentFromRow>[]> | undefined;
@@ -84,6 +118,42 @@ export function createDepartmentsRepository({ table, policy }: StoreContext, sub
       policy.assertCanRead('source_record');
       return (await recordsBySubject.load(`${subject}:${id}`)).filter(visibleDepartment).map(release);
     },
+    /** Fields on which the visible records about an entity state different values. */
+    async disagreements(subject: RecordSubject, id: string): Promise<DisagreementModel[]> {
+      policy.assertCanRead('source_record');
+      const records = (await recordsBySubject.load(`${subject}:${id}`)).filter(visibleDepartment);
+      return disagreementsOf(records).map((d) => ({
+        field: d.field,
+        values: d.values.map((v) => ({ value: maskFact(d.field, v.value), departments: v.departments, records: v.records.map(release) })),
+      }));
+    },
   };
 }
+/** Bookkeeping the connectors add to facts for linking, not statements of the department. */
+const HIDDEN_FACTS = new Set(['addressKey', 'roadAddress']);
+/** Fields not compared across departments: lists and values that differ by design. */
+const NOT_COMPARED = new Set([...HIDDEN_FACTS, 'tags', 'householdNumber', 'relationToHead', 'lat', 'lng', 'status', 'residenceType']);
+
+/** Groups the records' facts by field and keeps the fields stated with more than one value. */
+export function disagreementsOf(records: SourceRecordModel[]): Array<{ field: string; values: Array<{ value: string | null; departments: string[]; records: SourceRecordModel[] }> }> {
+  const fields = new Map<string, Map<string, { value: string | null; departments: Set<string>; records: SourceRecordModel[] }>>();
+  for (const r of records) {
+    for (const [field, raw] of Object.entries(r.facts)) {
+      if (NOT_COMPARED.has(field) || raw === null || raw === undefined || raw === '') continue;
+      const value = String(raw);
+      // The same place written two ways is one value: addresses compare by their normalised key.
+      const key = field === 'address' && typeof r.facts.addressKey === 'string' ? r.facts.addressKey : value.replace(/\s+/g, '');
+      let values = fields.get(field);
+      if (!values) fields.set(field, (values = new Map<string, { value: string | null; departments: Set<string>; records: SourceRecordModel[] }>()));
+      let v = values.get(key);
+      if (!v) values.set(key, (v = { value, departments: new Set(), records: [] }));
+      v.departments.add(r.departmentName);
+      v.records.push(r);
+    }
+  }
+  return [...fields.entries()].filter(([, values]) => values.size > 1).map(([field, values]) => ({
+    field, values: [...values.values()].map((v) => ({ value: v.value, departments: [...v.departments].sort(), records: v.records })),
+  }));
+}
+
 export type DepartmentsRepository = ReturnType<typeof createDepartmentsRepository>;
