@@ -13,5 +13,6 @@ export const departmentsResolvers: Resolvers = {
   SourceRecord: {
     id: globalIdField('SourceRecord'),
     department: (r, _, { data }) => required(`source record ${r.id} department`, data.departments.department(r.departmentId)),
+    facts: (r) => Object.entries(r.facts).map(([field, value]) => ({ field, value: value === null || value === undefined ? null : String(value) })),
   },
 };

@@ -14,6 +14,7 @@ export const enterprisesResolvers: Resolvers = {
     building: (e, _, { data }) => (e.buildingId ? data.places.building(e.buildingId) : null),
     grid: (e, _, { data }) => (e.gridId ? data.places.grid(e.gridId) : null),
     records: (e, _, { data }) => data.departments.recordsAbout('enterprise', e.id),
+    disagreements: (e, _, { data }) => data.departments.disagreements('enterprise', e.id),
   },
   EnterpriseConnection: { totalCount: (c) => c.totalCount() },
 };

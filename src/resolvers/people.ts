@@ -24,6 +24,7 @@ export const peopleResolvers: Resolvers = {
     grid: (p, _, { data }) => (p.gridId ? data.places.grid(p.gridId) : null),
     tags: (p, _, { data }) => data.people.tags(p.id),
     records: (p, _, { data }) => data.departments.recordsAbout('person', p.id),
+    disagreements: (p, _, { data }) => data.departments.disagreements('person', p.id),
     cases: (p, { first }, { data }) => data.cases.latestCasesOf(p.id, first ?? 10),
   },
   Household: {

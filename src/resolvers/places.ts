@@ -41,6 +41,7 @@ export const placesResolvers: Resolvers = {
     dwellings: (b, _, { data }) => data.places.dwellingsOfBuilding(b.id),
     enterprises: (b, _, { data }) => data.enterprises.enterprisesInBuilding(b.id),
     records: (b, _, { data }) => data.departments.recordsAbout('building', b.id),
+    disagreements: (b, _, { data }) => data.departments.disagreements('building', b.id),
   },
   Dwelling: {
     id: globalIdField('Dwelling'),
