@@ -23,6 +23,16 @@ const schema = z.object({
   JWT_JWKS_URL: z.string().url('must be an https:// URL of the identity provider\'s JWKS').optional(),
   JWT_ISSUER: z.string().min(1).default('liandong'),
   DEMO_DATA: booleanString.optional(),
+  /** Connector configs by connector name (JSON); without it, the embedded default simulates the departments. */
+  CONNECTORS_FILE: z.string().min(1).optional(),
+  /** Start the seven simulated department systems on a generated district and connect to them. */
+  SIMULATE: booleanString.optional(),
+  /** The generated district the simulators serve (generated on first start when absent). */
+  WORLD_DIR: z.string().min(1).optional(),
+  WORLD_SCALE: z.enum(['tiny', 'small', 'district']).default('small'),
+  WORLD_SEED: z.coerce.number().int().min(0).default(20261125),
+  /** Where the hub's area and grid registry is read from (world/areas, world/grids, world/grid_members). */
+  GRID_REGISTRY_DIR: z.string().min(1).optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /** Operation limits (see src/server/limits.ts). */
   MAX_DEPTH: z.coerce.number().int().min(2).default(12),

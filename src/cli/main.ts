@@ -10,6 +10,11 @@ import { idOf } from '../resolvers/globalId.js';
 import { createRuntime } from './runtime.js';
 import { SingleBar, Presets } from 'cli-progress';
 import { generateWorld, SCALES, type ScaleName } from '../world/index.js';
+import { createIngestStore } from '../store/ingest/index.js';
+import { ingestPush, startScheduler, type Scheduler } from '../sync/index.js';
+import type { WebhookReceiver } from '../server/webhooks.js';
+import { startDepartments, type Departments } from './departments.js';
+import { registerSyncCommands } from './syncCommands.js';
 
 const program = new Command('liandong')
   .description('Liandong: one GraphQL API over every department\'s data for district governance.')
@@ -17,17 +22,30 @@ const program = new Command('liandong')
 
 program
   .command('start')
-  .description('Migrate the store, load the demo district into an empty embedded store, and serve GraphQL (HTTP and WebSocket).')
+  .description('Migrate the store, bring up the departments (simulated on a generated district unless CONNECTORS_FILE names real ones), sync them, and serve GraphQL (HTTP and WebSocket).')
   .action(async () => {
     const rt = createRuntime();
     const db = await rt.openStore();
     const applied = await migrateToLatest(db.knex);
     if (applied.length) rt.log.info({ applied }, 'applied migrations');
-    if (rt.config.DEMO_DATA ?? db.kind === 'pglite') {
+    const store = createIngestStore(db);
+    let departments: Departments | null = null;
+    const webhooks: WebhookReceiver = async (name, request) => {
+      const c = departments?.connectors.find((d) => d.connector.spec.name === name);
+      if (!c) throw Object.assign(new Error(`no connector named ${name} is running here`), { status: 404 });
+      return { ...(await ingestPush(store, c, request, rt.log)) };
+    };
+    const hub = await startHub({ config: rt.config, limits: limitsFromConfig(rt.config), db, log: rt.log, tokens: rt.tokens, webhooks });
+    let scheduler: Scheduler | null = null;
+    if (rt.config.DEMO_DATA) {
       const summary = await loadDemoDistrict(db.knex, { onProgress: (stage) => rt.log.info({ stage }, 'loading demo district') });
       rt.log.info(summary, summary.loaded ? 'demo district loaded' : 'store already has data; demo district not loaded');
+    } else {
+      departments = await startDepartments({ config: rt.config, log: rt.log, store, webhookUrl: `http://127.0.0.1:${hub.port}/webhooks/police` });
+      scheduler = startScheduler(store, departments.connectors, rt.log);
+      rt.log.info({ connectors: departments.connectors.map((c) => c.connector.spec.name) }, 'first sync of every department');
+      await scheduler.runNow();
     }
-    const hub = await startHub({ config: rt.config, limits: limitsFromConfig(rt.config), db, log: rt.log, tokens: rt.tokens });
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) {
@@ -40,7 +58,9 @@ program
         rt.log.error('shutdown timed out; exiting');
         process.exit(1);
       }, rt.config.SHUTDOWN_TIMEOUT_MS + 5000).unref();
-      hub.stop()
+      Promise.resolve(scheduler?.stop())
+        .then(() => departments?.stop())
+        .then(() => hub.stop())
         .then(() => db.close())
         .then(() => {
           clearTimeout(deadline);
@@ -143,6 +163,8 @@ program
     console.error(`\nwrote ${opts.out}: ${e.people} people, ${e.households} households, ${e.dwellings} dwellings, ${e.buildings} buildings, `
       + `${e.enterprises} enterprises, ${e.cases} cases, ${Object.keys(manifest.files).length} files in ${(manifest.timing.generateMs / 1000).toFixed(1)} s`);
   });
+
+registerSyncCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

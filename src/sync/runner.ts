@@ -143,7 +143,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 /** PostgreSQL data and integrity errors (SQLSTATE classes 22, 23): the rows are at fault, not the database. */
 function isDataError(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   return /^2[23]/.test(code);
 }
 
@@ -263,6 +263,15 @@ async function syncStream(
       break;
     } catch (error) {
       await iterator.return?.(undefined).catch(() => undefined);
+      // Pages already received are whole, with their cursor: keep them, so a source that fails
+      // every few pages (a tight rate limit) still moves forward between retries.
+      if (!ctx.signal.aborted && error instanceof SourceError) {
+        try {
+          await flush();
+        } catch (flushError) {
+          ctx.log.warn({ stream, error: errorMessage(flushError) }, 'could not store the pages read before the failure');
+        }
+      }
       if (ctx.signal.aborted) {
         s.status = 'cancelled';
         s.error = 'cancelled';

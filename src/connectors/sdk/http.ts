@@ -24,7 +24,21 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 }
 
 export function createSourceHttp(options: SourceHttpOptions): SourceHttp {
-  const spacingMs = options.maxRequestsPerSecond ? 1000 / options.maxRequestsPerSecond : 0;
+  const configuredSpacing = options.maxRequestsPerSecond ? 1000 / options.maxRequestsPerSecond : 0;
+  // A 429 means the source's real limit is below ours: slow down (halving the rate each time)
+  // and speed back up gradually while requests succeed, so retries make progress.
+  let spacingMs = configuredSpacing;
+  let successes = 0;
+  const slowDown = () => {
+    spacingMs = Math.min(10_000, Math.max(100, spacingMs * 2));
+    successes = 0;
+  };
+  const succeeded = () => {
+    if (spacingMs > configuredSpacing && ++successes >= 20) {
+      spacingMs = Math.max(configuredSpacing, spacingMs / 2);
+      successes = 0;
+    }
+  };
   let nextSlot = 0;
   const waitForSlot = async (): Promise<void> => {
     if (spacingMs === 0) return;
@@ -50,6 +64,7 @@ export function createSourceHttp(options: SourceHttpOptions): SourceHttp {
         throw new SourceUnavailable(`${where}: ${reason}`, error);
       }
       if (response.status === 429) {
+        slowDown();
         await response.body?.cancel();
         const wait = retryAfterMs(response.headers.get('retry-after'));
         throw new RateLimited(`${where}: 429 Too Many Requests${wait === null ? '' : ` (retry after ${Math.ceil(wait / 1000)} s)`}`, wait);
@@ -62,6 +77,7 @@ export function createSourceHttp(options: SourceHttpOptions): SourceHttp {
         const text = await response.text().catch(() => '');
         throw new SourceError(`${where}: ${response.status} ${text.slice(0, 200)}`.trim());
       }
+      succeeded();
       // 401 goes back to the connector: token-based sources refresh and ask again.
       return response;
     },

@@ -1,0 +1,74 @@
+/**
+ * Bringing the departments up for `start` and `sync`: either the real systems named in the
+ * connectors file, or the seven simulated systems serving a generated district (generated on
+ * first use), with the hub's grid registry imported from the same directory.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { startSimulators, type RunningSimulator } from '../simulators/index.js';
+import { configuredConnectors, readConnectorConfigs, readGridRegistry, type ConfiguredConnector } from '../sync/index.js';
+import type { IngestStore } from '../store/ingest/index.js';
+import { generateWorld } from '../world/index.js';
+
+export interface Departments {
+  connectors: ConfiguredConnector[];
+  simulators: RunningSimulator[];
+  stop(): Promise<void>;
+}
+
+export interface DepartmentsOptions {
+  config: Config;
+  log: Logger;
+  store: IngestStore;
+  /** Only these connectors. */
+  only?: string[];
+  /** Where the police simulator pushes live 110 incidents (the hub's /webhooks/police). */
+  webhookUrl?: string;
+  /** Start simulators even when a connectors file is configured. */
+  simulate?: boolean;
+}
+
+/** The generated district to simulate: WORLD_DIR, else DATA_DIR/world-<scale>-<seed>, generated when missing. */
+export async function ensureWorld(config: Config, log: Logger): Promise<string> {
+  const dir = resolve(config.WORLD_DIR ?? join(config.DATA_DIR, `world-${config.WORLD_SCALE}-${config.WORLD_SEED}`));
+  if (existsSync(join(dir, 'manifest.json'))) return dir;
+  log.info({ dir, scale: config.WORLD_SCALE, seed: config.WORLD_SEED }, 'generating the synthetic district the simulated departments serve');
+  const manifest = await generateWorld({ scale: config.WORLD_SCALE, seed: config.WORLD_SEED, outDir: dir, overwrite: true });
+  log.info({ dir, people: manifest.entities.people, ms: manifest.timing.generateMs }, 'synthetic district generated');
+  return dir;
+}
+
+export async function startDepartments(options: DepartmentsOptions): Promise<Departments> {
+  const { config, log, store } = options;
+  const simulate = options.simulate ?? config.SIMULATE ?? !config.CONNECTORS_FILE;
+  let simulators: RunningSimulator[] = [];
+  let configs: Record<string, unknown> = {};
+  let registryDir = config.GRID_REGISTRY_DIR;
+  if (simulate) {
+    const world = await ensureWorld(config, log);
+    registryDir ??= world;
+    simulators = await startSimulators({
+      dataDir: world, host: '127.0.0.1', workDir: join(resolve(config.DATA_DIR), 'simulators'),
+      ...(options.webhookUrl ? { webhookUrl: options.webhookUrl } : {}),
+      ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
+    }, options.only);
+    for (const s of simulators) {
+      configs[s.department] = s.connectorConfig;
+      log.info({ department: s.department, endpoint: s.endpoint }, 'simulated department system started');
+    }
+  }
+  if (config.CONNECTORS_FILE) configs = { ...configs, ...readConnectorConfigs(config.CONNECTORS_FILE) };
+  if (registryDir) {
+    const counts = await store.importGridRegistry(await readGridRegistry(registryDir));
+    log.info({ from: registryDir, ...counts }, 'grid registry imported');
+  }
+  return {
+    connectors: configuredConnectors(configs, options.only),
+    simulators,
+    stop: async () => {
+      await Promise.allSettled(simulators.map((s) => s.stop()));
+    },
+  };
+}
