@@ -42,6 +42,7 @@ export async function ensureWorld(config: Config, log: Logger): Promise<string> 
 
 export async function startDepartments(options: DepartmentsOptions): Promise<Departments> {
   const { config, log, store } = options;
+  const only = options.only?.length ? options.only : undefined;
   const simulate = options.simulate ?? config.SIMULATE ?? !config.CONNECTORS_FILE;
   let simulators: RunningSimulator[] = [];
   let configs: Record<string, unknown> = {};
@@ -53,7 +54,7 @@ export async function startDepartments(options: DepartmentsOptions): Promise<Dep
       dataDir: world, host: '127.0.0.1', workDir: join(resolve(config.DATA_DIR), 'simulators'),
       ...(options.webhookUrl ? { webhookUrl: options.webhookUrl } : {}),
       ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
-    }, options.only);
+    }, only);
     for (const s of simulators) {
       configs[s.department] = s.connectorConfig;
       log.info({ department: s.department, endpoint: s.endpoint }, 'simulated department system started');
@@ -65,7 +66,7 @@ export async function startDepartments(options: DepartmentsOptions): Promise<Dep
     log.info({ from: registryDir, ...counts }, 'grid registry imported');
   }
   return {
-    connectors: configuredConnectors(configs, options.only),
+    connectors: configuredConnectors(configs, only),
     simulators,
     stop: async () => {
       await Promise.allSettled(simulators.map((s) => s.stop()));

@@ -66,7 +66,7 @@ export function registerSyncCommands(program: Command): void {
     .description('Read every configured department connector (or those named) into the store, from each stream\'s saved cursor.')
     .argument('[connector...]', 'connector names (default: all configured)')
     .option('--simulate', 'start the simulated department systems on the generated district (WORLD_DIR / WORLD_SCALE) and sync from them')
-    .option('--batch-size <n>', 'records per transaction', positive, 2000)
+    .option('--batch-size <n>', 'records per transaction', positive, 5000)
     .option('--no-progress', 'no progress bars (for logs)')
     .option('--json', 'print the summary as one JSON object on stdout (for scripts and the benchmark)')
     .action(async (names: string[], opts: { simulate?: boolean; batchSize: number; progress: boolean; json?: boolean }) => {

@@ -214,7 +214,7 @@ async function syncStream(
   store: IngestStore, { connector, config }: ConfiguredConnector, department: DepartmentRef, stream: string, ctx: ConnectorContext, options: SyncOptions,
 ): Promise<StreamSummary> {
   const started = Date.now();
-  const batchSize = options.batchSize ?? 2000;
+  const batchSize = options.batchSize ?? 5000;
   const maxAttempts = options.maxAttempts ?? 5;
   const base = options.backoffMs ?? 500;
   const maxBackoff = options.maxBackoffMs ?? 30_000;

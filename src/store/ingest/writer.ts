@@ -18,6 +18,7 @@ import { isValidResidentId } from '../../domain/idNumber.js';
 import type { ParsedAddress } from '../../domain/address.js';
 import type { Row } from '../loaders.js';
 import type { AreaIds, Places } from './places.js';
+import { anyOf, bulkInsert } from './bulk.js';
 
 /** One record the connector read and mapped, with its raw form for provenance. */
 export interface MappedInput {
@@ -111,7 +112,7 @@ export class BatchWriter {
     const existing = new Map<string, string>();
     if (latest.size > 0) {
       const rows = (await trx('source_record').where({ department_id: departmentId, stream: batch.stream })
-        .whereIn('source_id', [...latest.keys()]).select('source_id', 'payload_hash')) as Row[];
+        .whereRaw(anyOf('source_id'), [[...latest.keys()]]).select('source_id', 'payload_hash')) as Row[];
       for (const r of rows) existing.set(String(r.source_id), String(r.payload_hash));
     }
     const work: Array<MappedInput & { hash: string }> = [];
@@ -134,15 +135,15 @@ export class BatchWriter {
           facts: s.facts === null ? null : JSON.stringify(s.facts), source_updated_at: w.mapped.updatedAt ?? null,
         };
       });
-      const saved = (await trx('source_record').insert(rows)
-        .onConflict(['department_id', 'stream', 'source_id']).merge()
-        .returning(['id', 'source_id', 'entity_id'])) as Row[];
+      const updated = ['fetched_at', 'payload_hash', 'payload', 'entity_type', 'entity_id', 'link_type', 'link_key', 'facts', 'source_updated_at'];
+      const saved = await bulkInsert(trx, 'source_record', rows,
+        `on conflict (department_id, stream, source_id) do update set ${updated.map((c) => `${c} = excluded.${c}`).join(', ')} returning id, source_id, entity_id`);
       result.stored += saved.length;
       result.changed += saved.length;
       result.unlinked += saved.filter((r) => r.entity_id === null).length;
 
       const idBySource = new Map(saved.map((r) => [String(r.source_id), String(r.id)]));
-      await trx('source_link').whereIn('source_record_id', [...idBySource.values()]).delete();
+      await trx('source_link').whereRaw(anyOf('source_record_id', 'bigint'), [[...idBySource.values()]]).delete();
       const links = work.flatMap((w) => (w.mapped.mentions ?? []).map((m) => {
         const t = resolved.target(m.ref);
         return t.type === null ? null : {
@@ -150,11 +151,11 @@ export class BatchWriter {
           facts: t.facts === null ? null : JSON.stringify(t.facts),
         };
       })).filter((l) => l !== null);
-      for (let i = 0; i < links.length; i += 2000) await trx('source_link').insert(links.slice(i, i + 2000));
+      await bulkInsert(trx, 'source_link', links);
 
       const unique = new Map(changes.map((c) => [`${c.entity_type}:${c.entity_id}`, c]));
       if (unique.size > 0) {
-        await trx('change_event').insert([...unique.values()].map((c) => ({ ...c, department_id: departmentId, at: batch.fetchedAt })));
+        await bulkInsert(trx, 'change_event', [...unique.values()].map((c) => ({ ...c, department_id: departmentId, at: batch.fetchedAt })));
       }
       result.entityChanges = unique.size;
     }
@@ -162,7 +163,7 @@ export class BatchWriter {
     if (latest.size > 0) {
       // A record that now stores cleanly is no longer a dead letter.
       await trx('dead_letter').where({ department_id: departmentId, stream: batch.stream }).whereNull('resolved_at')
-        .whereIn('source_id', [...latest.keys()]).update({ resolved_at: batch.fetchedAt });
+        .whereRaw(anyOf('source_id'), [[...latest.keys()]]).update({ resolved_at: batch.fetchedAt });
     }
     result.deadLettered = await this.deadLetters(trx, departmentId, batch.stream, batch.deadLetters, batch.fetchedAt);
 
@@ -262,9 +263,13 @@ export class BatchWriter {
   private async recordTargets(trx: Knex.Transaction, departmentId: string, refs: Array<{ stream: string; sourceId: string }>) {
     const out = new Map<string, { type: string; id: string }>();
     if (refs.length === 0) return out;
-    const rows = (await trx('source_record').where('department_id', departmentId)
-      .whereIn(['stream', 'source_id'], [...new Map(refs.map((r) => [`${r.stream}\u0000${r.sourceId}`, [r.stream, r.sourceId]])).values()])
-      .whereNotNull('entity_id').select('stream', 'source_id', 'entity_type', 'entity_id')) as Row[];
+    const pairs = [...new Map(refs.map((r) => [`${r.stream}\u0000${r.sourceId}`, r])).values()];
+    const rows = ((await trx.raw(
+      `select s.stream, s.source_id, s.entity_type, s.entity_id from source_record s
+       join unnest(?::text[], ?::text[]) as r(stream, source_id) on s.stream = r.stream and s.source_id = r.source_id
+       where s.department_id = ? and s.entity_id is not null`,
+      [pairs.map((p) => p.stream), pairs.map((p) => p.sourceId), departmentId],
+    )) as { rows: Row[] }).rows;
     for (const r of rows) out.set(`${String(r.stream)}\u0000${String(r.source_id)}`, { type: String(r.entity_type), id: String(r.entity_id) });
     return out;
   }
@@ -273,21 +278,24 @@ export class BatchWriter {
   private async addresses(trx: Knex.Transaction, items: Array<{ key: string; text: string; parsed: ParsedAddress; areas: AreaIds }>): Promise<Map<string, string>> {
     const unique = new Map(items.map((i) => [i.key, i]));
     if (unique.size === 0) return new Map();
-    await trx('address').insert([...unique.values()].map((i) => ({
+    const created = await bulkInsert(trx, 'address', [...unique.values()].map((i) => ({
       normalized: i.key, text: i.text, estate: i.parsed.estate, building_no: i.parsed.building, unit: i.parsed.unit, room: i.parsed.room,
       district_id: i.areas.district_id, street_id: i.areas.street_id, community_id: i.areas.community_id,
-    }))).onConflict('normalized').ignore();
-    return this.lookup(trx, 'address', 'normalized', [...unique.keys()]);
+    })), 'on conflict (normalized) do nothing returning id, normalized');
+    const ids = new Map(created.map((r) => [String(r.normalized), String(r.id)]));
+    for (const [k, id] of await this.lookup(trx, 'address', 'normalized', [...unique.keys()].filter((k) => !ids.has(k)))) ids.set(k, id);
+    return ids;
   }
 
   private async lookup(trx: Knex.Transaction, table: string, column: string, keys: string[]): Promise<Map<string, string>> {
     if (keys.length === 0) return new Map();
-    const rows = (await trx(table).whereIn(column, [...new Set(keys)]).select('id', column)) as Row[];
+    const rows = (await trx(table).whereRaw(anyOf(column), [[...new Set(keys)]]).select('id', column)) as Row[];
     return new Map(rows.map((r) => [String(r[column]), String(r.id)]));
   }
 
   private async buildings(trx: Knex.Transaction, refs: Keyed<BuildingRef>[], changes: ChangeSink): Promise<Map<string, string>> {
     const creating = strongest(refs);
+    const known = new Map<string, string>();
     if (creating.size > 0) {
       const prepared = [...creating.values()].map((k) => {
         const parsed = k.parsed as ParsedAddress;
@@ -296,6 +304,7 @@ export class BatchWriter {
         return { k, parsed, areas: located ?? this.places.areasOf(parsed) };
       });
       const addressIds = await this.addresses(trx, prepared.map((p) => ({ key: p.k.key as string, text: p.k.ref.address, parsed: p.parsed, areas: p.areas })));
+      const keyOfAddress = new Map([...addressIds].map(([k, id]) => [id, k]));
       for (const authority of ['master', 'registry'] as const) {
         const rows = prepared.filter((p) => p.k.ref.authority === authority).map((p) => {
           const f = p.k.ref.facts;
@@ -304,20 +313,29 @@ export class BatchWriter {
             floors: nn(f.floors), built_year: nn(f.builtYear), lat: nn(f.lat), lng: nn(f.lng), ...p.areas,
           };
         });
-        await this.upsert(trx, 'building', rows, 'address_id', authority, ['name', 'use', 'floors', 'built_year', 'lat', 'lng', 'grid_id', 'street_id', 'community_id', 'district_id'], changes);
+        const saved = await this.upsert(trx, 'building', rows, 'address_id', authority, ['name', 'use', 'floors', 'built_year', 'lat', 'lng', 'grid_id', 'street_id', 'community_id', 'district_id'], changes);
+        for (const [addressId, id] of saved) known.set(keyOfAddress.get(addressId) ?? '', id);
       }
     }
-    const keys = refs.map((r) => r.key).filter((k): k is string => k !== null);
-    if (keys.length === 0) return new Map();
-    const rows = (await trx('building').join('address', 'address.id', 'building.address_id')
-      .whereIn('address.normalized', [...new Set(keys)]).select('building.id', 'address.normalized')) as Row[];
-    return new Map(rows.map((r) => [String(r.normalized), String(r.id)]));
+    return this.placeIds(trx, 'building', refs, known);
+  }
+
+  /** Ids of buildings or dwellings by normalised address key: those just written, then the rest from the store. */
+  private async placeIds(trx: Knex.Transaction, table: 'building' | 'dwelling', refs: Keyed[], known: Map<string, string>): Promise<Map<string, string>> {
+    const missing = [...new Set(refs.map((r) => r.key).filter((k): k is string => k !== null && !known.has(k)))];
+    if (missing.length > 0) {
+      const rows = (await trx(table).join('address', 'address.id', `${table}.address_id`)
+        .whereRaw(anyOf('address.normalized'), [missing]).select(`${table}.id`, 'address.normalized')) as Row[];
+      for (const r of rows) known.set(String(r.normalized), String(r.id));
+    }
+    return known;
   }
 
   private async dwellings(
     trx: Knex.Transaction, refs: Keyed<DwellingRef>[], buildings: Map<string, string>, recordTargets: Map<string, { type: string; id: string }>, changes: ChangeSink,
   ): Promise<{ ids: Map<string, string> }> {
     const creating = strongest(refs);
+    const known = new Map<string, string>();
     if (creating.size > 0) {
       const buildingIds = await this.buildingsById(trx, [...creating.values()].map((k) => this.dwellingBuilding(k, buildings, recordTargets)).filter((b): b is string => b !== null));
       const prepared = [...creating.values()].flatMap((k) => {
@@ -327,6 +345,7 @@ export class BatchWriter {
         return [{ k, parsed: k.parsed, buildingId: buildingId as string, areas: building }];
       });
       const addressIds = await this.addresses(trx, prepared.map((p) => ({ key: p.k.key as string, text: p.k.ref.address, parsed: p.parsed, areas: p.areas })));
+      const keyOfAddress = new Map([...addressIds].map(([k, id]) => [id, k]));
       for (const authority of ['master', 'registry'] as const) {
         const rows = prepared.filter((p) => p.k.ref.authority === authority).map((p) => {
           const f = p.k.ref.facts;
@@ -335,11 +354,11 @@ export class BatchWriter {
             floor_area: nn(f.floorArea), occupancy: f.occupancy ?? 'owner_occupied',
           };
         });
-        await this.upsert(trx, 'dwelling', rows, 'address_id', authority, ['building_id', 'unit', 'room', 'floor_area', 'occupancy'], changes);
+        const saved = await this.upsert(trx, 'dwelling', rows, 'address_id', authority, ['building_id', 'unit', 'room', 'floor_area', 'occupancy'], changes);
+        for (const [addressId, id] of saved) known.set(keyOfAddress.get(addressId) ?? '', id);
       }
     }
-    const keys = refs.map((r) => r.key).filter((k): k is string => k !== null);
-    return { ids: await this.dwellingIds(trx, keys) };
+    return { ids: await this.placeIds(trx, 'dwelling', refs, known) };
   }
 
   private dwellingBuilding(k: Keyed<DwellingRef>, buildings: Map<string, string>, recordTargets: Map<string, { type: string; id: string }>): string | null {
@@ -351,15 +370,8 @@ export class BatchWriter {
 
   private async buildingsById(trx: Knex.Transaction, ids: string[]): Promise<Map<string, AreaIds>> {
     if (ids.length === 0) return new Map();
-    const rows = (await trx('building').whereIn('id', [...new Set(ids)]).select('id', 'grid_id', 'street_id', 'community_id', 'district_id')) as Row[];
+    const rows = (await trx('building').whereRaw(anyOf('id', 'bigint'), [[...new Set(ids)]]).select('id', 'grid_id', 'street_id', 'community_id', 'district_id')) as Row[];
     return new Map(rows.map((r) => [String(r.id), areaIdsOf(r)]));
-  }
-
-  private async dwellingIds(trx: Knex.Transaction, keys: string[]): Promise<Map<string, string>> {
-    if (keys.length === 0) return new Map();
-    const rows = (await trx('dwelling').join('address', 'address.id', 'dwelling.address_id')
-      .whereIn('address.normalized', [...new Set(keys)]).select('dwelling.id', 'address.normalized')) as Row[];
-    return new Map(rows.map((r) => [String(r.normalized), String(r.id)]));
   }
 
   /**
@@ -371,14 +383,14 @@ export class BatchWriter {
     for (const p of parsed) keys.add(p.dwellingKey ?? p.buildingKey);
     if (keys.size === 0) return new Map();
     const rows = (await trx('dwelling').join('address', 'address.id', 'dwelling.address_id').join('building', 'building.id', 'dwelling.building_id')
-      .whereIn('address.normalized', [...keys])
+      .whereRaw(anyOf('address.normalized'), [[...keys]])
       .select('address.normalized', 'dwelling.id as dwelling_id', 'building.id as building_id', 'building.grid_id', 'building.street_id', 'building.community_id', 'building.district_id')) as Row[];
     const out = new Map<string, AreaIds & { dwelling_id: string | null; building_id: string }>(
       rows.map((r) => [String(r.normalized), { ...areaIdsOf(r), dwelling_id: String(r.dwelling_id), building_id: String(r.building_id) }]));
     const missing = parsed.filter((p) => !out.has(p.dwellingKey ?? p.buildingKey));
     if (missing.length > 0) {
       const buildings = (await trx('building').join('address', 'address.id', 'building.address_id')
-        .whereIn('address.normalized', [...new Set(missing.map((p) => p.buildingKey))])
+        .whereRaw(anyOf('address.normalized'), [[...new Set(missing.map((p) => p.buildingKey))]])
         .select('address.normalized', 'building.id as building_id', 'building.grid_id', 'building.street_id', 'building.community_id', 'building.district_id')) as Row[];
       const byBuilding = new Map(buildings.map((r) => [String(r.normalized), r]));
       for (const p of missing) {
@@ -391,10 +403,11 @@ export class BatchWriter {
 
   private async enterprises(trx: Knex.Transaction, refs: Keyed<EnterpriseRef>[], changes: ChangeSink): Promise<Map<string, string>> {
     const creating = strongest(refs);
+    const known = new Map<string, string>();
     if (creating.size > 0) {
       const parsed = [...creating.values()].map((k) => k.parsed).filter((p): p is ParsedAddress => p !== null);
       const buildingRows = parsed.length === 0 ? [] : (await trx('building').join('address', 'address.id', 'building.address_id')
-        .whereIn('address.normalized', [...new Set(parsed.map((p) => p.buildingKey))])
+        .whereRaw(anyOf('address.normalized'), [[...new Set(parsed.map((p) => p.buildingKey))]])
         .select('building.id', 'address.normalized', 'building.grid_id', 'building.street_id', 'building.community_id', 'building.district_id')) as Row[];
       const byKey = new Map(buildingRows.map((r) => [String(r.normalized), r]));
       for (const authority of ['master', 'registry'] as const) {
@@ -407,15 +420,19 @@ export class BatchWriter {
             ...(b ? areaIdsOf(b) : k.parsed ? this.places.areasOf(k.parsed) : { district_id: null, street_id: null, community_id: null, grid_id: null }),
           };
         });
-        await this.upsert(trx, 'enterprise', rows, 'credit_code', authority,
+        const saved = await this.upsert(trx, 'enterprise', rows, 'credit_code', authority,
           ['name', 'legal_representative', 'industry', 'status', 'registered_on', 'building_id', 'grid_id', 'street_id', 'community_id', 'district_id'], changes);
+        for (const [k, id] of saved) known.set(k, id);
       }
     }
-    return this.lookup(trx, 'enterprise', 'credit_code', refs.map((r) => r.key).filter((k): k is string => k !== null));
+    const keys = refs.map((r) => r.key).filter((k): k is string => k !== null && !known.has(k));
+    for (const [k, id] of await this.lookup(trx, 'enterprise', 'credit_code', keys)) known.set(k, id);
+    return known;
   }
 
   private async people(trx: Knex.Transaction, refs: Keyed<PersonRef>[], changes: ChangeSink): Promise<Map<string, string>> {
     const creating = strongest(refs);
+    const ids = new Map<string, string>();
     if (creating.size > 0) {
       const values = [...creating.values()];
       const homes = await this.homes(trx, values.map((k) => k.parsed).filter((p): p is ParsedAddress => p !== null));
@@ -431,7 +448,8 @@ export class BatchWriter {
       }
       let householdIds = new Map<string, string>();
       if (households.size > 0) {
-        await trx('household').insert([...households.values()]).onConflict('number').merge(['dwelling_id', 'residence_type']);
+        await bulkInsert(trx, 'household', [...households.values()],
+          'on conflict (number) do update set dwelling_id = excluded.dwelling_id, residence_type = excluded.residence_type');
         householdIds = await this.lookup(trx, 'household', 'number', [...households.keys()]);
       }
 
@@ -447,11 +465,13 @@ export class BatchWriter {
             grid_id: home?.grid_id ?? null, street_id: home?.street_id ?? null, community_id: home?.community_id ?? null, district_id: home?.district_id ?? null,
           };
         });
-        await this.upsert(trx, 'person', rows, 'id_number', authority,
+        const saved = await this.upsert(trx, 'person', rows, 'id_number', authority,
           ['name', 'sex', 'birth_date', 'phone', 'residence_type', 'household_id', 'relation_to_head', 'dwelling_id', 'building_id', 'grid_id', 'street_id', 'community_id', 'district_id'], changes);
+        for (const [k, id] of saved) ids.set(k, id);
       }
     }
-    const ids = await this.lookup(trx, 'person', 'id_number', refs.map((r) => r.key).filter((k): k is string => k !== null));
+    const unknown = refs.map((r) => r.key).filter((k): k is string => k !== null && !ids.has(k));
+    for (const [k, id] of await this.lookup(trx, 'person', 'id_number', unknown)) ids.set(k, id);
 
     const heads = refs.filter((k) => k.ref.authority === 'master' && k.key !== null && k.ref.facts.relationToHead === 'head' && k.ref.facts.householdNumber);
     if (heads.length > 0) {
@@ -462,7 +482,7 @@ export class BatchWriter {
       );
     }
     const tags = refs.flatMap((k) => (k.key !== null && ids.has(k.key) ? (k.ref.facts.tags ?? []).map((tag) => ({ person_id: ids.get(k.key as string), tag })) : []));
-    if (tags.length > 0) await trx('person_tag').insert(tags).onConflict(['person_id', 'tag']).ignore();
+    await bulkInsert(trx, 'person_tag', tags, 'on conflict (person_id, tag) do nothing');
     return ids;
   }
 
@@ -470,19 +490,23 @@ export class BatchWriter {
    * Inserts rows keyed on `conflict`; a master's values overwrite, a registry's only fill in.
    * Rows whose values did not change are left alone, so only real changes reach the outbox.
    */
-  private async upsert(trx: Knex.Transaction, table: EntityType, rows: Row[], conflict: string, authority: 'master' | 'registry', columns: string[], changes: ChangeSink): Promise<void> {
-    for (let i = 0; i < rows.length; i += 2000) {
-      const chunk = rows.slice(i, i + 2000);
+  private async upsert(trx: Knex.Transaction, table: EntityType, rows: Row[], conflict: string, authority: 'master' | 'registry', columns: string[], changes: ChangeSink): Promise<Map<string, string>> {
+    const saved = new Map<string, string>();
+    for (let i = 0; i < rows.length; i += 5000) {
+      const chunk = rows.slice(i, i + 5000);
       if (chunk.length === 0) continue;
-      const insert = trx(table).insert(chunk).toSQL();
       const tail = authority === 'master'
-        ? ` on conflict (${conflict}) do update set ${columns.map((c) => `${c} = excluded.${c}`).join(', ')}
+        ? `on conflict (${conflict}) do update set ${columns.map((c) => `${c} = excluded.${c}`).join(', ')}
             where (${columns.map((c) => `${table}.${c}`).join(', ')}) is distinct from (${columns.map((c) => `excluded.${c}`).join(', ')})
-            returning id, (xmax = 0) as inserted`
-        : ` on conflict (${conflict}) do nothing returning id, true as inserted`;
-      const returned = (await trx.raw(insert.sql + tail, insert.bindings as Knex.RawBinding[])) as { rows: Row[] };
-      for (const r of returned.rows) changes.push({ entity_type: table, entity_id: String(r.id), change: r.inserted === true ? 'created' : 'updated' });
+            returning id, ${conflict} as key, (xmax = 0) as inserted`
+        : `on conflict (${conflict}) do nothing returning id, ${conflict} as key, true as inserted`;
+      const returned = { rows: await bulkInsert(trx, table, chunk, tail) };
+      for (const r of returned.rows) {
+        changes.push({ entity_type: table, entity_id: String(r.id), change: r.inserted === true ? 'created' : 'updated' });
+        saved.set(String(r.key), String(r.id));
+      }
     }
+    return saved;
   }
 }
 

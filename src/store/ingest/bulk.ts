@@ -1,0 +1,79 @@
+/**
+ * Bulk statements for ingest: one array parameter per column (INSERT … SELECT FROM unnest),
+ * instead of one parameter per value. A batch of 2,000 records is then a handful of short
+ * statements whose cost does not grow with the number of bind parameters, on the client (no
+ * 20,000-placeholder SQL to build) or on the server (nothing long to parse).
+ */
+import type { Knex } from 'knex';
+import type { Row } from '../loaders.js';
+
+type PgType = 'text' | 'bigint' | 'integer' | 'double precision' | 'date' | 'timestamptz' | 'json' | 'jsonb' | 'boolean';
+
+const AREAS = { grid_id: 'bigint', street_id: 'bigint', community_id: 'bigint', district_id: 'bigint' } as const;
+
+/** The types of the columns ingest writes, per table. */
+const COLUMNS: Record<string, Record<string, PgType>> = {
+  source_record: {
+    department_id: 'bigint', stream: 'text', source_id: 'text', fetched_at: 'timestamptz', payload_hash: 'text', payload: 'json',
+    entity_type: 'text', entity_id: 'bigint', link_type: 'text', link_key: 'text', facts: 'jsonb', source_updated_at: 'timestamptz',
+  },
+  source_link: { source_record_id: 'bigint', role: 'text', entity_type: 'text', entity_id: 'bigint', link_key: 'text', facts: 'jsonb' },
+  change_event: { entity_type: 'text', entity_id: 'bigint', change: 'text', department_id: 'bigint', at: 'timestamptz' },
+  address: {
+    normalized: 'text', text: 'text', estate: 'text', building_no: 'text', unit: 'text', room: 'text',
+    district_id: 'bigint', street_id: 'bigint', community_id: 'bigint',
+  },
+  building: {
+    address_id: 'bigint', name: 'text', use: 'text', floors: 'integer', built_year: 'integer', lat: 'double precision', lng: 'double precision', ...AREAS,
+  },
+  dwelling: { address_id: 'bigint', building_id: 'bigint', unit: 'text', room: 'text', floor_area: 'double precision', occupancy: 'text' },
+  household: { number: 'text', dwelling_id: 'bigint', residence_type: 'text' },
+  person: {
+    id_number: 'text', name: 'text', sex: 'text', birth_date: 'date', phone: 'text', residence_type: 'text', household_id: 'bigint',
+    relation_to_head: 'text', dwelling_id: 'bigint', building_id: 'bigint', ...AREAS,
+  },
+  person_tag: { person_id: 'bigint', tag: 'text' },
+  enterprise: {
+    credit_code: 'text', name: 'text', legal_representative: 'text', industry: 'text', status: 'text', registered_on: 'date',
+    building_id: 'bigint', ...AREAS,
+  },
+};
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+function param(value: unknown, type: PgType): unknown {
+  if (value === undefined || value === null) return null;
+  if (value instanceof Date) return value.toISOString();
+  if ((type === 'json' || type === 'jsonb') && typeof value !== 'string') return JSON.stringify(value);
+  return type === 'text' || type === 'json' || type === 'jsonb' || type === 'date' || type === 'timestamptz' ? String(value) : value;
+}
+
+/**
+ * INSERT INTO table (the rows' columns) SELECT … FROM unnest(one array per column) `tail`
+ * (e.g. an ON CONFLICT clause and RETURNING). Every row must have the same keys.
+ */
+export async function bulkInsert(trx: Knex.Transaction, table: string, rows: Row[], tail = ''): Promise<Row[]> {
+  const first = rows[0];
+  if (!first) return [];
+  const types = COLUMNS[table];
+  if (!types) throw new Error(`bulkInsert: no column types for ${table}`);
+  const names = Object.keys(first);
+  const typeOf = (n: string): PgType => {
+    const t = types[n];
+    if (!t) throw new Error(`bulkInsert: no type for ${table}.${n}`);
+    return t;
+  };
+  const arrays = names.map((n) => rows.map((r) => param(r[n], typeOf(n))));
+  const isJson = (t: PgType) => t === 'json' || t === 'jsonb';
+  const arrayType = (t: PgType) => (isJson(t) ? 'text[]' : `${t}[]`);
+  const sql = `insert into ${ident(table)} (${names.map(ident).join(', ')}) `
+    + `select ${names.map((n) => (isJson(typeOf(n)) ? `u.${ident(n)}::${typeOf(n)}` : `u.${ident(n)}`)).join(', ')} `
+    + `from unnest(${names.map((n) => `?::${arrayType(typeOf(n))}`).join(', ')}) as u(${names.map(ident).join(', ')}) ${tail}`;
+  const result = (await trx.raw(sql, arrays as Knex.RawBinding[])) as { rows?: Row[] };
+  return result.rows ?? [];
+}
+
+/** `column = any(values)` as one array parameter. */
+export function anyOf(column: string, type: 'text' | 'bigint' = 'text'): string {
+  return `${column} = any(?::${type}[])`;
+}
