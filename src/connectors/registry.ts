@@ -18,7 +18,7 @@ import fire from './fire/index.js';
  * connector a config its own schema (spec.config) produced.
  */
 export function anyConnector<C>(connector: Connector<C>): Connector<unknown> {
-  return connector as unknown as Connector<unknown>;
+  return connector;
 }
 
 export const CONNECTORS: ReadonlyArray<Connector<unknown>> = [

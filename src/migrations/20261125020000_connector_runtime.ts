@@ -6,6 +6,13 @@ import type { Knex } from 'knex';
  * record to every entity it names, the dead-letter store, a durable outbox of canonical
  * changes for the search index and subscriptions, and a log of sync runs whose counts balance.
  */
+const DENORMALISED_AREAS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['person', ['district_id', 'street_id', 'community_id', 'grid_id']],
+  ['building', ['district_id', 'street_id', 'community_id', 'grid_id']],
+  ['enterprise', ['district_id', 'street_id', 'community_id', 'grid_id']],
+  ['address', ['district_id', 'street_id', 'community_id']],
+];
+
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('connector_state', (t) => {
     t.bigInteger('record_count').notNullable().defaultTo(0);
@@ -91,6 +98,16 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['department_id', 'id']);
   });
 
+  // The area columns of people, buildings, enterprises and addresses are copies of their grid's
+  // (denormalised for filtering, see the canonical model) written by one writer from the grid
+  // registry. Checking them against area and grid on every row was most of the cost of a bulk
+  // sync; the grid registry, not each row, is where areas are kept whole.
+  for (const [table, columns] of DENORMALISED_AREAS) {
+    await knex.schema.alterTable(table, (t) => {
+      for (const c of columns) t.dropForeign([c]);
+    });
+  }
+
   // One canonical row per place: upserts of buildings and dwellings key on their address.
   await knex.schema.alterTable('building', (t) => t.unique(['address_id']));
   await knex.schema.alterTable('dwelling', (t) => t.unique(['address_id']));
@@ -106,6 +123,11 @@ export async function down(knex: Knex): Promise<void> {
     t.dropColumn('employee_no');
   });
   await knex.schema.alterTable('dwelling', (t) => t.dropUnique(['address_id']));
+  for (const [table, columns] of DENORMALISED_AREAS) {
+    await knex.schema.alterTable(table, (t) => {
+      for (const c of columns) t.foreign(c).references(c === 'grid_id' ? 'grid.id' : 'area.id');
+    });
+  }
   await knex.schema.alterTable('building', (t) => t.dropUnique(['address_id']));
   for (const table of ['sync_run', 'change_event', 'dead_letter', 'source_link', 'stream_state']) await knex.schema.dropTableIfExists(table);
   await knex.raw('drop index if exists source_record_unlinked');

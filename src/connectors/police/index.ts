@@ -29,7 +29,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import {
-  MappingError, PushRejected, SourceError, SourceUnavailable, asObject, beijingTime, redactUrl,
+  MappingError, PushRejected, SourceError, SourceUnavailable, asObject, beijingTime, parseJsonPage, redactUrl, type JsonPage,
   type Connector, type ConnectorContext, type Cursor, type MappedRecord, type Mention, type Page, type RawRecord,
 } from '../sdk/index.js';
 
@@ -307,58 +307,8 @@ async function fetchPage(url: URL, ctx: ConnectorContext, idField: string): Prom
   return { records, total, gxsjMax: head.gxsjMax, next };
 }
 
-/**
- * `{ ...head, "rows": [records] }` in one JSON.parse. When that fails because some records are
- * broken, the array is split one record per line (how the service writes it) and each line parsed
- * alone, so a broken record becomes an unparsable record and the rest of the page survives.
- */
-export function parseEnvelope(body: string, idField: string, where: string): { head: Record<string, unknown>; records: RawRecord[] } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return splitEnvelope(body, idField, where);
-  }
-  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-    const head = parsed as Record<string, unknown>;
-    const rows = head.rows;
-    if (Array.isArray(rows)) return { head, records: rows.map((data: unknown) => ({ data })) };
-    if (head.code !== undefined && head.code !== 0) return { head, records: [] };
-  }
-  throw new SourceError(`${where}: the answer is not an object with a "rows" array: ${body.slice(0, 200)}`);
+/** A page of the police API; an error envelope (code ≠ 0) has no rows. */
+export function parseEnvelope(body: string, idField: string, where: string): JsonPage {
+  return parseJsonPage(body, { key: 'rows', idField, where, emptyWhen: (head) => head.code !== undefined && head.code !== 0 });
 }
 
-function splitEnvelope(body: string, idField: string, where: string): { head: Record<string, unknown>; records: RawRecord[] } {
-  const marker = '"rows":[';
-  const at = body.indexOf(marker);
-  if (at === -1) throw new SourceError(`${where}: the answer is not JSON: ${body.slice(0, 200)}`);
-  let head: Record<string, unknown>;
-  try {
-    head = JSON.parse(`${body.slice(0, at).replace(/,\s*$/, '')}}`) as Record<string, unknown>;
-  } catch {
-    throw new SourceError(`${where}: the answer's envelope is not JSON: ${body.slice(0, 200)}`);
-  }
-  const records: RawRecord[] = [];
-  for (const raw of body.slice(at + marker.length).split('\n')) {
-    let line = raw.trim();
-    if (line === '') continue;
-    if (line.startsWith(']')) break;
-    if (line.endsWith(',')) line = line.slice(0, -1);
-    try {
-      records.push({ data: JSON.parse(line) as unknown });
-    } catch (error) {
-      const sourceId = idIn(line, idField);
-      records.push({ unparsable: line, reason: `not valid JSON: ${(error as Error).message}`, ...(sourceId ? { sourceId } : {}) });
-    }
-  }
-  return { head, records };
-}
-
-/** The id of a broken record, when its `"<field>":"…"` survived intact. */
-function idIn(line: string, field: string): string | null {
-  const marker = `"${field}":"`;
-  const at = line.indexOf(marker);
-  if (at === -1) return null;
-  const end = line.indexOf('"', at + marker.length);
-  return end === -1 ? null : line.slice(at + marker.length, end) || null;
-}

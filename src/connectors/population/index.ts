@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import {
-  MappingError, SourceError, SourceUnavailable, asObject, beijingTime, isoDate, redactUrl,
+  MappingError, SourceError, SourceUnavailable, asObject, parseJsonPage, beijingTime, isoDate, redactUrl,
   type Connector, type ConnectorContext, type Cursor, type HouseholdRelation, type MappedRecord, type Page, type PersonFacts, type RawRecord,
 } from '../sdk/index.js';
 
@@ -210,7 +210,7 @@ async function fetchPage(url: URL, ctx: ConnectorContext): Promise<ResidentsPage
     if (ctx.signal.aborted) throw error;
     throw new SourceUnavailable(`${where}: the response broke off: ${(error as Error).message}`, error);
   }
-  const { head, records } = parseEnvelope(body, 'data', 'RYBH', where);
+  const { head, records } = parseJsonPage(body, { key: 'data', idField: 'RYBH', where });
   const nextCursor = head.nextCursor ?? null;
   if (nextCursor !== null && typeof nextCursor !== 'string') throw new SourceError(`${where}: nextCursor must be a string or null`);
   if (typeof head.highWater !== 'string' || Number.isNaN(Date.parse(head.highWater))) {
@@ -219,54 +219,3 @@ async function fetchPage(url: URL, ctx: ConnectorContext): Promise<ResidentsPage
   return { records, nextCursor, highWater: head.highWater };
 }
 
-/**
- * `{ ...head, "<key>": [records] }` in one JSON.parse. When that fails because some records are
- * broken, the array is split one record per line (how the service writes it) and each line parsed
- * alone, so a broken record becomes an unparsable record and the rest of the page survives.
- */
-export function parseEnvelope(body: string, key: string, idField: string, where: string): { head: Record<string, unknown>; records: RawRecord[] } {
-  try {
-    const parsed = JSON.parse(body) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-      const head = parsed as Record<string, unknown>;
-      const items = head[key];
-      if (Array.isArray(items)) return { head, records: items.map((data: unknown) => ({ data })) };
-    }
-    throw new SourceError(`${where}: the answer is not an object with a "${key}" array: ${body.slice(0, 200)}`);
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-  }
-  const marker = `"${key}":[`;
-  const at = body.indexOf(marker);
-  if (at === -1) throw new SourceError(`${where}: the answer is not JSON: ${body.slice(0, 200)}`);
-  let head: Record<string, unknown>;
-  try {
-    head = JSON.parse(`${body.slice(0, at).replace(/,\s*$/, '')}}`) as Record<string, unknown>;
-  } catch {
-    throw new SourceError(`${where}: the answer's envelope is not JSON: ${body.slice(0, 200)}`);
-  }
-  const records: RawRecord[] = [];
-  const lines = body.slice(at + marker.length).split('\n');
-  for (const raw of lines) {
-    let line = raw.trim();
-    if (line === '') continue;
-    if (line.startsWith(']')) break;
-    if (line.endsWith(',')) line = line.slice(0, -1);
-    try {
-      records.push({ data: JSON.parse(line) as unknown });
-    } catch (error) {
-      const sourceId = idIn(line, idField);
-      records.push({ unparsable: line, reason: `not valid JSON: ${(error as Error).message}`, ...(sourceId ? { sourceId } : {}) });
-    }
-  }
-  return { head, records };
-}
-
-/** The id of a broken record, when its `"<field>":"…"` survived intact. */
-function idIn(line: string, field: string): string | null {
-  const marker = `"${field}":"`;
-  const at = line.indexOf(marker);
-  if (at === -1) return null;
-  const end = line.indexOf('"', at + marker.length);
-  return end === -1 ? null : line.slice(at + marker.length, end) || null;
-}

@@ -3,3 +3,4 @@ export * from './contract.js';
 export * from './errors.js';
 export { createSourceHttp, redactUrl, retryAfterMs, type SourceHttpOptions } from './http.js';
 export * from './values.js';
+export { parseJsonPage, textFieldIn, type JsonPage, type JsonPageOptions } from './json.js';

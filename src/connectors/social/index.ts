@@ -21,7 +21,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import {
-  MappingError, SourceError, SourceUnavailable, asObject, isoDate, redactUrl,
+  MappingError, SourceError, SourceUnavailable, asObject, parseJsonPage, isoDate, redactUrl,
   type Connector, type ConnectorContext, type Cursor, type MappedRecord, type Mention, type Page, type PersonFacts, type PersonTag, type RawRecord,
 } from '../sdk/index.js';
 
@@ -383,58 +383,9 @@ async function fetchPage(cfg: SocialConfig, url: URL, ctx: ConnectorContext, idF
     if (ctx.signal.aborted) throw error;
     throw new SourceUnavailable(`${where}: the response broke off: ${(error as Error).message}`, error);
   }
-  const { head, records } = parseEnvelope(body, 'data', idField, where);
+  const { head, records } = parseJsonPage(body, { key: 'data', idField, where });
   if (typeof head.total !== 'number') throw new SourceError(`${where}: the answer has no total`);
   if (typeof head.asOf !== 'string' || Number.isNaN(Date.parse(head.asOf))) throw new SourceError(`${where}: the answer has no valid asOf (got ${JSON.stringify(head.asOf)})`);
   return { records, total: head.total, asOf: head.asOf };
 }
 
-/**
- * `{ ...head, "<key>": [records] }` in one JSON.parse. When that fails because some records are
- * broken, the array is split one record per line (how the service writes it) and each line parsed
- * alone, so a broken record becomes an unparsable record and the rest of the page survives.
- */
-function parseEnvelope(body: string, key: string, idField: string, where: string): { head: Record<string, unknown>; records: RawRecord[] } {
-  try {
-    const parsed = JSON.parse(body) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-      const head = parsed as Record<string, unknown>;
-      const items = head[key];
-      if (Array.isArray(items)) return { head, records: items.map((data: unknown) => ({ data })) };
-    }
-    throw new SourceError(`${where}: the answer is not an object with a "${key}" array: ${body.slice(0, 200)}`);
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-  }
-  const marker = `"${key}":[`;
-  const at = body.indexOf(marker);
-  if (at === -1) throw new SourceError(`${where}: the answer is not JSON: ${body.slice(0, 200)}`);
-  let head: Record<string, unknown>;
-  try {
-    head = JSON.parse(`${body.slice(0, at).replace(/,\s*$/, '')}}`) as Record<string, unknown>;
-  } catch {
-    throw new SourceError(`${where}: the answer's envelope is not JSON: ${body.slice(0, 200)}`);
-  }
-  const records: RawRecord[] = [];
-  for (const raw of body.slice(at + marker.length).split('\n')) {
-    let line = raw.trim();
-    if (line === '') continue;
-    if (line.startsWith(']')) break;
-    if (line.endsWith(',')) line = line.slice(0, -1);
-    try {
-      records.push({ data: JSON.parse(line) as unknown });
-    } catch (error) {
-      const sourceId = idIn(line, idField);
-      records.push({ unparsable: line, reason: `not valid JSON: ${(error as Error).message}`, ...(sourceId ? { sourceId } : {}) });
-    }
-  }
-  return { head, records };
-}
-
-function idIn(line: string, field: string): string | null {
-  const marker = `"${field}":"`;
-  const at = line.indexOf(marker);
-  if (at === -1) return null;
-  const end = line.indexOf('"', at + marker.length);
-  return end === -1 ? null : line.slice(at + marker.length, end) || null;
-}

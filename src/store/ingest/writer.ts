@@ -111,8 +111,14 @@ export class BatchWriter {
 
     const existing = new Map<string, string>();
     if (latest.size > 0) {
-      const rows = (await trx('source_record').where({ department_id: departmentId, stream: batch.stream })
-        .whereRaw(anyOf('source_id'), [[...latest.keys()]]).select('source_id', 'payload_hash')) as Row[];
+      // One index probe per key (a lateral join): with thousands of keys, `= any(…)` lets the
+      // planner pick a scan of the whole stream instead.
+      const rows = ((await trx.raw(
+        `select s.source_id, s.payload_hash from unnest(?::text[]) as k(source_id)
+         join lateral (select source_id, payload_hash from source_record
+                       where department_id = ? and stream = ? and source_id = k.source_id) s on true`,
+        [[...latest.keys()], departmentId, batch.stream],
+      )) as { rows: Row[] }).rows;
       for (const r of rows) existing.set(String(r.source_id), String(r.payload_hash));
     }
     const work: Array<MappedInput & { hash: string }> = [];
@@ -143,7 +149,9 @@ export class BatchWriter {
       result.unlinked += saved.filter((r) => r.entity_id === null).length;
 
       const idBySource = new Map(saved.map((r) => [String(r.source_id), String(r.id)]));
-      await trx('source_link').whereRaw(anyOf('source_record_id', 'bigint'), [[...idBySource.values()]]).delete();
+      // Links of a changed record are replaced; a new record has none yet.
+      const replaced = saved.filter((r) => existing.has(String(r.source_id))).map((r) => String(r.id));
+      if (replaced.length > 0) await trx('source_link').whereRaw(anyOf('source_record_id', 'bigint'), [replaced]).delete();
       const links = work.flatMap((w) => (w.mapped.mentions ?? []).map((m) => {
         const t = resolved.target(m.ref);
         return t.type === null ? null : {
