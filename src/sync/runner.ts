@@ -232,21 +232,37 @@ async function syncStream(
     const iterator = connector.read(config, stream, cursor, ctx)[Symbol.asyncIterator]();
     // Pending records are counted as read only once they are committed, so a retry re-reads them without double counting.
     let pending: { records: RawRecord[]; cursor: Cursor | null } = { records: [], cursor: null };
-    const flush = async () => {
-      if (pending.records.length === 0 && pending.cursor === null) return;
-      const { mapped, dead } = mapRecords(connector, stream, pending.records);
+    // One batch is stored while the next is read and mapped: the source, this process and the
+    // database work at the same time. Batches still commit one after another, in order, so the
+    // saved cursor never passes a batch that is not stored.
+    let inflight: Promise<void> | null = null;
+    const commit = async (records: RawRecord[], cursor: Cursor | null, mapped: ReturnType<typeof mapRecords>) => {
       const r = await commitIsolating(store, {
-        departmentId: department.id, stream, fetchedAt: new Date(), records: mapped, deadLetters: dead, cursor: pending.cursor,
+        departmentId: department.id, stream, fetchedAt: new Date(), records: mapped.mapped, deadLetters: mapped.dead, cursor,
       });
-      s.read += pending.records.length;
+      s.read += records.length;
       s.stored += r.stored;
       s.changed += r.changed;
       s.deadLettered += r.deadLettered;
       s.unlinked += r.unlinked;
       s.entityChanges += r.entityChanges;
-      pending = { records: [], cursor: null };
       failures = 0;
       progress('reading');
+    };
+    const settle = async () => {
+      const current = inflight;
+      inflight = null;
+      if (current) await current;
+    };
+    const flush = async (wait: boolean) => {
+      if (pending.records.length === 0 && pending.cursor === null) return settle();
+      const { records, cursor } = pending;
+      pending = { records: [], cursor: null };
+      const mapped = mapRecords(connector, stream, records);
+      await settle();
+      inflight = commit(records, cursor, mapped);
+      inflight.catch(() => undefined);
+      if (wait) await settle();
     };
     try {
       let next: Promise<IteratorResult<Page>> = iterator.next();
@@ -257,17 +273,18 @@ async function syncStream(
         next.catch(() => undefined);
         pending.records.push(...r.value.records);
         pending.cursor = r.value.cursor;
-        if (pending.records.length >= batchSize) await flush();
+        if (pending.records.length >= batchSize) await flush(false);
       }
-      await flush();
+      await flush(true);
       break;
     } catch (error) {
       await iterator.return?.(undefined).catch(() => undefined);
+      if (!(error instanceof SourceError)) await settle().catch(() => undefined);
       // Pages already received are whole, with their cursor: keep them, so a source that fails
       // every few pages (a tight rate limit) still moves forward between retries.
       if (!ctx.signal.aborted && error instanceof SourceError) {
         try {
-          await flush();
+          await flush(true);
         } catch (flushError) {
           ctx.log.warn({ stream, error: errorMessage(flushError) }, 'could not store the pages read before the failure');
         }
