@@ -79,7 +79,6 @@ export async function up(knex: Knex): Promise<void> {
     t.text('change').notNullable(); // created | updated
     t.bigInteger('department_id').references('department.id').onDelete('SET NULL');
     t.timestamp('at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    t.index(['entity_type', 'entity_id']);
   });
 
   await knex.schema.createTable('sync_run', (t) => {
@@ -109,8 +108,13 @@ export async function up(knex: Knex): Promise<void> {
   }
 
   // One canonical row per place: upserts of buildings and dwellings key on their address.
-  await knex.schema.alterTable('building', (t) => t.unique(['address_id']));
-  await knex.schema.alterTable('dwelling', (t) => t.unique(['address_id']));
+  // The unique index replaces the plain one on the same column: one index to maintain per row, not two.
+  for (const table of ['building', 'dwelling']) {
+    await knex.schema.alterTable(table, (t) => {
+      t.unique(['address_id']);
+      t.dropIndex(['address_id']);
+    });
+  }
   await knex.schema.alterTable('grid_member', (t) => {
     t.text('employee_no');
     t.unique(['employee_no']);
@@ -122,13 +126,17 @@ export async function down(knex: Knex): Promise<void> {
     t.dropUnique(['employee_no']);
     t.dropColumn('employee_no');
   });
-  await knex.schema.alterTable('dwelling', (t) => t.dropUnique(['address_id']));
+  for (const table of ['dwelling', 'building']) {
+    await knex.schema.alterTable(table, (t) => {
+      t.index(['address_id']);
+      t.dropUnique(['address_id']);
+    });
+  }
   for (const [table, columns] of DENORMALISED_AREAS) {
     await knex.schema.alterTable(table, (t) => {
       for (const c of columns) t.foreign(c).references(c === 'grid_id' ? 'grid.id' : 'area.id');
     });
   }
-  await knex.schema.alterTable('building', (t) => t.dropUnique(['address_id']));
   for (const table of ['sync_run', 'change_event', 'dead_letter', 'source_link', 'stream_state']) await knex.schema.dropTableIfExists(table);
   await knex.raw('drop index if exists source_record_unlinked');
   await knex.raw('alter table source_record alter column payload type jsonb using payload::jsonb');
