@@ -276,6 +276,11 @@ async function syncStream(
         if (pending.records.length >= batchSize) await flush(false);
       }
       await flush(true);
+      // A connector may end its read quietly when asked to stop; what it read is stored, but the stream is not done.
+      if (ctx.signal.aborted) {
+        s.status = 'cancelled';
+        s.error = 'cancelled';
+      }
       break;
     } catch (error) {
       await iterator.return?.(undefined).catch(() => undefined);
