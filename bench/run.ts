@@ -23,6 +23,8 @@ import { measurePolicyOverhead, renderPolicySection, type PolicyOverheadResult }
 import { migrateToLatest, openDatabase, type Database } from '../src/store/db.js';
 import { loadDemoDistrict } from '../src/demo/district.js';
 import { createTestDatabase } from '../tests/support/postgresServer.js';
+import { benchSync, renderSyncSection, type SyncBenchResult } from './sync.js';
+import type { ScaleName } from '../src/world/index.js';
 
 /** Policy and audit overhead on each store, measured in-process (bench/policyOverhead.ts). */
 async function policyOverhead(ctx: ReturnType<typeof createContext>, rounds: number): Promise<PolicyOverheadResult[]> {
@@ -64,6 +66,9 @@ interface Options {
   write: boolean;
   policy: boolean;
   policyRounds: number;
+  syncScale: ScaleName | 'none';
+  syncSeed: number;
+  profile: boolean;
 }
 
 const positiveInt = (name: string, min: number) => (value: string) => {
@@ -88,6 +93,12 @@ const program = new Command('bench')
   .option('--no-write', 'do not update docs/BENCHMARKS.md')
   .option('--no-policy', 'skip the policy and audit overhead measurement')
   .option('--policy-rounds <n>', 'rounds of each variant in the policy overhead measurement', positiveInt('--policy-rounds', 1), 20)
+  .option('--sync-scale <scale>', 'department sync benchmark scale: tiny, small, district, or none', (v: string) => {
+    if (!['tiny', 'small', 'district', 'none'].includes(v)) throw new InvalidArgumentError('--sync-scale must be tiny, small, district or none');
+    return v;
+  }, 'district')
+  .option('--sync-seed <n>', 'seed of the generated district for the sync benchmark', positiveInt('--sync-seed', 0), 20261125)
+  .option('--no-profile', 'skip the person-profile load test')
   .showHelpAfterError();
 
 function buildTargets(opts: Options): { targets: Target[]; peerQueries: Array<{ name: string; query: string }> } {
@@ -182,9 +193,10 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   const outcomes: TargetOutcome[] = [];
   const policyResults: PolicyOverheadResult[] = [];
+  let syncResult: SyncBenchResult | undefined;
   let people: PersonRef[] | undefined;
   try {
-    for (const target of targets) {
+    for (const target of opts.profile ? targets : []) {
       checkInterrupted();
       progress(`${target.name}: starting`);
       let running: RunningTarget | undefined;
@@ -217,6 +229,7 @@ async function main(): Promise<number> {
       }
     }
     if (opts.policy) policyResults.push(...(await policyOverhead(ctx, opts.policyRounds)));
+    if (opts.syncScale !== 'none') syncResult = await benchSync(ctx, opts.syncScale, opts.syncSeed);
   } finally {
     await runCleanups();
   }
@@ -226,6 +239,13 @@ async function main(): Promise<number> {
     process.stdout.write(`\n${section}\n`);
     if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, 'policy-overhead');
   }
+
+  if (syncResult) {
+    const section = renderSyncSection(syncResult, describeMachine(), date);
+    process.stdout.write(`\n${section}\n`);
+    if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, 'department-sync');
+  }
+  if (!opts.profile) return syncResult && syncResult.summaries.every((s) => s.ok) ? 0 : 1;
 
   const table = resultsTable(outcomes);
   process.stdout.write(`\nPerson profile, ${opts.connections} connections, ${opts.duration} s per target (${date})\n\n${table}\n`);
