@@ -103,8 +103,12 @@ for (const { kind, label, available } of testDatabases()) {
       const second = await startCli(env);
       try {
         expect(second.logs.join('')).not.toMatch(/generating the synthetic district/);
-        const syncs = [...second.logs.join('').matchAll(/"connector":"(\w+)"[^\n]*"changed":(\d+)[^\n]*scheduled sync done/g)].map((m) => [m[1], Number(m[2])]);
-        expect(syncs.length).toBe(7);
+        // The logs reach stdout a moment after the banner reaches stderr.
+        const syncsDone = () => [...second.logs.join('').matchAll(/"connector":"(\w+)"[^\n]*"changed":(\d+)[^\n]*scheduled sync (?:done|failed)/g)]
+          .map((m) => [m[1], Number(m[2])] as const);
+        for (let i = 0; i < 50 && syncsDone().length < 7; i++) await new Promise((r) => setTimeout(r, 100));
+        const syncs = syncsDone();
+        expect({ syncs: syncs.length, failed: second.logs.join('').match(/.*scheduled sync failed.*/g) ?? [] }).toEqual({ syncs: 7, failed: [] });
         // The police push live 110 calls meanwhile: a call read before its webhook landed counts as a change.
         expect(syncs.filter(([name, n]) => name !== 'police' && n !== 0)).toEqual([]);
         const res = await gql(second.url, token, '{ people(first: 1) { totalCount } }');

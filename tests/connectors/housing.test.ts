@@ -110,7 +110,7 @@ describe('housing connector', () => {
           kind: 'building', authority: 'master', address: raw.address,
           facts: {
             name: raw.building_name, use: ({ 住宅: 'residential', 商住: 'mixed', 商业: 'commercial' } as const)[raw.use], floors: raw.floors_above,
-            builtYear: raw.built_year, lat: raw.latitude, lng: raw.longitude, roadAddress: raw.road_address,
+            builtYear: raw.built_year, lat: raw.latitude, lng: raw.longitude, roadAddress: raw.road_address, community: raw.community,
           },
         },
       } satisfies MappedRecord);
