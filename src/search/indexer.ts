@@ -1,0 +1,341 @@
+/**
+ * Keeps the index fresh from the store's durable outbox (`change_event`): reads the events after
+ * the position the backend holds, re-reads the entities they touch from the canonical tables,
+ * indexes them in bulk, and only then moves the position. When the backend is down nothing
+ * moves, so nothing is lost: the next round starts where the last successful one ended.
+ *
+ * Outbox ids are taken when a transaction inserts, not when it commits, so an id below the
+ * position can still appear (a slow ingest batch). Ids skipped over are kept as `holes` and
+ * looked for again every round until they appear or are older than `holeTimeoutMs` (then they
+ * were rolled back).
+ *
+ * A rebuild fills a new generation from the canonical tables while the live index keeps serving
+ * and keeps being updated; it records the outbox position first, commits the new generation with
+ * that position (alias swap / table rename), and the indexer then replays what changed during
+ * the rebuild. Positions are written compare-and-set, so a round that raced a rebuild starts over.
+ */
+import type { Knex } from 'knex';
+import type { SearchContext } from './context.js';
+import { affectedDocuments, allDocuments, countEntities, documentKey, loadDocuments } from './documents.js';
+import { SEARCH_TYPES, type IndexerState, type SearchBackend, type SearchType } from './types.js';
+
+import { firstOf, rowsOf } from './sql.js';
+
+export interface IndexerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface SearchIndexerOptions {
+  knex: Knex;
+  backend: SearchBackend;
+  /** The context documents are built with (a function: the hub may reload it). */
+  context: SearchContext | (() => SearchContext);
+  /** Outbox events per round (default 1000). */
+  batchSize?: number;
+  /** Documents loaded and indexed per bulk request (default 500). */
+  documentBatchSize?: number;
+  /** A missing outbox id older than this was rolled back (default 10 minutes). */
+  holeTimeoutMs?: number;
+  logger?: IndexerLogger;
+  now?: () => number;
+  /**
+   * Called before documents are built for a round with building, dwelling or address events:
+   * new estates and buildings must be known to the address normaliser (loadSearchContext) before
+   * their addresses are keyed, and before a case worker types them.
+   */
+  refreshContext?: () => Promise<void>;
+}
+
+export interface CatchUpResult {
+  events: number;
+  documents: number;
+  removed: number;
+  rounds: number;
+  position: string;
+}
+
+export interface RebuildProgress {
+  type: SearchType;
+  /** Documents of this type written so far, and how many the table has. */
+  done: number;
+  total: number;
+  /** Over every type. */
+  documents: number;
+  totalDocuments: number;
+  elapsedMs: number;
+}
+
+export interface RebuildResult {
+  generation: string;
+  documents: number;
+  byType: Record<SearchType, number>;
+  elapsedMs: number;
+  documentsPerSecond: number;
+  /** The outbox position the new generation starts from. */
+  position: string;
+  /** Events replayed after the swap. */
+  replayed: number;
+}
+
+/** Holes kept at most; more means the sequence jumped (a crash, a mass rollback), not slow writers. */
+const MAX_HOLES = 10_000;
+/** How far below the outbox's end a rebuild looks for transactions not committed yet. */
+const REBUILD_HOLE_WINDOW = 5_000;
+
+const PLACE_TYPES: ReadonlySet<string> = new Set(['building', 'dwelling', 'address']);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class SearchIndexer {
+  private readonly knex: Knex;
+  private readonly backend: SearchBackend;
+  private readonly contextOf: () => SearchContext;
+  private readonly batchSize: number;
+  private readonly documentBatchSize: number;
+  private readonly holeTimeoutMs: number;
+  private readonly logger: IndexerLogger | undefined;
+  private readonly now: () => number;
+  private readonly refreshContext: (() => Promise<void>) | undefined;
+  private running: Promise<CatchUpResult> | null = null;
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private wake: (() => void) | null = null;
+
+  constructor(options: SearchIndexerOptions) {
+    this.knex = options.knex;
+    this.backend = options.backend;
+    const ctx = options.context;
+    this.contextOf = typeof ctx === 'function' ? ctx : () => ctx;
+    this.batchSize = options.batchSize ?? 1000;
+    this.documentBatchSize = options.documentBatchSize ?? 500;
+    this.holeTimeoutMs = options.holeTimeoutMs ?? 10 * 60_000;
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
+    this.refreshContext = options.refreshContext;
+  }
+
+  /**
+   * Makes the backend ready: schema, and a full rebuild when the live index is of an older
+   * layout or has never been filled (the store may hold rows that never passed the outbox, such
+   * as the demo district).
+   */
+  async prepare(options: { onProgress?: (p: RebuildProgress) => void } = {}): Promise<{ rebuilt: RebuildResult | null }> {
+    const status = await this.backend.ensureSchema();
+    const state = await this.backend.readState();
+    if (!status.current || (status.documents === 0 && state.position === '0')) {
+      return { rebuilt: await this.rebuild(options) };
+    }
+    return { rebuilt: null };
+  }
+
+  /** Applies every outbox event after the saved position; one call at a time per indexer. */
+  catchUp(): Promise<CatchUpResult> {
+    if (this.running) return this.running;
+    const run = this.drain().finally(() => {
+      this.running = null;
+    });
+    this.running = run;
+    return run;
+  }
+
+  private async drain(): Promise<CatchUpResult> {
+    const result: CatchUpResult = { events: 0, documents: 0, removed: 0, rounds: 0, position: '0' };
+    let lostRaces = 0;
+    for (;;) {
+      const round = await this.round();
+      lostRaces = round.lostRace ? lostRaces + 1 : 0;
+      if (lostRaces > 20) throw new Error('search indexer: the saved position keeps moving under this indexer (another indexer running flat out?)');
+      result.rounds++;
+      result.events += round.events;
+      result.documents += round.documents;
+      result.removed += round.removed;
+      result.position = round.position;
+      if (!round.more) break;
+    }
+    await this.backend.refresh();
+    return result;
+  }
+
+  private async round(): Promise<{ events: number; documents: number; removed: number; position: string; more: boolean; lostRace?: boolean }> {
+    const state = await this.backend.readState();
+    const position = BigInt(state.position || '0');
+    const holeIds = state.holes.map((h) => h.id);
+    const q = this.knex('change_event').select('id', 'entity_type', 'entity_id').orderBy('id').limit(this.batchSize)
+      .where((w) => {
+        void w.where('id', '>', position.toString());
+        if (holeIds.length > 0) void w.orWhereIn('id', holeIds);
+      });
+    const rows = await rowsOf(q);
+    const now = this.now();
+    const seen = new Set(rows.map((r) => String(r.id)));
+    let holes = state.holes.filter((h) => !seen.has(h.id) && now - h.since < this.holeTimeoutMs);
+    const expired = state.holes.filter((h) => !seen.has(h.id) && now - h.since >= this.holeTimeoutMs);
+    if (expired.length > 0) this.logger?.warn({ ids: expired.slice(0, 20).map((h) => h.id), count: expired.length }, 'search indexer: outbox ids never committed, given up');
+
+    let next = position;
+    for (const r of rows) {
+      const id = BigInt(String(r.id));
+      if (id <= position) continue;
+      for (let gap = next + 1n; gap < id; gap++) {
+        holes.push({ id: gap.toString(), since: now });
+        if (holes.length > MAX_HOLES) break;
+      }
+      next = id;
+    }
+    if (holes.length > MAX_HOLES) {
+      this.logger?.warn({ count: holes.length }, 'search indexer: too many outbox ids missing; keeping the newest');
+      holes = holes.slice(-MAX_HOLES);
+    }
+
+    let documents = 0;
+    let removed = 0;
+    if (rows.length > 0) {
+      const changes = rows.map((r) => ({ entityType: String(r.entity_type), entityId: String(r.entity_id) }));
+      if (this.refreshContext && changes.some((c) => PLACE_TYPES.has(c.entityType))) await this.refreshContext();
+      const counts = await this.apply(await affectedDocuments(this.knex, changes));
+      documents = counts.documents;
+      removed = counts.removed;
+    }
+    const nextState: IndexerState = { position: next.toString(), holes, generation: state.generation };
+    const changed = nextState.position !== state.position || JSON.stringify(nextState.holes) !== JSON.stringify(state.holes);
+    if (changed && !(await this.backend.writeState(nextState, state))) {
+      // A rebuild committed (or another indexer moved on) meanwhile: start over from its position.
+      this.logger?.info({ position: state.position }, 'search indexer: position moved by someone else; reading again');
+      return { events: 0, documents, removed, position: state.position, more: true, lostRace: true };
+    }
+    const more = rows.length >= this.batchSize;
+    return { events: rows.length, documents, removed, position: nextState.position, more };
+  }
+
+  /** Loads and indexes the documents, removes those whose entity is gone. */
+  private async apply(affected: Map<SearchType, Set<string>>): Promise<{ documents: number; removed: number }> {
+    let documents = 0;
+    let removed = 0;
+    for (const [type, idSet] of affected) {
+      const ids = [...idSet];
+      for (let i = 0; i < ids.length; i += this.documentBatchSize) {
+        const chunk = ids.slice(i, i + this.documentBatchSize);
+        const docs = await loadDocuments(this.knex, this.contextOf(), type, { ids: chunk });
+        await this.backend.index(docs);
+        const found = new Set(docs.map((d) => d.id));
+        const gone = chunk.filter((id) => !found.has(id)).map((id) => documentKey(type, id));
+        await this.backend.remove(gone);
+        documents += docs.length;
+        removed += gone.length;
+      }
+    }
+    return { documents, removed };
+  }
+
+  /** Polls the outbox every intervalMs (sooner after notify()); backs off up to 30 s while the backend is down. */
+  start(options: { intervalMs?: number } = {}): void {
+    if (this.loop) return;
+    const interval = options.intervalMs ?? 1000;
+    this.stopping = false;
+    this.loop = (async () => {
+      let failures = 0;
+      while (!this.stopping) {
+        let wait = interval;
+        try {
+          await this.catchUp();
+          if (failures > 0) this.logger?.info({ failures }, 'search indexer: backend reachable again, caught up');
+          failures = 0;
+        } catch (err) {
+          failures++;
+          wait = Math.min(30_000, interval * 2 ** Math.min(failures, 5));
+          this.logger?.warn({ err: (err as Error).message, failures, retryInMs: wait }, 'search indexer: round failed; position kept');
+        }
+        if (this.stopping) break;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = null;
+      }
+    })();
+  }
+
+  /** Starts the next round now (the store just wrote a batch). */
+  notify(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Events not yet applied (for a metric or a health check). */
+  async lag(): Promise<{ position: string; latest: string; pending: number }> {
+    const state = await this.backend.readState();
+    const r = await firstOf(this.knex('change_event').where('id', '>', state.position).count({ n: '*' }).max({ latest: 'id' }));
+    return { position: state.position, latest: String(r?.latest ?? state.position), pending: Number(r?.n ?? 0) + state.holes.length };
+  }
+
+  /**
+   * A full rebuild into a new generation while the live one keeps serving, then an atomic swap
+   * and a replay of what changed meanwhile. onProgress is called after every bulk write.
+   */
+  async rebuild(options: { onProgress?: (p: RebuildProgress) => void; pageSize?: number } = {}): Promise<RebuildResult> {
+    const started = this.now();
+    await this.refreshContext?.();
+    const last = await firstOf(this.knex('change_event').max({ id: 'id' }));
+    const position = BigInt(String(last?.id ?? 0));
+    // Ids below the end not visible yet belong to transactions still running: replay them later.
+    const from = position > BigInt(REBUILD_HOLE_WINDOW) ? position - BigInt(REBUILD_HOLE_WINDOW) : 0n;
+    const present = new Set((await rowsOf(this.knex('change_event').where('id', '>', from.toString()).select('id'))).map((r) => String(r.id)));
+    const holes: IndexerState['holes'] = [];
+    for (let id = from + 1n; id <= position; id++) if (!present.has(id.toString())) holes.push({ id: id.toString(), since: started });
+
+    const totals = {} as Record<SearchType, number>;
+    for (const type of SEARCH_TYPES) totals[type] = await countEntities(this.knex, type);
+    const totalDocuments = SEARCH_TYPES.reduce((s, t) => s + totals[t], 0);
+    const byType = { person: 0, building: 0, enterprise: 0, case: 0 } as Record<SearchType, number>;
+    let documents = 0;
+
+    const target = await this.backend.beginRebuild();
+    try {
+      // Two stages in flight: the next page is read from the store while the last one is written.
+      let writing: Promise<void> | null = null;
+      for (const type of SEARCH_TYPES) {
+        for await (const page of allDocuments(this.knex, this.contextOf(), type, options.pageSize ?? this.documentBatchSize)) {
+          if (writing) await writing;
+          writing = target.index(page).then(() => {
+            byType[type] += page.length;
+            documents += page.length;
+            options.onProgress?.({ type, done: byType[type], total: Math.max(totals[type], byType[type]), documents, totalDocuments: Math.max(totalDocuments, documents), elapsedMs: this.now() - started });
+          });
+        }
+      }
+      if (writing) await writing;
+      await target.commit({ position: position.toString(), holes, generation: target.generation });
+    } catch (err) {
+      await target.abort().catch(() => undefined);
+      throw err;
+    }
+    const loadedMs = Math.max(1, this.now() - started);
+    this.logger?.info({ generation: target.generation, documents, ms: loadedMs }, 'search index rebuilt');
+    let replayed = 0;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        replayed = (await this.catchUp()).events;
+        break;
+      } catch (err) {
+        if (attempt >= 2) throw err;
+        await sleep(500);
+      }
+    }
+    const elapsedMs = Math.max(1, this.now() - started);
+    return {
+      generation: target.generation, documents, byType, elapsedMs, documentsPerSecond: Math.round((documents * 1000) / loadedMs),
+      position: position.toString(), replayed,
+    };
+  }
+}
