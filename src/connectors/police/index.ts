@@ -31,6 +31,7 @@ import { z } from 'zod';
 import {
   MappingError, PushRejected, SourceError, SourceUnavailable, asObject, beijingTime, parseJsonPage, redactUrl, type JsonPage,
   type Connector, type ConnectorContext, type Cursor, type MappedRecord, type Mention, type Page, type RawRecord,
+  textField as text,
 } from '../sdk/index.js';
 
 const STREAMS = {
@@ -211,19 +212,6 @@ export function mapIncident(r: Record<string, unknown>): MappedRecord {
   };
 }
 
-function text(r: Record<string, unknown>, field: string, required: true): string;
-function text(r: Record<string, unknown>, field: string, required: false): string | null;
-function text(r: Record<string, unknown>, field: string, required: boolean): string | null {
-  const v = r[field];
-  if (v === null || v === undefined) {
-    if (required) throw new MappingError(`${field} is missing`);
-    return null;
-  }
-  if (typeof v !== 'string') throw new MappingError(`${field} must be text, got ${typeof v} ${JSON.stringify(v)}`);
-  const t = v.trim();
-  if (t === '' && required) throw new MappingError(`${field} is empty`);
-  return t === '' ? null : t;
-}
 
 function coordinate(r: Record<string, unknown>, field: string, min: number, max: number): number | null {
   const v = r[field];

@@ -16,8 +16,9 @@
  */
 import { z } from 'zod';
 import {
-  MappingError, SourceError, SourceUnavailable, asObject, parseJsonPage, beijingTime, isoDate, redactUrl,
+  MappingError, SourceError, SourceUnavailable, asObject, parseJsonPage, redactUrl,
   type Connector, type ConnectorContext, type Cursor, type HouseholdRelation, type MappedRecord, type Page, type PersonFacts, type RawRecord,
+  textField as text, dateField as date, beijingTimeField as time,
 } from '../sdk/index.js';
 
 const STREAM = 'residents';
@@ -135,43 +136,8 @@ export function mapResident(r: Record<string, unknown>): MappedRecord {
   };
 }
 
-function text(r: Record<string, unknown>, field: string, required: true): string;
-function text(r: Record<string, unknown>, field: string, required: false): string | null;
-function text(r: Record<string, unknown>, field: string, required: boolean): string | null {
-  const v = r[field];
-  if (v === null || v === undefined) {
-    if (required) throw new MappingError(`${field} is missing`);
-    return null;
-  }
-  if (typeof v !== 'string') throw new MappingError(`${field} must be text, got ${typeof v} ${JSON.stringify(v)}`);
-  const t = v.trim();
-  if (t === '' && required) throw new MappingError(`${field} is empty`);
-  return t === '' ? null : t;
-}
 
-function date(r: Record<string, unknown>, field: string): string {
-  const v = text(r, field, true);
-  let iso: string;
-  try {
-    iso = isoDate(v);
-  } catch (error) {
-    throw new MappingError(`${field}: ${(error as Error).message}`);
-  }
-  const month = Number(iso.slice(5, 7));
-  const day = Number(iso.slice(8, 10));
-  const check = new Date(Date.UTC(Number(iso.slice(0, 4)), month - 1, day));
-  if (month < 1 || month > 12 || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) throw new MappingError(`${field}: not a calendar date: ${JSON.stringify(v)}`);
-  return iso;
-}
 
-function time(r: Record<string, unknown>, field: string): string {
-  const v = text(r, field, true);
-  try {
-    return beijingTime(v);
-  } catch (error) {
-    throw new MappingError(`${field}: ${(error as Error).message}`);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Transport

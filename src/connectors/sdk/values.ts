@@ -47,3 +47,49 @@ export function sexOf(text: unknown): 'male' | 'female' | undefined {
   if (text === '女' || text === '2' || text === 2) return 'female';
   return undefined;
 }
+
+/**
+ * A text field, trimmed: MappingError when it is not text, or when it is required and absent
+ * ("is missing") or blank ("is empty"); null when optional and absent or blank.
+ */
+export function textField(record: Record<string, unknown>, field: string, required: true): string;
+export function textField(record: Record<string, unknown>, field: string, required: false): string | null;
+export function textField(record: Record<string, unknown>, field: string, required: boolean): string | null {
+  const v = record[field];
+  if (v === null || v === undefined) {
+    if (required) throw new MappingError(`${field} is missing`);
+    return null;
+  }
+  if (typeof v !== 'string') throw new MappingError(`${field} must be text, got ${typeof v} ${JSON.stringify(v)}`);
+  const t = v.trim();
+  if (t === '' && required) throw new MappingError(`${field} is empty`);
+  return t === '' ? null : t;
+}
+
+/** A required date field (YYYYMMDD or YYYY-MM-DD) that is a real calendar date, as YYYY-MM-DD. */
+export function dateField(record: Record<string, unknown>, field: string): string {
+  const v = textField(record, field, true);
+  let iso: string;
+  try {
+    iso = isoDate(v);
+  } catch (error) {
+    throw new MappingError(`${field}: ${(error as Error).message}`);
+  }
+  const month = Number(iso.slice(5, 7));
+  const day = Number(iso.slice(8, 10));
+  const check = new Date(Date.UTC(Number(iso.slice(0, 4)), month - 1, day));
+  if (month < 1 || month > 12 || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
+    throw new MappingError(`${field}: not a calendar date: ${JSON.stringify(v)}`);
+  }
+  return iso;
+}
+
+/** A required Beijing date-time field without offset, as ISO 8601 with +08:00. */
+export function beijingTimeField(record: Record<string, unknown>, field: string): string {
+  const v = textField(record, field, true);
+  try {
+    return beijingTime(v);
+  } catch (error) {
+    throw new MappingError(`${field}: ${(error as Error).message}`);
+  }
+}

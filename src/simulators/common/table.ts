@@ -115,16 +115,19 @@ export class FileTable {
     return out;
   }
 
-  /** Changes `count` random records through `mutate`, each stamped with a fresh update time. Returns their keys. */
+  /** Changes `count` distinct random records through `mutate`, each stamped with a fresh update time. Returns their keys. */
   change(count: number, rng: Rng, mutate: (record: Record<string, unknown>, rng: Rng) => Record<string, unknown>): string[] {
-    const keys: string[] = [];
-    if (this.size === 0) return keys;
-    for (let i = 0; i < count; i++) {
+    // Distinct records: random offsets may land on one record twice, and a caller asking for
+    // n changes expects n records to differ. Long records are likelier targets; that is fine.
+    const keys = new Set<string>();
+    if (this.size === 0) return [];
+    for (let attempts = 0; keys.size < count && attempts < count * 20; attempts++) {
       const line = this.latest(this.lineAt(Math.floor(rng.next() * this.size)));
-      const record = mutate(JSON.parse(line) as Record<string, unknown>, rng);
-      keys.push(this.put(record));
+      const key = keyOf(line, this.options.keyField);
+      if (key !== null && keys.has(key)) continue;
+      keys.add(this.put(mutate(JSON.parse(line) as Record<string, unknown>, rng)));
     }
-    return keys;
+    return [...keys];
   }
 
   /** Replaces an existing record (from the file or added earlier), stamped now. Returns its key. */

@@ -89,14 +89,9 @@ export async function startEnterpriseSimulator(options: EnterpriseSimulatorOptio
   const serve = (lines: string[]): string[] => lines.map((line) => (faults.malformed() ? breakJson(line, faults.draw()) : line));
 
   const change = async (count: number): Promise<number> => {
-    const keys = new Set<string>();
-    for (let attempts = 0; keys.size < count && attempts < count * 20; attempts++) {
-      for (const key of table.change(1, rng, editEnterprise)) {
-        if (!keys.has(key)) changedKeys.push(key);
-        keys.add(key);
-      }
-    }
-    return keys.size;
+    const keys = table.change(count, rng, editEnterprise);
+    changedKeys.push(...keys);
+    return keys.length;
   };
 
   const touch = async (keys: readonly string[]): Promise<number> => {

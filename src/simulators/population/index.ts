@@ -88,14 +88,9 @@ export async function startPopulationSimulator(options: SimulatorOptions): Promi
     });
 
   const change = async (count: number): Promise<number> => {
-    const keys = new Set<string>();
-    for (let attempts = 0; keys.size < count && attempts < count * 20; attempts++) {
-      for (const key of table.change(1, rng, editResident)) {
-        if (!keys.has(key)) changedKeys.push(key);
-        keys.add(key);
-      }
-    }
-    return keys.size;
+    const keys = table.change(count, rng, editResident);
+    changedKeys.push(...keys);
+    return keys.length;
   };
 
   const shell = await startHttpShell({
