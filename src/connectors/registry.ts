@@ -30,7 +30,3 @@ export const CONNECTORS: ReadonlyArray<Connector<unknown>> = [
   anyConnector(court),
   anyConnector(fire),
 ];
-
-export function connectorNamed(name: string): Connector<unknown> | undefined {
-  return CONNECTORS.find((c) => c.spec.name === name);
-}

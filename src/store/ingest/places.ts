@@ -26,8 +26,6 @@ export interface Places {
   locate(lng: number, lat: number): AreaIds | null;
   /** Area ids for a parsed address without coordinates (street and community from its text). */
   areasOf(parsed: ParsedAddress): AreaIds;
-  /** Areas of a grid by id. */
-  gridAreas(gridId: string | null): AreaIds | null;
 }
 
 export async function loadPlaces(knex: Knex): Promise<Places> {
@@ -71,7 +69,6 @@ export async function loadPlaces(knex: Knex): Promise<Places> {
         grid_id: null,
       };
     },
-    gridAreas: (gridId) => (gridId === null ? null : (byGrid.get(gridId) ?? null)),
   };
   for (const r of roads) places.learnBuilding({ roadAddress: r.road as string, community: r.community as string, name: r.name as string });
   return places;
