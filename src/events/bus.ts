@@ -1,0 +1,53 @@
+/**
+ * The hub's pub/sub seam. What travels on it is a *notice* that a durable log grew, never the
+ * event itself: case events live in `case_event` and entity changes in `change_event`, both
+ * append-only with increasing ids. A subscriber that misses a notice (it was reconnecting, a
+ * NOTIFY was dropped) loses nothing: it reads the log from the last id it saw. That is also how a
+ * reconnecting client resumes without a gap.
+ *
+ * Two implementations: in-process (the embedded default, one hub) and PostgreSQL LISTEN/NOTIFY
+ * (several stateless hubs on one server; every hub hears every notice).
+ */
+export type Topic = 'case' | 'entity';
+
+export interface Notice {
+  topic: Topic;
+  /** The highest log id (as a decimal string) committed when the notice was sent. */
+  position: string;
+}
+
+export type NoticeListener = (notice: Notice) => void;
+
+export interface EventBus {
+  /** Call after the transaction that appended to the log has committed. */
+  publish(notice: Notice): Promise<void>;
+  /** Returns the unsubscribe function. Listeners must not throw; a throw is logged and dropped. */
+  subscribe(topic: Topic, listener: NoticeListener): () => void;
+  close(): Promise<void>;
+}
+
+/** One process: notices go straight to this process's listeners. */
+export class InProcessBus implements EventBus {
+  private readonly listeners = new Map<Topic, Set<NoticeListener>>();
+
+  async publish(notice: Notice): Promise<void> {
+    for (const listener of this.listeners.get(notice.topic) ?? []) {
+      try {
+        listener(notice);
+      } catch {
+        // A listener's failure is its own; the others still hear the notice.
+      }
+    }
+  }
+
+  subscribe(topic: Topic, listener: NoticeListener): () => void {
+    let set = this.listeners.get(topic);
+    if (!set) this.listeners.set(topic, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+}
