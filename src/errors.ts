@@ -14,12 +14,15 @@ export type ErrorCode =
   /** One of the operation limits (depth, aliases, cost, persisted operations) refused it; the message names the limit. */
   | 'OPERATION_LIMIT'
   | 'RATE_LIMITED'
-  | 'TIME_LIMIT_EXCEEDED';
+  | 'TIME_LIMIT_EXCEEDED'
+  /** A service the hub depends on (the search engine) did not answer; retrying later may work. */
+  | 'SERVICE_UNAVAILABLE';
 
 /** An error whose message is written for the client and safe to show. */
 export class SafeError extends GraphQLError {
-  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
-    super(message, { extensions: { code, ...extensions } });
+  /** `cause`: what went wrong underneath, for the hub's log only (never shown to the client). */
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}, cause?: Error) {
+    super(message, { extensions: { code, ...extensions }, ...(cause ? { originalError: cause } : {}) });
     this.name = 'SafeError';
   }
 }

@@ -15,6 +15,8 @@ import { ingestPush, startScheduler, type Scheduler } from '../sync/index.js';
 import type { WebhookReceiver } from '../server/webhooks.js';
 import { startDepartments, type Departments } from './departments.js';
 import { registerSyncCommands } from './syncCommands.js';
+import { registerSearchCommands } from './searchCommands.js';
+import { startSearch } from '../search/service.js';
 
 const program = new Command('liandong')
   .description('Liandong: one GraphQL API over every department\'s data for district governance.')
@@ -35,12 +37,17 @@ program
       if (!c) throw Object.assign(new Error(`no connector named ${name} is running here`), { status: 404 });
       return { ...(await ingestPush(store, c, request, rt.log)) };
     };
-    const hub = await startHub({ config: rt.config, limits: limitsFromConfig(rt.config), db, log: rt.log, tokens: rt.tokens, webhooks });
-    let scheduler: Scheduler | null = null;
     if (rt.config.DEMO_DATA) {
+      // Before search starts: the demo's rows never pass the outbox, so the first index build must see them.
       const summary = await loadDemoDistrict(db.knex, { onProgress: (stage) => rt.log.info({ stage }, 'loading demo district') });
       rt.log.info(summary, summary.loaded ? 'demo district loaded' : 'store already has data; demo district not loaded');
-    } else {
+    }
+    const search = await startSearch({ knex: db.knex, elasticsearchUrl: rt.config.ELASTICSEARCH_URL, log: rt.log });
+    const hub = await startHub({
+      config: rt.config, limits: limitsFromConfig(rt.config), db, log: rt.log, tokens: rt.tokens, webhooks, search: search.backend,
+    });
+    let scheduler: Scheduler | null = null;
+    if (!rt.config.DEMO_DATA) {
       departments = await startDepartments({ config: rt.config, log: rt.log, store, webhookUrl: `http://127.0.0.1:${hub.port}/webhooks/police` });
       scheduler = startScheduler(store, departments.connectors, rt.log);
       rt.log.info({ connectors: departments.connectors.map((c) => c.connector.spec.name) }, 'first sync of every department');
@@ -61,6 +68,7 @@ program
       Promise.resolve(scheduler?.stop())
         .then(() => departments?.stop())
         .then(() => hub.stop())
+        .then(() => search.stop())
         .then(() => db.close())
         .then(() => {
           clearTimeout(deadline);
@@ -165,6 +173,7 @@ program
   });
 
 registerSyncCommands(program);
+registerSearchCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -175,6 +175,7 @@ function filtersOf(r: CheckedRequest): Query[] {
     out.push(should.length === 0 ? { match_none: {} } : { bool: { should, minimum_should_match: 1 } });
   }
   const f = r.filter;
+  if (f.districtIds) out.push({ terms: { district_id: f.districtIds } });
   if (f.streetIds) out.push({ terms: { street_id: f.streetIds } });
   if (f.communityIds) out.push({ terms: { community_id: f.communityIds } });
   if (f.gridIds) out.push({ terms: { grid_id: f.gridIds } });
@@ -187,6 +188,9 @@ function filtersOf(r: CheckedRequest): Query[] {
   if (f.near) out.push({ geo_distance: { distance: `${f.near.radiusMeters}m`, location: { lat: f.near.lat, lon: f.near.lng } } });
   return out;
 }
+
+/** A case worker waits for an answer, not for bulk-load timeouts: fail fast and say so. */
+const SEARCH_REQUEST = { requestTimeout: 5000, maxRetries: 1 } as const;
 
 export class ElasticsearchSearchBackend implements SearchBackend {
   readonly kind = 'elasticsearch' as const;
@@ -261,6 +265,10 @@ export class ElasticsearchSearchBackend implements SearchBackend {
       }
     }
     return this.status();
+  }
+
+  async ping(): Promise<void> {
+    if (!(await this.client.ping({}, { requestTimeout: 2000, maxRetries: 0 }))) throw new Error('Elasticsearch did not answer the ping');
   }
 
   async status(): Promise<BackendStatus> {
@@ -399,7 +407,7 @@ export class ElasticsearchSearchBackend implements SearchBackend {
       track_scores: true,
       _source: ['display', 'type', 'id'],
       ...(r.facets ? { aggs } : {}),
-    });
+    }, SEARCH_REQUEST);
     const raw = res.hits.hits;
     const hits: SearchHit[] = raw.slice(0, r.first).map((h) => {
       const source = h._source as { display: ReturnType<typeof displayOf>; type: SearchType; id: string };

@@ -180,6 +180,10 @@ export class PostgresSearchBackend implements SearchBackend {
     return this.status();
   }
 
+  async ping(): Promise<void> {
+    await raw(this.knex, 'select 1');
+  }
+
   async status(): Promise<BackendStatus> {
     const layout = await this.readKey(this.knex, 'layout');
     const count = await raw(this.knex, `select count(*)::int as n from ${SCHEMA}.${LIVE}`);
@@ -318,6 +322,7 @@ export class PostgresSearchBackend implements SearchBackend {
       parts.push(s.length === 0 ? frag('false') : join(s, ' or '));
     }
     const f = r.filter;
+    if (f.districtIds) parts.push(inList('d.district_id', f.districtIds));
     if (f.streetIds) parts.push(inList('d.street_id', f.streetIds));
     if (f.communityIds) parts.push(inList('d.community_id', f.communityIds));
     if (f.gridIds) parts.push(inList('d.grid_id', f.gridIds));

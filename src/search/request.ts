@@ -17,7 +17,7 @@ export interface CheckedRequest {
   /** null: the whole district. */
   scope: { gridIds: string[]; streetIds: string[] } | null;
   filter: {
-    streetIds: string[] | null; communityIds: string[] | null; gridIds: string[] | null; tags: string[] | null; departments: string[] | null;
+    districtIds: string[] | null; streetIds: string[] | null; communityIds: string[] | null; gridIds: string[] | null; tags: string[] | null; departments: string[] | null;
     caseStatuses: string[] | null; caseCategories: string[] | null; near: { lat: number; lng: number; radiusMeters: number } | null;
   };
   casesOfDepartment: string | null;
@@ -55,7 +55,7 @@ export function checkRequest(r: SearchRequest): CheckedRequest {
     first,
     scope,
     filter: {
-      streetIds: list(f.streetIds), communityIds: list(f.communityIds), gridIds: list(f.gridIds), tags: list(f.tags), departments: list(f.departments),
+      districtIds: list(f.districtIds), streetIds: list(f.streetIds), communityIds: list(f.communityIds), gridIds: list(f.gridIds), tags: list(f.tags), departments: list(f.departments),
       caseStatuses: list(f.caseStatuses), caseCategories: list(f.caseCategories), near,
     },
     casesOfDepartment: r.casesOfDepartment ?? null,

@@ -38,6 +38,7 @@ export type SearchScope = 'district' | { gridIds?: readonly string[]; streetIds?
 
 export interface SearchFilter {
   /** Area ids (database ids as strings); each list is an OR, lists combine with AND. */
+  districtIds?: readonly string[];
   streetIds?: readonly string[];
   communityIds?: readonly string[];
   gridIds?: readonly string[];
@@ -208,6 +209,8 @@ export interface SearchBackend {
   /** Creates what is missing (schema, index, alias, state). Idempotent. */
   ensureSchema(): Promise<BackendStatus>;
   status(): Promise<BackendStatus>;
+  /** Throws unless the engine answers (cheap: for readiness probes). */
+  ping(): Promise<void>;
   search(request: SearchRequest): Promise<SearchResult>;
   /** Upserts documents into the live index (and, during a rebuild, only there: the rebuild replays). */
   index(docs: readonly SearchDocument[]): Promise<void>;

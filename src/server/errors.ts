@@ -13,7 +13,11 @@ export function maskError(log: Logger, formatted: GraphQLFormattedError, error: 
   const safe = original === error ? error instanceof GraphQLError : original instanceof GraphQLError;
   // `http` steers Apollo's status code; neither it nor a stack trace is for the client.
   const { stacktrace: _stack, http: _http, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
-  if (safe) return { ...formatted, extensions };
+  if (safe) {
+    const cause = (original as GraphQLError).originalError;
+    if (cause) log.warn({ err: cause, code: extensions.code, path: formatted.path }, formatted.message);
+    return { ...formatted, extensions };
+  }
   log.error({ err: original, path: formatted.path }, 'internal error while executing an operation');
   return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }

@@ -23,6 +23,7 @@ import { maskError } from './errors.js';
 import { HttpError, handleGraphQL, sendError, sendJson } from './http.js';
 import { assertCost, createRateLimiter, resolveOperationText, validationRules, type OperationLimits } from './limits.js';
 import { personFieldsOf } from './personFields.js';
+import type { SearchBackend } from '../search/types.js';
 import { buildSchema } from './schema.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -38,6 +39,8 @@ export interface HubOptions {
   tokens: TokenVerifier;
   /** Ingests records departments push to /webhooks/<connector>; absent: no webhooks. */
   webhooks?: WebhookReceiver;
+  /** Serves `search`, and is checked by /readyz; absent: `search` answers SERVICE_UNAVAILABLE. */
+  search?: SearchBackend;
 }
 
 export interface Hub {
@@ -68,7 +71,7 @@ function purposeOf(value: unknown): string | null {
 }
 
 /** Serves GraphQL over HTTP and WebSocket on one port and path, with health, readiness and metrics. */
-export async function startHub({ config, limits, db, log, tokens, webhooks }: HubOptions): Promise<Hub> {
+export async function startHub({ config, limits, db, log, tokens, webhooks, search }: HubOptions): Promise<Hub> {
   const schema = buildSchema();
   const metrics = createMetrics();
   const audit = new AuditWriter(db.knex, log);
@@ -80,7 +83,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks }: Hu
   const contextFor = (viewer: Viewer, purpose: string | null, requestLog: Logger): RequestContext => ({
     viewer,
     purpose,
-    data: createDataLayer(db.knex, viewer, { purpose, deadline: Date.now() + config.REQUEST_TIMEOUT_MS }),
+    data: createDataLayer(db.knex, viewer, { purpose, deadline: Date.now() + config.REQUEST_TIMEOUT_MS, search: search ?? null }),
     log: requestLog,
   });
   const recordReads = (ctx: RequestContext, args: Pick<ExecutionArgs, 'document' | 'operationName'>) => {
@@ -229,7 +232,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks }: Hu
       sendJson(res, 200, { status: 'ok' });
     } else if (path === '/readyz') {
       done('readyz');
-      void readiness(state, db).then(({ ready, checks }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks }));
+      void readiness(state, db, search).then(({ ready, checks }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks }));
     } else if (path === '/metrics') {
       done('metrics');
       void metrics.registry.metrics().then((text) => {
@@ -282,7 +285,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks }: Hu
   };
 }
 
-async function readiness(state: 'serving' | 'stopping', db: Database) {
+async function readiness(state: 'serving' | 'stopping', db: Database, search: SearchBackend | undefined) {
   const checks: Record<string, string> = {};
   if (state !== 'serving') checks.hub = 'stopping';
   try {
@@ -290,6 +293,14 @@ async function readiness(state: 'serving' | 'stopping', db: Database) {
     checks.database = 'ok';
   } catch (err) {
     checks.database = `unreachable: ${(err as Error).message.split('\n')[0]}`;
+  }
+  if (search) {
+    try {
+      await search.ping();
+      checks.search = 'ok';
+    } catch (err) {
+      checks.search = `${search.kind} unreachable: ${(err as Error).message.split('\n')[0]}`;
+    }
   }
   return { ready: Object.values(checks).every((v) => v === 'ok'), checks };
 }

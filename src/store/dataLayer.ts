@@ -9,6 +9,8 @@ import { createEnterprisesRepository } from './repositories/enterprises.js';
 import { createDepartmentsRepository } from './repositories/departments.js';
 import { createCasesRepository } from './repositories/cases.js';
 import { createAuditRepository } from './repositories/audit.js';
+import { createSearchRepository } from './repositories/search.js';
+import type { SearchBackend } from '../search/types.js';
 
 export interface DataLayerOptions {
   /** The purpose the client declared (`x-purpose`); personal data is refused without one. */
@@ -17,6 +19,8 @@ export interface DataLayerOptions {
   deadline?: number | null;
   /** Replaces the viewer's policy: only for measuring what the policy itself costs (bench/policyOverhead.ts). */
   policy?: Policy;
+  /** The hub's search backend; absent: `search` answers SERVICE_UNAVAILABLE. */
+  search?: SearchBackend | null;
 }
 
 /**
@@ -46,6 +50,7 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
       default: return false;
     }
   };
+  const cases = createCasesRepository(ctx, people);
   return {
     viewer,
     policy,
@@ -54,8 +59,14 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
     people,
     enterprises,
     departments: createDepartmentsRepository(ctx, subjectVisible),
-    cases: createCasesRepository(ctx, people),
+    cases,
     audit: createAuditRepository(ctx),
+    search: createSearchRepository(ctx, options.search ?? null, {
+      person: (id) => people.person(id),
+      building: (id) => places.building(id),
+      enterprise: (id) => enterprises.enterprise(id),
+      case: (id) => cases.case(id),
+    }),
   };
 }
 export type DataLayer = ReturnType<typeof createDataLayer>;

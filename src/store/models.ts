@@ -3,6 +3,7 @@ import type {
   DispatchStatus, EnterpriseStatus, GridMemberRole, HouseholdRelation, Occupancy, PersonTag, ResidenceType, Sex,
 } from '../generated/graphql.js';
 import type { Connection } from './pagination.js';
+import type { FacetBucket, Highlight, MatchReason, SearchType } from '../search/types.js';
 
 /**
  * What the data layer hands to resolvers: one model per canonical table, camelCase, enums in
@@ -191,3 +192,32 @@ export type GridConnectionModel = Connection<GridModel>;
 export type BuildingConnectionModel = Connection<BuildingModel>;
 export type EnterpriseConnectionModel = Connection<EnterpriseModel>;
 export type CaseConnectionModel = Connection<CaseModel>;
+
+/** Search hits (src/store/repositories/search.ts). */
+/** Marks a hit's entity with its type, so the GraphQL union can tell them apart. */
+export const HIT_TYPE = Symbol('hitType');
+export type SearchNodeModel = (PersonModel | BuildingModel | EnterpriseModel | CaseModel) & { readonly [HIT_TYPE]: SearchType };
+
+export interface SearchEdgeModel {
+  cursor: string;
+  node: SearchNodeModel;
+  score: number;
+  reasons: MatchReason[];
+  highlights: Highlight[];
+}
+
+export interface SearchFacetsModel {
+  district: FacetBucket[];
+  street: FacetBucket[];
+  grid: FacetBucket[];
+  type: FacetBucket[];
+  tag: FacetBucket[];
+  department: FacetBucket[];
+}
+
+export interface SearchConnectionModel {
+  edges: SearchEdgeModel[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+  facets: SearchFacetsModel | null;
+}

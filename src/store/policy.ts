@@ -36,16 +36,19 @@ interface RoleRules {
   tags: boolean;
   /** Departments whose records (provenance) the role sees; 'all' includes departments connected later. */
   records: { has(department: string): boolean };
+  /** The same, as a list for search facets; 'all' for every department. */
+  recordList: readonly string[] | 'all';
   /** Department roles see only cases dispatched to their department. */
   casesOfDepartment: DepartmentName | null;
 }
 
 const ALL_ROWS: DataKind[] = ['person', 'household', 'place', 'grid', 'grid_member', 'enterprise', 'department', 'source_record', 'case'];
-const rules = (r: Omit<RoleRules, 'reads' | 'counts' | 'records'> & { reads: DataKind[]; counts?: DataKind[]; records: DepartmentName[] | 'all' }): RoleRules => ({
+const rules = (r: Omit<RoleRules, 'reads' | 'counts' | 'records' | 'recordList'> & { reads: DataKind[]; counts?: DataKind[]; records: DepartmentName[] | 'all' }): RoleRules => ({
   ...r,
   reads: new Set(r.reads),
   counts: new Set(r.counts ?? []),
   records: r.records === 'all' ? { has: () => true } : new Set<string>(r.records),
+  recordList: r.records,
 });
 
 /** The role matrix. Changing who sees what is changing this table, and the matrix test beside it. */
@@ -87,6 +90,12 @@ export const ROLE_RULES: Record<RoleId, RoleRules> = {
     unmaskedIdNumber: false, unmaskedPhone: false, tags: false, records: [], casesOfDepartment: null,
   }),
 };
+
+/**
+ * The rows a viewer may see, for engines outside the store (search): the whole district, or
+ * rows in any of these grids or streets. An object with no ids sees nothing.
+ */
+export type RowScope = 'district' | { gridIds?: readonly string[]; streetIds?: readonly string[] };
 
 /** Where a row sits, as far as scope is concerned. */
 export interface ScopedRow {
@@ -136,6 +145,11 @@ export class Policy {
     }
   }
 
+  /** Whether the viewer may read rows of `kind` (a declared purpose aside). */
+  canRead(kind: DataKind): boolean {
+    return this.rules?.reads.has(kind) ?? false;
+  }
+
   /** For connections: 'rows' when the viewer may list, 'count' when only totalCount is allowed. */
   listAccess(kind: DataKind): 'rows' | 'count' {
     const role = this.role;
@@ -155,6 +169,20 @@ export class Policy {
         return viewer.streetIds.length ? q.whereIn(`${table}.street_id`, viewer.streetIds) : q.whereRaw('false');
       case 'grids':
         return viewer.gridIds.length ? q.whereIn(`${table}.grid_id`, viewer.gridIds) : q.whereRaw('false');
+    }
+  }
+
+  /** The same rule as scopeQuery, for an engine that filters by itself (search). */
+  rowScope(): RowScope {
+    const viewer = this.viewer;
+    if (!viewer.authenticated) return {};
+    switch (this.role.scope) {
+      case 'district':
+        return 'district';
+      case 'streets':
+        return { streetIds: viewer.streetIds };
+      case 'grids':
+        return { gridIds: viewer.gridIds };
     }
   }
 
@@ -202,6 +230,16 @@ export class Policy {
   /** Departments whose records the viewer sees. */
   recordDepartments(): { has(department: string): boolean } {
     return this.role.records;
+  }
+
+  /** The same as a list ('all' includes departments connected later), for search facets. */
+  recordDepartmentList(): readonly string[] | 'all' {
+    return this.role.recordList;
+  }
+
+  /** Whether the role may see special-group tags (and so filter and facet by them). */
+  get tagsVisible(): boolean {
+    return this.role.tags;
   }
 
   /** Filtering by "a record of department X exists" reveals that record: allowed only where it is visible. */

@@ -4,6 +4,8 @@ import { loadDemoDistrict } from '../../src/demo/district.js';
 import type { Database } from '../../src/store/db.js';
 import type { RoleId } from '../../src/auth/viewer.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
+import { searchEngine } from '../../src/search/service.js';
+import type { SearchBackend } from '../../src/search/types.js';
 
 /**
  * Every role × every sensitive field and relation × in-scope and out-of-scope rows, through
@@ -47,8 +49,9 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
   // housemate and a person of another street, a case in G, a case dispatched to each department.
   const w = {} as {
     grid: string; street: string; person: string; idNumber: string; phone: string; housemate: string; dwelling: string; household: string;
-    outPerson: string; outBuilding: string; outCase: string; caseIn: string; deptCase: Record<string, string>;
+    outPerson: string; outIdNumber: string; outBuilding: string; outCase: string; caseIn: string; deptCase: Record<string, string>;
   };
+  let search: SearchBackend;
 
   beforeAll(async () => {
     db = await open();
@@ -61,8 +64,9 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
       dwelling: String(person.dwelling_id), household: String(person.household_id),
     });
     w.housemate = String((await k('person').where('household_id', person.household_id).whereNot('id', person.id).first()).id);
-    const out = await k('person').whereNot('street_id', person.street_id).whereNotNull('grid_id').orderBy('id').first();
+    const out = await k('person').whereNot('street_id', person.street_id).whereNotNull('grid_id').whereNotNull('id_number').orderBy('id').first();
     w.outPerson = String(out.id);
+    w.outIdNumber = out.id_number;
     w.outBuilding = String(out.building_id);
     const departmentId = async (n: string) => String((await k('department').where('name', n).first()).id);
     const [police, court, social, population, fire] = [
@@ -91,10 +95,14 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
     for (const [name, dep] of [['police', police], ['court', court], ['fire', fire], ['social', social]] as const) {
       w.deptCase[name] = await newCase(w.street, w.grid, [dep], `MATRIX-${name}`);
     }
-    t = await startTestHub(db);
+    const engine = await searchEngine(k, undefined);
+    await engine.indexer.prepare();
+    search = engine.backend;
+    t = await startTestHub(db, { search });
   });
   afterAll(async () => {
     await t?.stop();
+    await search?.close();
     await db?.close();
   });
 
@@ -216,6 +224,37 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
         expect(numbers).toContain('MATRIX-IN');
         expect(numbers.includes('MATRIX-OUT')).toBe(expected.outOfScope === 'visible');
       }
+    }
+
+    // Search answers as every other path: the same people, masked alike, the same cases, and
+    // facets that reveal no tag or department record the role may not see.
+    const SEARCH = `query($q: String!, $types: [SearchType!]) { search(query: $q, types: $types, first: 50) {
+      edges { node { ... on Person { id idNumber } ... on Case { number } } } facets { tag { tag } department { department } } } }`;
+    const byIdNumber = await q(SEARCH, { q: w.idNumber, types: ['PERSON'] });
+    const outByIdNumber = await q(SEARCH, { q: w.outIdNumber, types: ['PERSON'] });
+    if (expected.people === 'forbidden') {
+      expect(codeOf(byIdNumber)).toBe('FORBIDDEN');
+      expect(JSON.stringify(byIdNumber)).not.toContain(w.idNumber.slice(6, 14));
+    } else {
+      expect(byIdNumber.errors).toBeUndefined();
+      const hits = byIdNumber.data!.search.edges as Array<{ node: { id: string; idNumber: string } }>;
+      expect(hits.map((e) => e.node.id)).toEqual([personId]);
+      expect(hits[0]!.node.idNumber).toBe(expected.idNumber === 'clear' ? w.idNumber : `${w.idNumber.slice(0, 6)}********${w.idNumber.slice(-4)}`);
+      const facets = byIdNumber.data!.search.facets as { tag: Array<{ tag: string }>; department: Array<{ department: string }> };
+      expect(facets.tag.map((b) => b.tag)).toEqual(expected.tags ? ['HARDSHIP'] : []);
+      expect(facets.department.map((b) => b.department).sort()).toEqual(expected.records);
+      expect((outByIdNumber.data!.search.edges as unknown[]).length).toBe(expected.outOfScope === 'visible' ? 1 : 0);
+      const cases = await q(SEARCH, { q: '测试事件', types: ['CASE'] });
+      const numbers = (cases.data!.search.edges as Array<{ node: { number: string } }>).map((e) => e.node.number);
+      const own = DEPARTMENT_OF[role];
+      if (own) {
+        expect(numbers).toContain(`MATRIX-${own}`);
+        for (const other of Object.values(DEPARTMENT_OF)) if (other !== own) expect(numbers).not.toContain(`MATRIX-${other}`);
+      } else {
+        expect(numbers).toContain('MATRIX-IN');
+      }
+      expect(numbers.includes('MATRIX-IN')).toBe(expected.caseIn === 'visible');
+      expect(numbers.includes('MATRIX-OUT')).toBe(expected.outOfScope === 'visible' && (own !== undefined || role === 'district-admin'));
     }
   });
 
