@@ -53,6 +53,12 @@ program
       rt.log.info({ connectors: departments.connectors.map((c) => c.connector.spec.name) }, 'first sync of every department');
       await scheduler.runNow();
     }
+    void search.ready
+      .then(() => search.indexer.catchUp())
+      .then(
+        (r) => rt.log.info({ events: r.events, documents: r.documents, backend: search.backend.kind }, 'search index caught up'),
+        (err: unknown) => rt.log.warn({ err }, 'search index not caught up yet; the indexer keeps trying'),
+      );
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) {

@@ -36,6 +36,21 @@ function startCli(env: NodeJS.ProcessEnv): Promise<Started> {
   });
 }
 
+/** Resolves when a log line matches (logs arrive on stdout as pino JSON). */
+function waitForLog({ child, logs }: Started, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  if (pattern.test(logs.join(''))) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no log line matching ${pattern} in ${timeoutMs} ms:\n${logs.join('').slice(-4000)}`)), timeoutMs);
+    const check = () => {
+      if (!pattern.test(logs.join(''))) return;
+      clearTimeout(timer);
+      child.stdout?.off('data', check);
+      resolve();
+    };
+    child.stdout?.on('data', check);
+  });
+}
+
 function stopCli({ child }: Started): Promise<number | null> {
   return new Promise((resolve) => {
     child.once('exit', (code) => resolve(code));
@@ -86,7 +101,8 @@ for (const { kind, label, available } of testDatabases()) {
         const out = await run(process.execPath, [CLI, 'token', '--role', 'district-admin'], { env: { ...process.env, ...env } });
         token = out.stdout.trim().split('\n').pop()!;
         const queries = readmeQueries();
-        expect(queries.length).toBeGreaterThanOrEqual(4);
+        expect(queries.length).toBeGreaterThanOrEqual(5);
+        await waitForLog(first, /search index caught up/);
         for (const query of queries) {
           const res = await gql(first.url, token, query);
           expect({ query, errors: res.errors }).toEqual({ query, errors: undefined });
