@@ -16,7 +16,7 @@ import type { WebhookReceiver } from '../server/webhooks.js';
 import { startDepartments, type Departments } from './departments.js';
 import { registerSyncCommands } from './syncCommands.js';
 import { registerSearchCommands } from './searchCommands.js';
-import { startSearch } from '../search/service.js';
+import { registerSearchMetrics, startSearch } from '../search/service.js';
 
 const program = new Command('liandong')
   .description('Liandong: one GraphQL API over every department\'s data for district governance.')
@@ -46,6 +46,7 @@ program
     const hub = await startHub({
       config: rt.config, limits: limitsFromConfig(rt.config), db, log: rt.log, tokens: rt.tokens, webhooks, search: search.backend,
     });
+    registerSearchMetrics(hub.metrics.registry, search.indexer);
     let scheduler: Scheduler | null = null;
     if (!rt.config.DEMO_DATA) {
       departments = await startDepartments({ config: rt.config, log: rt.log, store, webhookUrl: `http://127.0.0.1:${hub.port}/webhooks/police` });

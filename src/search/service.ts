@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
 import { loadSearchContext, type SearchContext } from './context.js';
 import { createSearchBackend } from './index.js';
 import { SearchIndexer, type RebuildProgress } from './indexer.js';
@@ -86,4 +87,16 @@ export async function startSearch({ knex, elasticsearchUrl, log, intervalMs = 10
       await backend.close();
     },
   };
+}
+
+/** `liandong_search_index_lag_events`: outbox events the index has not applied yet, read at scrape time. */
+export function registerSearchMetrics(registry: Registry, indexer: SearchIndexer): void {
+  new Gauge({
+    name: 'liandong_search_index_lag_events',
+    help: 'Canonical changes (outbox events) not yet applied to the search index',
+    registers: [registry],
+    async collect() {
+      this.set((await indexer.lag()).pending);
+    },
+  });
 }

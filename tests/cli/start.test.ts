@@ -108,6 +108,8 @@ for (const { kind, label, available } of testDatabases()) {
           expect({ query, errors: res.errors }).toEqual({ query, errors: undefined });
           expect({ query, found: hasRows(res.data) }).toEqual({ query, found: true });
         }
+        const metrics = await (await fetch(first.url.replace(/\/graphql$/, '/metrics'))).text();
+        expect(metrics).toMatch(/^liandong_search_index_lag_events \d+$/m);
       } finally {
         expect(await stopCli(first)).toBe(0);
       }
