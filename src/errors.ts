@@ -14,7 +14,9 @@ export type ErrorCode =
   /** One of the operation limits (depth, aliases, cost, persisted operations) refused it; the message names the limit. */
   | 'OPERATION_LIMIT'
   | 'RATE_LIMITED'
-  | 'TIME_LIMIT_EXCEEDED';
+  | 'TIME_LIMIT_EXCEEDED'
+  /** A case command that is not valid in the case's current state; extensions carry `status`, `level` and the `allowed` mutations. */
+  | 'INVALID_TRANSITION';
 
 /** An error whose message is written for the client and safe to show. */
 export class SafeError extends GraphQLError {

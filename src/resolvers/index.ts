@@ -6,9 +6,10 @@ import { peopleResolvers } from './people.js';
 import { enterprisesResolvers } from './enterprises.js';
 import { departmentsResolvers } from './departments.js';
 import { casesResolvers } from './cases.js';
+import { caseWorkflowResolvers } from './caseWorkflow.js';
 import { auditResolvers } from './audit.js';
 
 /** Every domain's resolvers; graphql-tools merges the per-type maps. */
 export const resolvers: Resolvers[] = [
-  baseResolvers, viewerResolvers, placesResolvers, peopleResolvers, enterprisesResolvers, departmentsResolvers, casesResolvers, auditResolvers,
+  baseResolvers, viewerResolvers, placesResolvers, peopleResolvers, enterprisesResolvers, departmentsResolvers, casesResolvers, caseWorkflowResolvers, auditResolvers,
 ];

@@ -9,6 +9,9 @@ import { createEnterprisesRepository } from './repositories/enterprises.js';
 import { createDepartmentsRepository } from './repositories/departments.js';
 import { createCasesRepository } from './repositories/cases.js';
 import { createAuditRepository } from './repositories/audit.js';
+import { createCaseWritesRepository } from './repositories/caseWrites.js';
+import { InProcessBus, type EventBus } from '../events/bus.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 
 export interface DataLayerOptions {
   /** The purpose the client declared (`x-purpose`); personal data is refused without one. */
@@ -17,6 +20,10 @@ export interface DataLayerOptions {
   deadline?: number | null;
   /** Replaces the viewer's policy: only for measuring what the policy itself costs (bench/policyOverhead.ts). */
   policy?: Policy;
+  /** Where committed case events are announced (the hub's bus); default: a bus nobody listens to. */
+  bus?: EventBus;
+  /** The time case commands, SLA deadlines and `overdue` use; tests pass a ManualClock. */
+  clock?: Clock;
 }
 
 /**
@@ -35,6 +42,8 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
     return knex(name);
   };
   const ctx = { knex, policy, reads, table };
+  const clock = options.clock ?? systemClock;
+  const bus = options.bus ?? new InProcessBus();
   const places = createPlacesRepository(ctx);
   const people = createPeopleRepository(ctx);
   const enterprises = createEnterprisesRepository(ctx);
@@ -46,15 +55,18 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
       default: return false;
     }
   };
+  const cases = createCasesRepository(ctx, people, clock);
   return {
     viewer,
     policy,
     reads,
+    clock,
     places,
     people,
     enterprises,
     departments: createDepartmentsRepository(ctx, subjectVisible),
-    cases: createCasesRepository(ctx, people),
+    cases,
+    caseWrites: createCaseWritesRepository(ctx, { bus, clock }, cases),
     audit: createAuditRepository(ctx),
   };
 }

@@ -33,10 +33,11 @@ const EXPECTED: Record<RoleId, Expectation> = {
   court: { people: 'visible', outOfScope: 'visible', idNumber: 'clear', phone: 'masked', tags: false, records: ['court', 'population'], caseIn: 'hidden', ownDepartmentCase: true },
   fire: { people: 'visible', outOfScope: 'visible', idNumber: 'masked', phone: 'masked', tags: false, records: [], caseIn: 'hidden', ownDepartmentCase: true },
   'social-worker': { people: 'visible', outOfScope: 'visible', idNumber: 'clear', phone: 'clear', tags: true, records: ['population', 'social'], caseIn: 'hidden', ownDepartmentCase: true },
+  'department-staff': { people: 'visible', outOfScope: 'visible', idNumber: 'masked', phone: 'clear', tags: false, records: [], caseIn: 'hidden', ownDepartmentCase: true },
   integrator: { people: 'forbidden', outOfScope: 'hidden', idNumber: 'masked', phone: 'masked', tags: false, records: [], caseIn: 'hidden', ownDepartmentCase: false },
   dashboard: { people: 'forbidden', outOfScope: 'hidden', idNumber: 'masked', phone: 'masked', tags: false, records: [], caseIn: 'hidden', ownDepartmentCase: false, countOnly: true },
 };
-const DEPARTMENT_OF: Partial<Record<RoleId, string>> = { police: 'police', court: 'court', fire: 'fire', 'social-worker': 'social' };
+const DEPARTMENT_OF: Partial<Record<RoleId, string>> = { police: 'police', court: 'court', fire: 'fire', 'social-worker': 'social', 'department-staff': 'environment' };
 
 const g = toGlobalId;
 
@@ -65,8 +66,10 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
     w.outPerson = String(out.id);
     w.outBuilding = String(out.building_id);
     const departmentId = async (n: string) => String((await k('department').where('name', n).first()).id);
-    const [police, court, social, population, fire] = [
+    await k('department').insert({ name: 'environment', display_name: '生态环境分局' });
+    const [police, court, social, population, fire, environment] = [
       await departmentId('police'), await departmentId('court'), await departmentId('social'), await departmentId('population'), await departmentId('fire'),
+      await departmentId('environment'),
     ];
     // Records from four departments on the person (the demo gives some; make sure of all four).
     await k('source_record').where({ entity_type: 'person', entity_id: person.id }).whereNot('department_id', population).delete();
@@ -86,9 +89,9 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
     };
     w.caseIn = await newCase(w.street, w.grid, [police], 'MATRIX-IN');
     await k('case_person').insert([{ case_id: w.caseIn, person_id: w.person, role: 'subject' }, { case_id: w.caseIn, person_id: w.outPerson, role: 'affected' }]);
-    w.outCase = await newCase(String(out.street_id), String(out.grid_id), [police, court, fire, social], 'MATRIX-OUT');
+    w.outCase = await newCase(String(out.street_id), String(out.grid_id), [police, court, fire, social, environment], 'MATRIX-OUT');
     w.deptCase = {};
-    for (const [name, dep] of [['police', police], ['court', court], ['fire', fire], ['social', social]] as const) {
+    for (const [name, dep] of [['police', police], ['court', court], ['fire', fire], ['social', social], ['environment', environment]] as const) {
       w.deptCase[name] = await newCase(w.street, w.grid, [dep], `MATRIX-${name}`);
     }
     t = await startTestHub(db);
