@@ -56,15 +56,28 @@ async function byAddressText(knex: Knex, text: string): Promise<TriagedPlace | n
   const places = await placesOf(knex);
   const parsed = places.parse(text);
   if (!parsed) return null;
+  const areas = places.areasOf(parsed);
+  // Addresses stored by the connectors are keyed by the parser's keys; older registers (the demo)
+  // by their own rendering, so the parsed parts are matched on the address's columns too.
+  const address = (key: string, unit: string | null, room: string | null) => {
+    const q = knex('address').where('address.normalized', key);
+    if (areas.community_id !== null || areas.street_id !== null) {
+      void q.orWhere((w) => {
+        void w.where(areas.community_id !== null ? 'address.community_id' : 'address.street_id', areas.community_id ?? areas.street_id)
+          .where('address.estate', parsed.estate).where('address.building_no', parsed.building);
+        if (unit === null) void w.whereNull('address.unit'); else void w.where('address.unit', unit);
+        if (room === null) void w.whereNull('address.room'); else void w.where('address.room', room);
+      });
+    }
+    return q.select('address.id');
+  };
   if (parsed.dwellingKey) {
-    const d = (await knex('dwelling').join('address', 'address.id', 'dwelling.address_id').join('building', 'building.id', 'dwelling.building_id')
-      .where('address.normalized', parsed.dwellingKey).first('building.*', 'dwelling.address_id as dwelling_address_id')) as Row | undefined;
+    const d = (await knex('dwelling').join('building', 'building.id', 'dwelling.building_id')
+      .whereIn('dwelling.address_id', address(parsed.dwellingKey, parsed.unit, parsed.room)).first('building.*', 'dwelling.address_id as dwelling_address_id')) as Row | undefined;
     if (d) return fromBuilding(d, String(d.dwelling_address_id));
   }
-  const b = (await knex('building').join('address', 'address.id', 'building.address_id')
-    .where('address.normalized', parsed.buildingKey).first('building.*')) as Row | undefined;
+  const b = (await knex('building').whereIn('building.address_id', address(parsed.buildingKey, null, null)).first('building.*')) as Row | undefined;
   if (b) return fromBuilding(b);
-  const areas = places.areasOf(parsed);
   return { lat: null, lng: null, addressId: null, buildingId: null, districtId: areas.district_id, streetId: areas.street_id, communityId: areas.community_id, gridId: null };
 }
 
