@@ -30,6 +30,9 @@ function beijingCompact(v: unknown): Date | null {
   return Number.isNaN(ms) ? null : new Date(ms);
 }
 
+/** The canonical entity a record is linked to, when it is linked. */
+const linked = (r: Row, type: string): string | null => (r.entity_type === type && r.entity_id !== null ? String(r.entity_id) : null);
+
 const levelFor = (place: TriagedPlace): CaseLevel => (place.gridId !== null ? 'grid' : place.streetId !== null ? 'street' : 'district');
 
 function waiting(knex: Knex, department: string, stream: string): Knex.QueryBuilder {
@@ -55,7 +58,7 @@ export async function intakeFromConnectors(rt: CaseRuntime): Promise<string[]> {
     const lat = num(p.wd);
     const lng = num(p.jd);
     const place = await triage(knex, {
-      buildingId: r.entity_type === 'building' ? String(r.entity_id) : null,
+      buildingId: linked(r, 'building'),
       address: text(p.afdd),
       location: lat !== null && lng !== null ? { lat, lng } : null,
     });
@@ -79,9 +82,10 @@ export async function intakeFromConnectors(rt: CaseRuntime): Promise<string[]> {
     })) as Row[];
   for (const r of hazards) {
     const p = r.payload as Record<string, unknown>;
-    const enterpriseIds = r.entity_type === 'enterprise' ? [String(r.entity_id)] : [];
+    const enterprise = linked(r, 'enterprise');
+    const enterpriseIds = enterprise === null ? [] : [enterprise];
     const place = await triage(knex, {
-      buildingId: r.entity_type === 'building' ? String(r.entity_id) : null, address: text(p.address), enterpriseIds,
+      buildingId: linked(r, 'building'), address: text(p.address), enterpriseIds,
     });
     const target = text(p.target_name) ?? text(p.address) ?? '';
     const c = await createCase(rt, {
