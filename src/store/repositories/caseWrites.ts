@@ -44,7 +44,9 @@ const LEVEL_RANK: Record<CaseLevel, number> = { grid: 0, street: 1, district: 2 
  */
 export function createCaseWritesRepository({ knex, table, policy }: StoreContext, runtime: Omit<CaseRuntime, 'knex'>, cases: CasesRepository) {
   const rt: CaseRuntime = { ...runtime, knex };
+  /** Who issues a command; reading cases at all is the first thing a command needs. */
   const actor = (): Actor => {
+    policy.assertCanRead('case');
     const v = policy.viewer;
     if (!v.authenticated) throw new SafeError('UNAUTHENTICATED', 'This needs a Bearer token: mint one with `npx liandong token --role ROLE`.');
     return { name: v.name ?? v.subject, role: v.role };
@@ -91,7 +93,6 @@ export function createCaseWritesRepository({ knex, table, policy }: StoreContext
 
   return {
     async report(input: ReportInput): Promise<CaseChangeModel> {
-      policy.assertCanRead('case');
       const who = actor();
       assertCategory(input.category);
       if (input.title.trim() === '') throw new SafeError('BAD_USER_INPUT', 'A case needs a title.');
@@ -117,18 +118,18 @@ export function createCaseWritesRepository({ knex, table, policy }: StoreContext
     },
 
     async accept(dispatchId: string, note: string | null) {
-      const caseId = await caseOfDispatch(dispatchId);
-      return result(await runCaseCommand(rt, caseId, actor(), { type: 'accept', dispatchId }, note, onDispatch(dispatchId)));
+      const who = actor();
+      return result(await runCaseCommand(rt, await caseOfDispatch(dispatchId), who, { type: 'accept', dispatchId }, note, onDispatch(dispatchId)));
     },
 
     async start(dispatchId: string, note: string | null) {
-      const caseId = await caseOfDispatch(dispatchId);
-      return result(await runCaseCommand(rt, caseId, actor(), { type: 'start', dispatchId }, note, onDispatch(dispatchId)));
+      const who = actor();
+      return result(await runCaseCommand(rt, await caseOfDispatch(dispatchId), who, { type: 'start', dispatchId }, note, onDispatch(dispatchId)));
     },
 
     async complete(dispatchId: string, resultText: string, note: string | null) {
-      const caseId = await caseOfDispatch(dispatchId);
-      return result(await runCaseCommand(rt, caseId, actor(), { type: 'complete', dispatchId, result: resultText }, note, onDispatch(dispatchId)));
+      const who = actor();
+      return result(await runCaseCommand(rt, await caseOfDispatch(dispatchId), who, { type: 'complete', dispatchId, result: resultText }, note, onDispatch(dispatchId)));
     },
 
     async feedback(caseId: string, satisfaction: FeedbackSatisfaction, note: string | null) {
