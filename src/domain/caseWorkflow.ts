@@ -207,7 +207,9 @@ export function decide(s: CaseState, command: CaseCommand, now: Date): Decision 
         }
       }
       if (d.events.length === 0) throw new SafeError('BAD_USER_INPUT', 'Every department named already holds an open dispatch in that role: nothing to dispatch.');
-      const roles = new Map(s.dispatches.map((x) => [x.id, x.role]));
+      // A round (the first dispatch, or the first after reopening) starts with a lead of its own.
+      const counted = s.status === 'reported' ? s.dispatches.filter((x) => x.status !== 'completed') : s.dispatches;
+      const roles = new Map(counted.map((x) => [x.id, x.role]));
       for (const c of d.dispatchChanges) if (c.role) roles.set(c.id, c.role);
       if (![...roles.values(), ...d.newDispatches.map((x) => x.role)].includes('lead')) {
         throw new SafeError('BAD_USER_INPUT', 'A case needs a lead department: give at least one department the LEAD role.');
