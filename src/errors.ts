@@ -16,7 +16,9 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'TIME_LIMIT_EXCEEDED'
   /** A service the hub depends on (the search engine) did not answer; retrying later may work. */
-  | 'SERVICE_UNAVAILABLE';
+  | 'SERVICE_UNAVAILABLE'
+  /** A case command that is not valid in the case's current state; extensions carry `status`, `level` and the `allowed` mutations. */
+  | 'INVALID_TRANSITION';
 
 /** An error whose message is written for the client and safe to show. */
 export class SafeError extends GraphQLError {

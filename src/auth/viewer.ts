@@ -2,7 +2,7 @@ import type { Role } from '../generated/graphql.js';
 
 /** Role ids as tokens and the CLI spell them (API.md), and their GraphQL enum. */
 export const ROLE_IDS = [
-  'district-admin', 'street-operator', 'grid-worker', 'police', 'court', 'fire', 'social-worker', 'integrator', 'dashboard',
+  'district-admin', 'street-operator', 'grid-worker', 'police', 'court', 'fire', 'social-worker', 'department-staff', 'integrator', 'dashboard',
 ] as const;
 export type RoleId = (typeof ROLE_IDS)[number];
 
@@ -25,7 +25,7 @@ export type Viewer =
       gridIds: string[];
       /** Streets (area database ids) a street command-center operator covers. */
       streetIds: string[];
-      /** Department name, e.g. `police`. */
+      /** Department name, e.g. `police`; for `department-staff`, the department whose dispatches they work. */
       department: string | null;
     };
 

@@ -37,6 +37,7 @@ const loadNode: Record<NodeType, (data: DataLayer, id: string) => Promise<Loaded
   SourceRecord: (d, id) => d.departments.sourceRecord(id),
   Case: (d, id) => d.cases.case(id),
   Dispatch: (d, id) => d.cases.dispatch(id),
+  CaseEvent: (d, id) => d.cases.caseEvent(id),
 };
 
 /** Tags a loaded model with its GraphQL type so `Node.__resolveType` needs no guessing. */

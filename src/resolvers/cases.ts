@@ -1,21 +1,21 @@
 import type { Resolvers } from '../generated/graphql.js';
 import { areaFilter, required } from './base.js';
 import { globalIdField, idOf, optionalIdOf } from './globalId.js';
+import type { CaseFilter } from '../generated/graphql.js';
+
+const caseFilter = (filter: CaseFilter | null | undefined) => ({
+  area: areaFilter(filter?.area),
+  status: filter?.status,
+  category: filter?.category,
+  personId: optionalIdOf('Person', filter?.personId),
+  department: filter?.department,
+});
 
 export const casesResolvers: Resolvers = {
   Query: {
     case: (_, { id }, { data }) => data.cases.case(idOf('Case', id)),
-    cases: (_, { filter, first, after }, { data }) =>
-      data.cases.cases(
-        {
-          area: areaFilter(filter?.area),
-          status: filter?.status,
-          category: filter?.category,
-          personId: optionalIdOf('Person', filter?.personId),
-          department: filter?.department,
-        },
-        { first, after },
-      ),
+    cases: (_, { filter, first, after }, { data }) => data.cases.cases(caseFilter(filter), { first, after }),
+    caseReport: (_, { filter, period, at }, { data }) => data.cases.report(caseFilter(filter), period, at ?? null),
   },
   Case: {
     id: globalIdField('Case'),
@@ -25,6 +25,21 @@ export const casesResolvers: Resolvers = {
     people: (c, _, { data }) => data.cases.peopleOfCase(c.id),
     dispatches: (c, _, { data }) => data.cases.dispatchesOf(c.id),
     history: (c, _, { data }) => data.cases.historyOf(c.id),
+    enterprises: async (c, _, { data }) =>
+      (await Promise.all((await data.cases.enterpriseIdsOf(c.id)).map((id) => data.enterprises.enterprise(id)))).filter((e) => e !== null),
+  },
+  CaseSla: {
+    overdue: (s, _, { data }) => s.dueAt !== null && s.dueAt.getTime() <= data.clock.now().getTime(),
+  },
+  CaseEvent: {
+    id: globalIdField('CaseEvent'),
+    position: (e) => e.id,
+    dispatch: (e, _, { data }) => (e.dispatchId ? data.cases.dispatch(e.dispatchId) : null),
+    department: (e, _, { data }) => (e.departmentId ? data.departments.department(e.departmentId) : null),
+    data: (e) => (e.data === null ? null : JSON.stringify(e.data)),
+  },
+  CaseCount: {
+    street: (r, _, { data }) => (r.streetId ? data.places.area(r.streetId) : null),
   },
   Dispatch: {
     id: globalIdField('Dispatch'),

@@ -6,10 +6,12 @@ import { peopleResolvers } from './people.js';
 import { enterprisesResolvers } from './enterprises.js';
 import { departmentsResolvers } from './departments.js';
 import { casesResolvers } from './cases.js';
+import { caseWorkflowResolvers } from './caseWorkflow.js';
 import { auditResolvers } from './audit.js';
 import { searchResolvers } from './search.js';
 
 /** Every domain's resolvers; graphql-tools merges the per-type maps. */
 export const resolvers: Resolvers[] = [
-  baseResolvers, viewerResolvers, placesResolvers, peopleResolvers, enterprisesResolvers, departmentsResolvers, casesResolvers, auditResolvers, searchResolvers,
+  baseResolvers, viewerResolvers, placesResolvers, peopleResolvers, enterprisesResolvers, departmentsResolvers, casesResolvers, caseWorkflowResolvers, auditResolvers,
+  searchResolvers,
 ];

@@ -25,8 +25,12 @@ import { assertCost, createRateLimiter, resolveOperationText, validationRules, t
 import { personFieldsOf } from './personFields.js';
 import type { SearchBackend } from '../search/types.js';
 import { buildSchema } from './schema.js';
+import { InProcessBus, type EventBus } from '../events/bus.js';
+import { systemClock, type Clock } from '../domain/clock.js';
+import { startCaseWatcher, type CaseWatcher } from '../store/caseWatcher.js';
 
 export const GRAPHQL_PATH = '/graphql';
+const DEFAULT_CASE_WATCH_INTERVAL_MS = 30_000;
 /** The header (or WebSocket connection param) declaring why personal data is read. */
 export const PURPOSE_HEADER = 'x-purpose';
 const MAX_PURPOSE_LENGTH = 200;
@@ -41,6 +45,12 @@ export interface HubOptions {
   webhooks?: WebhookReceiver;
   /** Serves `search`, and is checked by /readyz; absent: `search` answers SERVICE_UNAVAILABLE. */
   search?: SearchBackend;
+  /** Where committed case events and entity changes are announced; default: an in-process bus. */
+  bus?: EventBus;
+  /** The time of case commands and SLA deadlines; default: the system clock (tests pass a ManualClock). */
+  clock?: Clock;
+  /** How often the case watcher takes in department records and escalates overdue cases; 0: never (tests call it). Default 30 s. */
+  caseWatchIntervalMs?: number;
 }
 
 export interface Hub {
@@ -49,6 +59,9 @@ export interface Hub {
   readonly httpServer: Server;
   readonly metrics: Metrics;
   readonly audit: AuditWriter;
+  readonly bus: EventBus;
+  /** Intake from department records and escalation of overdue cases; runs on its interval, or now. */
+  readonly caseWatcher: CaseWatcher;
   /** Stops taking work, drains HTTP and WebSocket clients, writes queued audit rows. Does not close the database. */
   stop(): Promise<void>;
 }
@@ -71,7 +84,9 @@ function purposeOf(value: unknown): string | null {
 }
 
 /** Serves GraphQL over HTTP and WebSocket on one port and path, with health, readiness and metrics. */
-export async function startHub({ config, limits, db, log, tokens, webhooks, search }: HubOptions): Promise<Hub> {
+export async function startHub({ config, limits, db, log, tokens, webhooks, search, ...options }: HubOptions): Promise<Hub> {
+  const bus = options.bus ?? new InProcessBus();
+  const clock = options.clock ?? systemClock;
   const schema = buildSchema();
   const metrics = createMetrics();
   const audit = new AuditWriter(db.knex, log);
@@ -83,7 +98,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
   const contextFor = (viewer: Viewer, purpose: string | null, requestLog: Logger): RequestContext => ({
     viewer,
     purpose,
-    data: createDataLayer(db.knex, viewer, { purpose, deadline: Date.now() + config.REQUEST_TIMEOUT_MS, search: search ?? null }),
+    data: createDataLayer(db.knex, viewer, { purpose, deadline: Date.now() + config.REQUEST_TIMEOUT_MS, search: search ?? null, bus, clock }),
     log: requestLog,
   });
   const recordReads = (ctx: RequestContext, args: Pick<ExecutionArgs, 'document' | 'operationName'>) => {
@@ -267,6 +282,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}${GRAPHQL_PATH}`;
   log.info({ url, database: db.kind, persistedOperationsOnly: limits.persistedOperations !== null }, 'hub is serving');
+  const caseWatcher = startCaseWatcher({ knex: db.knex, bus, clock }, { intervalMs: options.caseWatchIntervalMs ?? DEFAULT_CASE_WATCH_INTERVAL_MS, log });
 
   return {
     url,
@@ -274,10 +290,13 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
     httpServer,
     metrics,
     audit,
+    bus,
+    caseWatcher,
     stop: async () => {
       if (state === 'stopping') return;
       state = 'stopping';
       log.info('hub is stopping: draining HTTP and WebSocket clients');
+      await caseWatcher.stop();
       await apollo.stop();
       wsServer.close();
       await audit.flush();

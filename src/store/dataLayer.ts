@@ -11,6 +11,9 @@ import { createCasesRepository } from './repositories/cases.js';
 import { createAuditRepository } from './repositories/audit.js';
 import { createSearchRepository } from './repositories/search.js';
 import type { SearchBackend } from '../search/types.js';
+import { createCaseWritesRepository } from './repositories/caseWrites.js';
+import { InProcessBus, type EventBus } from '../events/bus.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 
 export interface DataLayerOptions {
   /** The purpose the client declared (`x-purpose`); personal data is refused without one. */
@@ -21,6 +24,10 @@ export interface DataLayerOptions {
   policy?: Policy;
   /** The hub's search backend; absent: `search` answers SERVICE_UNAVAILABLE. */
   search?: SearchBackend | null;
+  /** Where committed case events are announced (the hub's bus); default: a bus nobody listens to. */
+  bus?: EventBus;
+  /** The time case commands, SLA deadlines and `overdue` use; tests pass a ManualClock. */
+  clock?: Clock;
 }
 
 /**
@@ -39,6 +46,8 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
     return knex(name);
   };
   const ctx = { knex, policy, reads, table };
+  const clock = options.clock ?? systemClock;
+  const bus = options.bus ?? new InProcessBus();
   const places = createPlacesRepository(ctx);
   const people = createPeopleRepository(ctx);
   const enterprises = createEnterprisesRepository(ctx);
@@ -50,16 +59,18 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
       default: return false;
     }
   };
-  const cases = createCasesRepository(ctx, people);
+  const cases = createCasesRepository(ctx, people, clock);
   return {
     viewer,
     policy,
     reads,
+    clock,
     places,
     people,
     enterprises,
     departments: createDepartmentsRepository(ctx, subjectVisible),
     cases,
+    caseWrites: createCaseWritesRepository(ctx, { bus, clock }, cases),
     audit: createAuditRepository(ctx),
     search: createSearchRepository(ctx, options.search ?? null, {
       person: (id) => people.person(id),

@@ -1,6 +1,6 @@
 import type {
   AreaLevel, BuildingUse, CaseChannel, CaseLevel, CaseStatus, CaseUrgency, ConnectorHealth, DispatchRole,
-  DispatchStatus, EnterpriseStatus, GridMemberRole, HouseholdRelation, Occupancy, PersonTag, ResidenceType, Sex,
+  DispatchStatus, EnterpriseStatus, FeedbackSatisfaction, GridMemberRole, HouseholdRelation, Occupancy, PersonTag, ResidenceType, Sex,
 } from '../generated/graphql.js';
 import type { Connection } from './pagination.js';
 import type { FacetBucket, Highlight, MatchReason, SearchType } from '../search/types.js';
@@ -156,12 +156,19 @@ export const sourceRecordFromRow = (r: Row): SourceRecordModel => ({
 export interface StatedValueModel { value: string | null; departments: string[]; records: SourceRecordModel[] }
 export interface DisagreementModel { field: string; values: StatedValueModel[] }
 
+export interface CaseSlaModel {
+  dispatchDueAt: Date | null; arriveDueAt: Date | null; closeDueAt: Date | null; dueAt: Date | null;
+}
+export interface CaseFeedbackModel { satisfaction: FeedbackSatisfaction; note: string | null; recordedAt: Date }
+
 export interface CaseModel extends AreaIds {
   id: string; number: string; title: string; description: string | null; category: string; urgency: CaseUrgency;
   status: CaseStatus; channel: CaseChannel; level: CaseLevel; reportedAt: Date; closedAt: Date | null;
   location: GeoPointModel | null; addressId: string | null; buildingId: string | null; gridId: string | null;
   /** Names of the departments the case is dispatched to; the policy needs them for department roles. */
   dispatchedTo: string[];
+  supervised: boolean; escalatedAt: Date | null; dispatchedAt: Date | null; arrivedAt: Date | null;
+  sla: CaseSlaModel; feedback: CaseFeedbackModel | null; photo: string | null;
 }
 export const caseFromRow = (r: Row): CaseModel => ({
   id: str(r.id), number: str(r.number), title: str(r.title), description: strOrNull(r.description), category: str(r.category),
@@ -169,23 +176,39 @@ export const caseFromRow = (r: Row): CaseModel => ({
   reportedAt: new Date(r.reported_at as string | Date), closedAt: dateOrNull(r.closed_at), location: point(r),
   addressId: strOrNull(r.address_id), buildingId: strOrNull(r.building_id), ...areaIds(r), gridId: strOrNull(r.grid_id),
   dispatchedTo: Array.isArray(r.dispatched_to) ? (r.dispatched_to as unknown[]).map(String) : [],
+  supervised: r.supervised === true, escalatedAt: dateOrNull(r.escalated_at), dispatchedAt: dateOrNull(r.dispatched_at),
+  arrivedAt: dateOrNull(r.arrived_at),
+  sla: { dispatchDueAt: dateOrNull(r.dispatch_due_at), arriveDueAt: dateOrNull(r.arrive_due_at), closeDueAt: dateOrNull(r.close_due_at), dueAt: dateOrNull(r.due_at) },
+  feedback: r.feedback_at === null || r.feedback_at === undefined ? null : {
+    satisfaction: enumOf(r.feedback_satisfaction), note: strOrNull(r.feedback_note), recordedAt: new Date(r.feedback_at as string | Date),
+  },
+  photo: strOrNull(r.photo),
 });
 
 export interface DispatchModel {
   id: string; caseId: string; departmentId: string; role: DispatchRole; status: DispatchStatus; dispatchedAt: Date;
-  acceptedAt: Date | null; completedAt: Date | null; result: string | null;
+  acceptedAt: Date | null; arrivedAt: Date | null; completedAt: Date | null; result: string | null;
 }
 export const dispatchFromRow = (r: Row): DispatchModel => ({
   id: str(r.id), caseId: str(r.case_id), departmentId: str(r.department_id), role: enumOf(r.role), status: enumOf(r.status),
-  dispatchedAt: new Date(r.dispatched_at as string | Date), acceptedAt: dateOrNull(r.accepted_at),
+  dispatchedAt: new Date(r.dispatched_at as string | Date), acceptedAt: dateOrNull(r.accepted_at), arrivedAt: dateOrNull(r.arrived_at),
   completedAt: dateOrNull(r.completed_at), result: strOrNull(r.result),
 });
 
-export interface CaseEventModel { id: string; caseId: string; type: string; actor: string; at: Date; note: string | null }
+export interface CaseEventModel {
+  id: string; caseId: string; type: string; actor: string; actorRole: string | null; at: Date; note: string | null;
+  fromStatus: CaseStatus | null; toStatus: CaseStatus | null; level: CaseLevel | null; dispatchId: string | null; departmentId: string | null;
+  data: Record<string, unknown> | null;
+}
 export const caseEventFromRow = (r: Row): CaseEventModel => ({
-  id: str(r.id), caseId: str(r.case_id), type: str(r.type).toUpperCase(), actor: str(r.actor),
-  at: new Date(r.at as string | Date), note: strOrNull(r.note),
+  id: str(r.id), caseId: str(r.case_id), type: str(r.type).toUpperCase(), actor: str(r.actor), actorRole: strOrNull(r.actor_role),
+  at: new Date(r.at as string | Date), note: strOrNull(r.note), fromStatus: enumOrNull(r.from_status), toStatus: enumOrNull(r.to_status),
+  level: enumOrNull(r.level), dispatchId: strOrNull(r.dispatch_id), departmentId: strOrNull(r.department_id),
+  data: (r.data ?? null) as Record<string, unknown> | null,
 });
+
+/** One row of a case report: by street (streetId set) or by category (title from the taxonomy). */
+export interface CaseCountModel { key: string; streetId: string | null; title: string | null; reported: number; closed: number }
 
 export type PersonConnectionModel = Connection<PersonModel>;
 export type GridConnectionModel = Connection<GridModel>;

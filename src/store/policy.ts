@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { SafeError } from '../errors.js';
 import type { RoleId, Viewer } from '../auth/viewer.js';
+import type { CaseLevel } from '../domain/caseWorkflow.js';
 
 /**
  * Who may see what: the one place that decides. Repositories ask the policy before they read
@@ -38,17 +39,43 @@ interface RoleRules {
   records: { has(department: string): boolean };
   /** The same, as a list for search facets; 'all' for every department. */
   recordList: readonly string[] | 'all';
-  /** Department roles see only cases dispatched to their department. */
-  casesOfDepartment: DepartmentName | null;
+  /**
+   * Department roles see only cases dispatched to their department, and work only its dispatches;
+   * 'own' is the department the token names (department staff).
+   */
+  casesOfDepartment: DepartmentName | 'own' | null;
+  /** Case commands the role may issue (who acts on which case is then judged by scope and level). */
+  caseActions: ReadonlySet<CaseAction>;
+  /** The channels the role reports cases through. */
+  reportChannels: ReadonlySet<ReportChannel>;
+  /** The level of the hierarchy the role acts at: it handles cases at that level and below. */
+  level: CaseLevel | null;
 }
 
+/**
+ * What a viewer may do to a case. 'work' is accepting, starting and completing a dispatch, which
+ * only the department it was sent to does; the rest is the command centers' (and the grid's, for
+ * reporting and escalating).
+ */
+export type CaseAction = 'report' | 'dispatch' | 'work' | 'feedback' | 'close' | 'reopen' | 'escalate' | 'supervise';
+export type ReportChannel = 'hotline_12345' | 'police_110' | 'command_center' | 'grid_patrol';
+const LEVEL_RANK: Record<CaseLevel, number> = { grid: 0, street: 1, district: 2 };
+const COMMAND_CENTER: CaseAction[] = ['report', 'dispatch', 'feedback', 'close', 'reopen', 'escalate'];
+
 const ALL_ROWS: DataKind[] = ['person', 'household', 'place', 'grid', 'grid_member', 'enterprise', 'department', 'source_record', 'case'];
-const rules = (r: Omit<RoleRules, 'reads' | 'counts' | 'records' | 'recordList'> & { reads: DataKind[]; counts?: DataKind[]; records: DepartmentName[] | 'all' }): RoleRules => ({
+type RuleInput = Omit<RoleRules, 'reads' | 'counts' | 'records' | 'recordList' | 'caseActions' | 'reportChannels' | 'level'> & {
+  reads: DataKind[]; counts?: DataKind[]; records: DepartmentName[] | 'all';
+  caseActions?: CaseAction[]; reportChannels?: ReportChannel[]; level?: CaseLevel;
+};
+const rules = (r: RuleInput): RoleRules => ({
   ...r,
   reads: new Set(r.reads),
   counts: new Set(r.counts ?? []),
   records: r.records === 'all' ? { has: () => true } : new Set<string>(r.records),
   recordList: r.records,
+  caseActions: new Set(r.caseActions ?? []),
+  reportChannels: new Set(r.reportChannels ?? []),
+  level: r.level ?? null,
 });
 
 /** The role matrix. Changing who sees what is changing this table, and the matrix test beside it. */
@@ -56,30 +83,40 @@ export const ROLE_RULES: Record<RoleId, RoleRules> = {
   'district-admin': rules({
     scope: 'district', reads: [...ALL_ROWS, 'audit'], unmaskedIdNumber: true, unmaskedPhone: true, tags: true,
     records: 'all', casesOfDepartment: null,
+    caseActions: [...COMMAND_CENTER, 'supervise'], reportChannels: ['hotline_12345', 'command_center', 'police_110'], level: 'district',
   }),
   'street-operator': rules({
     scope: 'streets', reads: ALL_ROWS, unmaskedIdNumber: false, unmaskedPhone: true, tags: true,
     records: ['population', 'housing', 'enterprise', 'police', 'court', 'fire'], casesOfDepartment: null,
+    caseActions: COMMAND_CENTER, reportChannels: ['hotline_12345', 'command_center'], level: 'street',
   }),
   'grid-worker': rules({
     scope: 'grids', reads: ALL_ROWS, unmaskedIdNumber: false, unmaskedPhone: true, tags: true,
     records: ['population', 'housing', 'fire'], casesOfDepartment: null,
+    caseActions: ['report', 'escalate'], reportChannels: ['grid_patrol'], level: 'grid',
   }),
   police: rules({
     scope: 'district', reads: ALL_ROWS, unmaskedIdNumber: true, unmaskedPhone: true, tags: true,
     records: ['population', 'housing', 'enterprise', 'police'], casesOfDepartment: 'police',
+    caseActions: ['report', 'work'], reportChannels: ['police_110'],
   }),
   court: rules({
     scope: 'district', reads: ALL_ROWS, unmaskedIdNumber: true, unmaskedPhone: false, tags: false,
-    records: ['population', 'enterprise', 'court'], casesOfDepartment: 'court',
+    records: ['population', 'enterprise', 'court'], casesOfDepartment: 'court', caseActions: ['work'],
   }),
   fire: rules({
     scope: 'district', reads: ALL_ROWS, unmaskedIdNumber: false, unmaskedPhone: false, tags: false,
-    records: ['housing', 'enterprise', 'fire'], casesOfDepartment: 'fire',
+    records: ['housing', 'enterprise', 'fire'], casesOfDepartment: 'fire', caseActions: ['work'],
   }),
   'social-worker': rules({
     scope: 'district', reads: ALL_ROWS, unmaskedIdNumber: true, unmaskedPhone: true, tags: true,
-    records: ['population', 'social'], casesOfDepartment: 'social',
+    records: ['population', 'social'], casesOfDepartment: 'social', caseActions: ['work'],
+  }),
+  // Environment, urban management, land...: they see and work what is dispatched to them, and
+  // call the people concerned, without the registers behind them.
+  'department-staff': rules({
+    scope: 'district', reads: ALL_ROWS,
+    unmaskedIdNumber: false, unmaskedPhone: true, tags: false, records: [], casesOfDepartment: 'own', caseActions: ['work'],
   }),
   integrator: rules({
     scope: 'district', reads: ['department', 'grid'], unmaskedIdNumber: false, unmaskedPhone: false, tags: false,
@@ -200,14 +237,57 @@ export class Policy {
     }
   }
 
-  /** The department whose dispatched cases are the only ones a department role sees, if any. */
-  get casesOfDepartment(): DepartmentName | null {
-    return this.role.casesOfDepartment;
+  /**
+   * The department whose dispatched cases are the only ones a department role sees, if any.
+   */
+  get casesOfDepartment(): string | null {
+    const own = this.role.casesOfDepartment;
+    if (own !== 'own') return own;
+    const department = this.viewer.authenticated ? this.viewer.department : null;
+    if (!department) throw new SafeError('FORBIDDEN', 'A department-staff token must name its department (`npx liandong token --role department-staff --department NAME`).');
+    return department;
   }
 
   canSeeCase(row: ScopedRow & { dispatchedTo: string[] }): boolean {
-    const department = this.role.casesOfDepartment;
+    const department = this.casesOfDepartment;
     return this.inScope(row) && (department === null || row.dispatchedTo.includes(department));
+  }
+
+  /** Throws unless the viewer may report a case through `channel` at the place triage found. */
+  assertCanReport(channel: ReportChannel | 'connector', row: ScopedRow): void {
+    const role = this.role;
+    if (!role.caseActions.has('report') || channel === 'connector' || !role.reportChannels.has(channel)) {
+      const allowed = [...role.reportChannels].map((c) => c.toUpperCase());
+      throw new SafeError('FORBIDDEN', allowed.length
+        ? `Your role reports cases through ${allowed.join(', ')} only.`
+        : 'Your role may not report cases.');
+    }
+    if (!this.inScope(row)) throw new SafeError('FORBIDDEN', 'The case is outside the area you cover; report it to the command center of its street.');
+  }
+
+  /** The highest level at which the viewer may first place a case it reports. */
+  reportLevel(): CaseLevel {
+    return this.role.level ?? 'street';
+  }
+
+  /**
+   * Throws unless the viewer may do `action` to `c`. Command centers act on cases of their area at
+   * their level or below (an escalated case is the level above's); departments work only their
+   * own department's dispatches.
+   */
+  assertCanAct(action: Exclude<CaseAction, 'report'>, c: ScopedRow & { level: CaseLevel; dispatchedTo: string[] }, dispatchDepartment: string | null = null): void {
+    const role = this.role;
+    if (!role.caseActions.has(action)) throw new SafeError('FORBIDDEN', `Your role may not ${action} cases.`);
+    if (action === 'work') {
+      if (dispatchDepartment === null || dispatchDepartment !== this.casesOfDepartment) {
+        throw new SafeError('FORBIDDEN', 'Only the department a dispatch was sent to accepts, starts and completes it.');
+      }
+      return;
+    }
+    if (!this.inScope(c)) throw new SafeError('FORBIDDEN', 'The case is outside the area you cover.');
+    if (role.level === null || LEVEL_RANK[c.level] > LEVEL_RANK[role.level]) {
+      throw new SafeError('FORBIDDEN', `The case is handled at ${c.level} level, above yours; its command center acts on it now.`);
+    }
   }
 
   idNumber(value: string | null): string | null {

@@ -35,10 +35,11 @@ const EXPECTED: Record<RoleId, Expectation> = {
   court: { people: 'visible', outOfScope: 'visible', idNumber: 'clear', phone: 'masked', tags: false, records: ['court', 'population'], caseIn: 'hidden', ownDepartmentCase: true },
   fire: { people: 'visible', outOfScope: 'visible', idNumber: 'masked', phone: 'masked', tags: false, records: [], caseIn: 'hidden', ownDepartmentCase: true },
   'social-worker': { people: 'visible', outOfScope: 'visible', idNumber: 'clear', phone: 'clear', tags: true, records: ['population', 'social'], caseIn: 'hidden', ownDepartmentCase: true },
+  'department-staff': { people: 'visible', outOfScope: 'visible', idNumber: 'masked', phone: 'clear', tags: false, records: [], caseIn: 'hidden', ownDepartmentCase: true },
   integrator: { people: 'forbidden', outOfScope: 'hidden', idNumber: 'masked', phone: 'masked', tags: false, records: [], caseIn: 'hidden', ownDepartmentCase: false },
   dashboard: { people: 'forbidden', outOfScope: 'hidden', idNumber: 'masked', phone: 'masked', tags: false, records: [], caseIn: 'hidden', ownDepartmentCase: false, countOnly: true },
 };
-const DEPARTMENT_OF: Partial<Record<RoleId, string>> = { police: 'police', court: 'court', fire: 'fire', 'social-worker': 'social' };
+const DEPARTMENT_OF: Partial<Record<RoleId, string>> = { police: 'police', court: 'court', fire: 'fire', 'social-worker': 'social', 'department-staff': 'environment' };
 
 const g = toGlobalId;
 
@@ -69,8 +70,10 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
     w.outIdNumber = out.id_number;
     w.outBuilding = String(out.building_id);
     const departmentId = async (n: string) => String((await k('department').where('name', n).first()).id);
-    const [police, court, social, population, fire] = [
+    await k('department').insert({ name: 'environment', display_name: '生态环境分局' });
+    const [police, court, social, population, fire, environment] = [
       await departmentId('police'), await departmentId('court'), await departmentId('social'), await departmentId('population'), await departmentId('fire'),
+      await departmentId('environment'),
     ];
     // Records from four departments on the person (the demo gives some; make sure of all four).
     await k('source_record').where({ entity_type: 'person', entity_id: person.id }).whereNot('department_id', population).delete();
@@ -90,9 +93,9 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
     };
     w.caseIn = await newCase(w.street, w.grid, [police], 'MATRIX-IN');
     await k('case_person').insert([{ case_id: w.caseIn, person_id: w.person, role: 'subject' }, { case_id: w.caseIn, person_id: w.outPerson, role: 'affected' }]);
-    w.outCase = await newCase(String(out.street_id), String(out.grid_id), [police, court, fire, social], 'MATRIX-OUT');
+    w.outCase = await newCase(String(out.street_id), String(out.grid_id), [police, court, fire, social, environment], 'MATRIX-OUT');
     w.deptCase = {};
-    for (const [name, dep] of [['police', police], ['court', court], ['fire', fire], ['social', social]] as const) {
+    for (const [name, dep] of [['police', police], ['court', court], ['fire', fire], ['social', social], ['environment', environment]] as const) {
       w.deptCase[name] = await newCase(w.street, w.grid, [dep], `MATRIX-${name}`);
     }
     const engine = await searchEngine(k, undefined);
@@ -256,6 +259,63 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
       expect(numbers.includes('MATRIX-IN')).toBe(expected.caseIn === 'visible');
       expect(numbers.includes('MATRIX-OUT')).toBe(expected.outOfScope === 'visible' && (own !== undefined || role === 'district-admin'));
     }
+  });
+
+  // Who may issue which case command, written out by hand like EXPECTED. Each role gets a fresh
+  // case in grid G at street level, dispatched to police (lead) and environment (cooperating).
+  type Outcome = 'ok' | 'FORBIDDEN' | 'NOT_FOUND';
+  const COMMANDS: Record<RoleId, { report: Outcome; dispatch: Outcome; acceptPolice: Outcome; acceptEnvironment: Outcome; escalate: Outcome; supervise: Outcome }> = {
+    'district-admin': { report: 'ok', dispatch: 'ok', acceptPolice: 'FORBIDDEN', acceptEnvironment: 'FORBIDDEN', escalate: 'ok', supervise: 'ok' },
+    'street-operator': { report: 'ok', dispatch: 'ok', acceptPolice: 'FORBIDDEN', acceptEnvironment: 'FORBIDDEN', escalate: 'ok', supervise: 'FORBIDDEN' },
+    'grid-worker': { report: 'ok', dispatch: 'FORBIDDEN', acceptPolice: 'FORBIDDEN', acceptEnvironment: 'FORBIDDEN', escalate: 'FORBIDDEN', supervise: 'FORBIDDEN' },
+    police: { report: 'ok', dispatch: 'FORBIDDEN', acceptPolice: 'ok', acceptEnvironment: 'FORBIDDEN', escalate: 'FORBIDDEN', supervise: 'FORBIDDEN' },
+    court: { report: 'FORBIDDEN', dispatch: 'NOT_FOUND', acceptPolice: 'NOT_FOUND', acceptEnvironment: 'NOT_FOUND', escalate: 'NOT_FOUND', supervise: 'NOT_FOUND' },
+    fire: { report: 'FORBIDDEN', dispatch: 'NOT_FOUND', acceptPolice: 'NOT_FOUND', acceptEnvironment: 'NOT_FOUND', escalate: 'NOT_FOUND', supervise: 'NOT_FOUND' },
+    'social-worker': { report: 'FORBIDDEN', dispatch: 'NOT_FOUND', acceptPolice: 'NOT_FOUND', acceptEnvironment: 'NOT_FOUND', escalate: 'NOT_FOUND', supervise: 'NOT_FOUND' },
+    'department-staff': { report: 'FORBIDDEN', dispatch: 'FORBIDDEN', acceptPolice: 'FORBIDDEN', acceptEnvironment: 'ok', escalate: 'FORBIDDEN', supervise: 'FORBIDDEN' },
+    integrator: { report: 'FORBIDDEN', dispatch: 'FORBIDDEN', acceptPolice: 'FORBIDDEN', acceptEnvironment: 'FORBIDDEN', escalate: 'FORBIDDEN', supervise: 'FORBIDDEN' },
+    dashboard: { report: 'FORBIDDEN', dispatch: 'FORBIDDEN', acceptPolice: 'FORBIDDEN', acceptEnvironment: 'FORBIDDEN', escalate: 'FORBIDDEN', supervise: 'FORBIDDEN' },
+  };
+  const PAYLOAD = '{ case { id status level } events { type } }';
+
+  test.each(Object.keys(COMMANDS) as RoleId[])('case commands: %s', async (role) => {
+    const expected = COMMANDS[role];
+    const token = await tokenFor(role);
+    const outcome = (res: { errors?: Array<{ extensions?: Record<string, unknown> }> }): Outcome => (res.errors ? (res.errors[0]?.extensions?.code as Outcome) : 'ok');
+    const site = await db.knex('building').where('grid_id', w.grid).whereNotNull('lat').orderBy('id').first();
+    const location = { lat: site.lat, lng: site.lng };
+
+    const report = role === 'grid-worker'
+      ? await t.gql(`mutation($input: ReportPatrolInput!) { reportPatrol(input: $input) ${PAYLOAD} }`, { input: { title: '巡查', category: 'city.construction_waste', location, photo: 'p.jpg' } }, { token })
+      : await t.gql(`mutation($input: ReportCaseInput!) { reportCase(input: $input) ${PAYLOAD} }`,
+        { input: { channel: role === 'police' ? 'POLICE_110' : 'COMMAND_CENTER', title: '来电', category: 'neighbour.noise', location, level: role === 'police' ? null : 'STREET' } }, { token });
+    expect(outcome(report)).toBe(expected.report);
+
+    const created = await t.gql(`mutation($input: ReportCaseInput!) { reportCase(input: $input) { case { id } } }`,
+      { input: { channel: 'COMMAND_CENTER', title: '矩阵', category: 'neighbour.noise', location, level: 'STREET' } });
+    const caseId = created.data!.reportCase.case.id;
+    const dispatched = await t.gql(`mutation($input: DispatchCaseInput!) { dispatchCase(input: $input) { case { dispatches { id department { name } } } } }`,
+      { input: { caseId, departments: [{ department: 'police', role: 'LEAD' }, { department: 'environment', role: 'COOPERATING' }] } });
+    const dispatchOf = (name: string) => dispatched.data!.dispatchCase.case.dispatches.find((d: { department: { name: string } }) => d.department.name === name).id;
+    const before = await db.knex('case_event').where('case_id', Buffer.from(caseId, 'base64url').toString().split(':')[1]).count({ n: '*' }).first();
+
+    const results: Record<string, Outcome> = {};
+    results.dispatch = outcome(await t.gql(`mutation($input: DispatchCaseInput!) { dispatchCase(input: $input) ${PAYLOAD} }`,
+      { input: { caseId, departments: [{ department: 'social', role: 'COOPERATING' }] } }, { token }));
+    results.acceptPolice = outcome(await t.gql(`mutation($id: ID!) { acceptDispatch(dispatchId: $id) ${PAYLOAD} }`, { id: dispatchOf('police') }, { token }));
+    results.acceptEnvironment = outcome(await t.gql(`mutation($id: ID!) { acceptDispatch(dispatchId: $id) ${PAYLOAD} }`, { id: dispatchOf('environment') }, { token }));
+    results.escalate = outcome(await t.gql(`mutation($id: ID!) { escalateCase(caseId: $id) ${PAYLOAD} }`, { id: caseId }, { token }));
+    results.supervise = outcome(await t.gql(`mutation($id: ID!) { superviseCase(caseId: $id) ${PAYLOAD} }`, { id: caseId }, { token }));
+    const { report: _report, ...commands } = expected;
+    expect(results).toEqual(commands);
+    // Refusals write nothing: the case log grew by exactly the commands that went through.
+    const after = await db.knex('case_event').where('case_id', Buffer.from(caseId, 'base64url').toString().split(':')[1]).count({ n: '*' }).first();
+    expect(Number(after!.n) - Number(before!.n)).toBe(Object.values(results).filter((r) => r === 'ok').length);
+  });
+
+  test('case commands need a token', async () => {
+    const res = await t.gql(`mutation { escalateCase(caseId: "${g('Case', w.caseIn)}") { case { id } } }`, {}, { token: null });
+    expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   test('without a token nothing personal or operational is served; without a purpose no personal data', async () => {

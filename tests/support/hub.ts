@@ -7,6 +7,8 @@ import type { OperationLimits } from '../../src/server/limits.js';
 import { loadDemoDistrict } from '../../src/demo/district.js';
 import type { WebhookReceiver } from '../../src/server/webhooks.js';
 import type { SearchBackend } from '../../src/search/types.js';
+import type { EventBus } from '../../src/events/bus.js';
+import type { Clock } from '../../src/domain/clock.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -36,8 +38,20 @@ export const TEST_LIMITS: OperationLimits = {
   maxDepth: 12, maxAliases: 30, maxCost: 50_000, ratePerMinute: 100_000, introspection: true, persistedOperations: null,
 };
 
+export interface TestHubOverrides {
+  limits?: Partial<OperationLimits>;
+  production?: boolean;
+  timeoutMs?: number;
+  webhooks?: WebhookReceiver;
+  search?: SearchBackend;
+  bus?: EventBus;
+  clock?: Clock;
+  /** Default 0: tests run the case watcher themselves (hub.caseWatcher.runNow()). */
+  caseWatchIntervalMs?: number;
+}
+
 /** A hub on a free port over the given store, with its own signing key and silent logs. */
-export async function startTestHub(db: Database, overrides: { limits?: Partial<OperationLimits>; production?: boolean; timeoutMs?: number; webhooks?: WebhookReceiver; search?: SearchBackend } = {}): Promise<TestHub> {
+export async function startTestHub(db: Database, overrides: TestHubOverrides = {}): Promise<TestHub> {
   const keys = localKeys(randomBytes(32), 'liandong-test');
   const hub = await startHub({
     config: { HOST: '127.0.0.1', PORT: 0, NODE_ENV: overrides.production ? 'production' : 'test', SHUTDOWN_TIMEOUT_MS: 2000, REQUEST_TIMEOUT_MS: overrides.timeoutMs ?? 15_000 },
@@ -47,6 +61,9 @@ export async function startTestHub(db: Database, overrides: { limits?: Partial<O
     tokens: keys,
     ...(overrides.webhooks ? { webhooks: overrides.webhooks } : {}),
     ...(overrides.search ? { search: overrides.search } : {}),
+    ...(overrides.bus ? { bus: overrides.bus } : {}),
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
+    caseWatchIntervalMs: overrides.caseWatchIntervalMs ?? 0,
   });
   const token = (req: Partial<TokenRequest> = {}) => keys.sign({ subject: 'test-user', role: 'district-admin', ...req });
   const adminToken = await token();

@@ -7,7 +7,12 @@ import { whereArea, type AreaIdsFilter } from '../filters.js';
 import { keysetPage } from '../paging.js';
 import type { PageArgs } from '../pagination.js';
 import { SafeError } from '../../errors.js';
-import { caseEventFromRow, caseFromRow, dispatchFromRow, personFromRow, type CaseModel, type PersonModel } from '../models.js';
+import {
+  caseEventFromRow, caseFromRow, dispatchFromRow, personFromRow, type CaseCountModel, type CaseModel, type PersonModel,
+} from '../models.js';
+import type { Clock } from '../../domain/clock.js';
+import { categoryOf } from '../../domain/caseTaxonomy.js';
+import type { ReportPeriod } from '../../generated/graphql.js';
 
 export interface CaseListFilter {
   area?: AreaIdsFilter | null;
@@ -25,11 +30,52 @@ const dispatchedTo = (knex: Knex) =>
   knex.raw(`array(select department.name from dispatch join department on department.id = dispatch.department_id
     where dispatch.case_id = "case".id order by department.name) as dispatched_to`);
 
-export function createCasesRepository({ knex, table, policy }: StoreContext, people: PeopleRepository) {
+export interface CaseReportModel {
+  period: ReportPeriod; from: Date; to: Date; reported: number; closed: number; overdue: number; escalated: number;
+  byStreet: CaseCountModel[]; byCategory: CaseCountModel[];
+  dispatchOnTimeRate: number | null; arriveOnTimeRate: number | null; closeOnTimeRate: number | null;
+  meanMinutesToDispatch: number | null; meanHoursToClose: number | null;
+}
+
+const BEIJING_OFFSET_MS = 8 * 3_600_000;
+
+/** The Beijing calendar day, week (from Monday) or month containing `at`, as instants. */
+export function periodOf(period: ReportPeriod, at: Date): { from: Date; to: Date } {
+  const local = new Date(at.getTime() + BEIJING_OFFSET_MS);
+  const y = local.getUTCFullYear();
+  const m = local.getUTCMonth();
+  const d = local.getUTCDate();
+  const instant = (yy: number, mm: number, dd: number) => new Date(Date.UTC(yy, mm, dd) - BEIJING_OFFSET_MS);
+  switch (period) {
+    case 'DAY': return { from: instant(y, m, d), to: instant(y, m, d + 1) };
+    case 'WEEK': {
+      const monday = d - ((local.getUTCDay() + 6) % 7);
+      return { from: instant(y, m, monday), to: instant(y, m, monday + 7) };
+    }
+    case 'MONTH': return { from: instant(y, m, 1), to: instant(y, m + 1, 1) };
+  }
+}
+
+/** A step is judged once it is done or its deadline has passed; it was late if done after it or escalated for missing it. */
+const onTime = (done: string, due: string, missed: string) => `
+  count(*) filter (where "case".${due} is not null and ("case".${done} is not null or "case".${due} <= :now)) as ${missed}_judged,
+  count(*) filter (where "case".${done} <= "case".${due} and not exists (
+    select 1 from case_event e where e.case_id = "case".id and e.type = 'escalated' and e.data->>'missed' = '${missed}')) as ${missed}_on_time`;
+
+const num = (v: unknown): number => Number(v ?? 0);
+const rate = (onTimeCount: unknown, judged: unknown): number | null => (num(judged) === 0 ? null : num(onTimeCount) / num(judged));
+const meanOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export function createCasesRepository({ knex, table, policy }: StoreContext, people: PeopleRepository, clock: Clock) {
   const cases = byId(() => table('case').select('case.*', dispatchedTo(knex)), 'case.id', caseFromRow);
   const dispatches = byId(() => table('dispatch'), 'id', dispatchFromRow);
   const dispatchesByCase = byForeignKey(() => table('dispatch'), 'case_id', dispatchFromRow, 'id');
   const eventsByCase = byForeignKey(() => table('case_event'), 'case_id', caseEventFromRow, 'id');
+  const eventsById = byId(() => table('case_event'), 'id', caseEventFromRow);
+  const enterpriseIdsByCase = new DataLoader<string, string[]>(async (ids) => {
+    const rows = await rowsOf(table('case_enterprise').whereIn('case_id', ids as string[]).orderBy(['case_id', 'enterprise_id']));
+    return groupInKeyOrder(ids, rows, (r) => String(r.case_id), (r) => String(r.enterprise_id));
+  });
   const peopleByCase = new DataLoader<string, PersonModel[]>(async (ids) => {
     const rows = await rowsOf(table('case_person')
       .join('person', 'person.id', 'case_person.person_id')
@@ -52,6 +98,24 @@ export function createCasesRepository({ knex, table, policy }: StoreContext, peo
     return groupInKeyOrder(ids, rows, (r) => String(r.linked_person_id), caseFromRow);
   });
   const visible = (c: CaseModel | null) => (c && policy.canSeeCase(c) ? c : null);
+  const dispatchedToDepartment = (q: Knex.QueryBuilder, department: string) =>
+    q.whereExists(
+      table('dispatch').join('department', 'department.id', 'dispatch.department_id')
+        .whereRaw('dispatch.case_id = "case".id').where('department.name', department).select(knex.raw('1')),
+    );
+  /** The cases the viewer may see that match the filter: one definition for lists and reports. */
+  const listed = (filter: CaseListFilter) => {
+    const ownDepartment = policy.casesOfDepartment;
+    const q = policy.scopeQuery(whereArea(table('case'), 'case', filter.area), 'case');
+    if (ownDepartment !== null) dispatchedToDepartment(q, ownDepartment);
+    if (filter.status?.length) q.whereIn('case.status', filter.status.map((s) => s.toLowerCase()));
+    if (filter.category) q.where('case.category', filter.category);
+    if (filter.personId) {
+      q.whereExists(table('case_person').whereRaw('case_person.case_id = "case".id').where('case_person.person_id', filter.personId).select(knex.raw('1')));
+    }
+    if (filter.department) dispatchedToDepartment(q, filter.department);
+    return q;
+  };
 
   return {
     async case(id: string) {
@@ -60,24 +124,45 @@ export function createCasesRepository({ knex, table, policy }: StoreContext, peo
     },
     cases(filter: CaseListFilter, page: PageArgs) {
       const access = policy.listAccess('case');
-      const ownDepartment = policy.casesOfDepartment;
-      const dispatchedToDepartment = (q: Knex.QueryBuilder, department: string) =>
-        q.whereExists(
-          table('dispatch').join('department', 'department.id', 'dispatch.department_id')
-            .whereRaw('dispatch.case_id = "case".id').where('department.name', department).select(knex.raw('1')),
-        );
-      const base = () => {
-        const q = policy.scopeQuery(whereArea(table('case'), 'case', filter.area), 'case');
-        if (ownDepartment) dispatchedToDepartment(q, ownDepartment);
-        if (filter.status?.length) q.whereIn('case.status', filter.status.map((s) => s.toLowerCase()));
-        if (filter.category) q.where('case.category', filter.category);
-        if (filter.personId) {
-          q.whereExists(table('case_person').whereRaw('case_person.case_id = "case".id').where('case_person.person_id', filter.personId).select(knex.raw('1')));
-        }
-        if (filter.department) dispatchedToDepartment(q, filter.department);
-        return q;
+      return keysetPage({ base: () => listed(filter), table: 'case', page, fromRow: caseFromRow, access, order: 'desc', columns: ['case.*', dispatchedTo(knex)] });
+    },
+    /** Counts and rates over the cases reported in one period; aggregates, so count-only roles may ask. */
+    async report(filter: CaseListFilter, period: ReportPeriod, at: Date | null): Promise<CaseReportModel> {
+      policy.listAccess('case');
+      const now = clock.now();
+      const { from, to } = periodOf(period, at ?? now);
+      const inPeriod = () => listed(filter).where('case.reported_at', '>=', from).where('case.reported_at', '<', to);
+      const [totals = {}] = await rowsOf(inPeriod().select(knex.raw(`
+        count(*) as reported,
+        count(*) filter (where "case".status = 'closed') as closed,
+        count(*) filter (where "case".status <> 'closed' and "case".due_at <= :now) as overdue,
+        count(*) filter (where "case".escalated_at is not null) as escalated,
+        ${onTime('dispatched_at', 'dispatch_due_at', 'dispatch')},
+        ${onTime('arrived_at', 'arrive_due_at', 'arrive')},
+        ${onTime('closed_at', 'close_due_at', 'close')},
+        avg(extract(epoch from "case".dispatched_at - "case".reported_at) / 60) as mean_dispatch_minutes,
+        avg(extract(epoch from "case".closed_at - "case".reported_at) / 3600) as mean_close_hours`, { now })));
+      const closedCount = knex.raw(`count(*) filter (where "case".status = 'closed') as closed`);
+      const streets = await rowsOf(inPeriod().leftJoin('area as street', 'street.id', 'case.street_id')
+        .groupBy('case.street_id', 'street.name').orderBy('case.street_id')
+        .select('case.street_id', 'street.name as street_name', knex.raw('count(*) as reported'), closedCount));
+      const categories = await rowsOf(inPeriod().groupBy('case.category').orderBy('case.category')
+        .select('case.category', knex.raw('count(*) as reported'), closedCount));
+      return {
+        period, from, to, reported: num(totals.reported), closed: num(totals.closed), overdue: num(totals.overdue), escalated: num(totals.escalated),
+        byStreet: streets.map((r) => ({
+          key: r.street_name === null ? '(unplaced)' : String(r.street_name), streetId: r.street_id === null ? null : String(r.street_id), title: null,
+          reported: num(r.reported), closed: num(r.closed),
+        })),
+        byCategory: categories.map((r) => ({
+          key: String(r.category), streetId: null, title: categoryOf(String(r.category))?.title ?? null, reported: num(r.reported), closed: num(r.closed),
+        })),
+        dispatchOnTimeRate: rate(totals.dispatch_on_time, totals.dispatch_judged),
+        arriveOnTimeRate: rate(totals.arrive_on_time, totals.arrive_judged),
+        closeOnTimeRate: rate(totals.close_on_time, totals.close_judged),
+        meanMinutesToDispatch: meanOrNull(totals.mean_dispatch_minutes),
+        meanHoursToClose: meanOrNull(totals.mean_close_hours),
       };
-      return keysetPage({ base, table: 'case', page, fromRow: caseFromRow, access, order: 'desc', columns: ['case.*', dispatchedTo(knex)] });
     },
     async latestCasesOf(personId: string, first: number) {
       policy.assertCanRead('case');
@@ -102,6 +187,29 @@ export function createCasesRepository({ knex, table, policy }: StoreContext, peo
     historyOf(caseId: string) {
       policy.assertCanRead('case');
       return eventsByCase.load(caseId);
+    },
+    /** Ids of the enterprises a case concerns; the enterprises repository decides which the viewer sees. */
+    enterpriseIdsOf(caseId: string) {
+      policy.assertCanRead('case');
+      return enterpriseIdsByCase.load(caseId);
+    },
+    async caseEvent(id: string) {
+      policy.assertCanRead('case');
+      const e = await eventsById.load(id);
+      return e && visible(await cases.load(e.caseId)) ? e : null;
+    },
+    /** Events by id, oldest first: what a command just appended. The caller has judged the case visible. */
+    async events(ids: string[]) {
+      policy.assertCanRead('case');
+      if (ids.length === 0) return [];
+      return (await rowsOf(table('case_event').whereIn('id', ids).orderBy('id'))).map(caseEventFromRow);
+    },
+    /** Drops what this request's loaders hold about a case, after a command changed it. */
+    forget(caseId: string) {
+      cases.clear(caseId);
+      dispatchesByCase.clear(caseId);
+      eventsByCase.clear(caseId);
+      dispatches.clearAll();
     },
   };
 }
