@@ -11,6 +11,7 @@ import { createRuntime } from './runtime.js';
 import { SingleBar, Presets } from 'cli-progress';
 import { generateWorld, SCALES, type ScaleName } from '../world/index.js';
 import { createIngestStore } from '../store/ingest/index.js';
+import { createEventBus } from '../events/postgres.js';
 import { ingestPush, startScheduler, type Scheduler } from '../sync/index.js';
 import type { WebhookReceiver } from '../server/webhooks.js';
 import { startDepartments, type Departments } from './departments.js';
@@ -28,14 +29,15 @@ program
     const db = await rt.openStore();
     const applied = await migrateToLatest(db.knex);
     if (applied.length) rt.log.info({ applied }, 'applied migrations');
-    const store = createIngestStore(db);
+    const bus = await createEventBus(db, rt.log);
+    const store = createIngestStore(db, { bus, log: rt.log });
     let departments: Departments | null = null;
     const webhooks: WebhookReceiver = async (name, request) => {
       const c = departments?.connectors.find((d) => d.connector.spec.name === name);
       if (!c) throw Object.assign(new Error(`no connector named ${name} is running here`), { status: 404 });
       return { ...(await ingestPush(store, c, request, rt.log)) };
     };
-    const hub = await startHub({ config: rt.config, limits: limitsFromConfig(rt.config), db, log: rt.log, tokens: rt.tokens, webhooks });
+    const hub = await startHub({ config: rt.config, limits: limitsFromConfig(rt.config), db, log: rt.log, tokens: rt.tokens, webhooks, bus });
     let scheduler: Scheduler | null = null;
     if (rt.config.DEMO_DATA) {
       const summary = await loadDemoDistrict(db.knex, { onProgress: (stage) => rt.log.info({ stage }, 'loading demo district') });
@@ -61,6 +63,7 @@ program
       Promise.resolve(scheduler?.stop())
         .then(() => departments?.stop())
         .then(() => hub.stop())
+        .then(() => bus.close())
         .then(() => db.close())
         .then(() => {
           clearTimeout(deadline);

@@ -7,8 +7,9 @@ import { enterprisesResolvers } from './enterprises.js';
 import { departmentsResolvers } from './departments.js';
 import { casesResolvers } from './cases.js';
 import { auditResolvers } from './audit.js';
+import { liveResolvers } from './live.js';
 
 /** Every domain's resolvers; graphql-tools merges the per-type maps. */
 export const resolvers: Resolvers[] = [
-  baseResolvers, viewerResolvers, placesResolvers, peopleResolvers, enterprisesResolvers, departmentsResolvers, casesResolvers, auditResolvers,
+  baseResolvers, viewerResolvers, placesResolvers, peopleResolvers, enterprisesResolvers, departmentsResolvers, casesResolvers, auditResolvers, liveResolvers,
 ];

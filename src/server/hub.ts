@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -24,6 +24,9 @@ import { HttpError, handleGraphQL, sendError, sendJson } from './http.js';
 import { assertCost, createRateLimiter, resolveOperationText, validationRules, type OperationLimits } from './limits.js';
 import { personFieldsOf } from './personFields.js';
 import { buildSchema } from './schema.js';
+import { InProcessBus, type EventBus } from '../events/bus.js';
+import { systemClock, type Clock } from '../domain/clock.js';
+import { LiveEngine, type LiveExecutionArgs, type LiveOptions } from '../live/engine.js';
 
 export const GRAPHQL_PATH = '/graphql';
 /** The header (or WebSocket connection param) declaring why personal data is read. */
@@ -38,6 +41,15 @@ export interface HubOptions {
   tokens: TokenVerifier;
   /** Ingests records departments push to /webhooks/<connector>; absent: no webhooks. */
   webhooks?: WebhookReceiver;
+  /**
+   * Notices that the case and change logs grew (createEventBus); absent: an in-process bus the
+   * hub owns, which only this hub's own writes reach. The caller closes a bus it passed.
+   */
+  bus?: EventBus;
+  /** What "now" is for SLAs and dashboards; absent: the system clock. */
+  clock?: Clock;
+  /** Live subscription limits (slow-consumer bound, replay size, dashboard timing). */
+  live?: LiveOptions;
 }
 
 export interface Hub {
@@ -46,6 +58,9 @@ export interface Hub {
   readonly httpServer: Server;
   readonly metrics: Metrics;
   readonly audit: AuditWriter;
+  /** The bus subscriptions listen on: publish here after committing to case_event or change_event. */
+  readonly bus: EventBus;
+  readonly live: LiveEngine;
   /** Stops taking work, drains HTTP and WebSocket clients, writes queued audit rows. Does not close the database. */
   stop(): Promise<void>;
 }
@@ -68,7 +83,7 @@ function purposeOf(value: unknown): string | null {
 }
 
 /** Serves GraphQL over HTTP and WebSocket on one port and path, with health, readiness and metrics. */
-export async function startHub({ config, limits, db, log, tokens, webhooks }: HubOptions): Promise<Hub> {
+export async function startHub({ config, limits, db, log, tokens, webhooks, ...options }: HubOptions): Promise<Hub> {
   const schema = buildSchema();
   const metrics = createMetrics();
   const audit = new AuditWriter(db.knex, log);
@@ -76,6 +91,8 @@ export async function startHub({ config, limits, db, log, tokens, webhooks }: Hu
   traceQueries(db.knex);
   const rules = validationRules(limits);
   const rateLimit = createRateLimiter(limits);
+  const ownBus = options.bus ? null : new InProcessBus();
+  const bus = options.bus ?? ownBus!;
 
   const contextFor = (viewer: Viewer, purpose: string | null, requestLog: Logger): RequestContext => ({
     viewer,
@@ -88,6 +105,23 @@ export async function startHub({ config, limits, db, log, tokens, webhooks }: Hu
       audit.record(ctx.viewer, ctx.data.reads, personFieldsOf(schema, args.document), ctx.purpose, args.operationName ?? null);
     }
   };
+
+  const live = new LiveEngine({
+    ...options.live,
+    schema,
+    knex: db.knex,
+    bus,
+    clock: options.clock ?? systemClock,
+    log,
+    contextFor: (viewer, purpose) => contextFor(viewer, purpose, log),
+    format: (result) => (result.errors?.length ? { ...result, errors: result.errors.map((e) => maskError(log, e.toJSON(), e)) } : result) as ExecutionResult,
+    audit: (target, ctx, args) => {
+      if (ctx.data.reads.personIds.size) {
+        audit.record(target.viewer, ctx.data.reads, personFieldsOf(schema, args.document), target.purpose, args.operationName ?? null);
+      }
+    },
+  });
+  await live.start();
 
   let state: 'serving' | 'stopping' = 'serving';
   const httpServer = createServer();
@@ -123,7 +157,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks }: Hu
         },
         // Stop the WebSocket side when Apollo stops, after HTTP has drained.
         async serverWillStart() {
-          return { drainServer: async () => { await wsCleanup.dispose(); } };
+          return { drainServer: async () => { await live.stop(); await wsCleanup.dispose(); } };
         },
       },
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
@@ -151,7 +185,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks }: Hu
       },
       // The same gate as HTTP: allow-list, rate limit, validation with the limits, cost; then a
       // fresh context, so fresh loaders and a fresh read log, for every operation.
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const viewer = ctx.extra.viewer ?? { authenticated: false as const };
         try {
           await rateLimit(viewer.authenticated ? `sub:${viewer.subject}` : `ip:${ctx.extra.request.socket.remoteAddress ?? '?'}`);
@@ -162,15 +196,19 @@ export async function startHub({ config, limits, db, log, tokens, webhooks }: Hu
           const variableValues = payload.variables ?? undefined;
           const operationName = payload.operationName ?? undefined;
           assertCost(schema, document, variableValues, operationName, limits);
+          const purpose = ctx.extra.purpose ?? null;
           return {
             schema, document, variableValues, operationName,
-            contextValue: contextFor(viewer, ctx.extra.purpose ?? null, log),
-          } satisfies ExecutionArgs;
+            contextValue: contextFor(viewer, purpose, log),
+            // Subscriptions are served by the live engine, which writes to the socket itself.
+            live: { socket: ctx.extra.socket, id, viewer, purpose },
+          } satisfies LiveExecutionArgs;
         } catch (err) {
           if (err instanceof GraphQLError) return [err];
           throw err;
         }
       },
+      subscribe: (args) => live.subscribe(args as LiveExecutionArgs),
       onNext: (_ctx, _id, _payload, args, result) => {
         recordReads(args.contextValue as RequestContext, args);
         const { errors, ...rest } = result;
@@ -229,7 +267,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks }: Hu
       sendJson(res, 200, { status: 'ok' });
     } else if (path === '/readyz') {
       done('readyz');
-      void readiness(state, db).then(({ ready, checks }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks }));
+      void readiness(state, db, bus).then(({ ready, checks }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks }));
     } else if (path === '/metrics') {
       done('metrics');
       void metrics.registry.metrics().then((text) => {
@@ -271,6 +309,8 @@ export async function startHub({ config, limits, db, log, tokens, webhooks }: Hu
     httpServer,
     metrics,
     audit,
+    bus,
+    live,
     stop: async () => {
       if (state === 'stopping') return;
       state = 'stopping';
@@ -278,11 +318,12 @@ export async function startHub({ config, limits, db, log, tokens, webhooks }: Hu
       await apollo.stop();
       wsServer.close();
       await audit.flush();
+      await ownBus?.close();
     },
   };
 }
 
-async function readiness(state: 'serving' | 'stopping', db: Database) {
+async function readiness(state: 'serving' | 'stopping', db: Database, bus: EventBus) {
   const checks: Record<string, string> = {};
   if (state !== 'serving') checks.hub = 'stopping';
   try {
@@ -290,6 +331,12 @@ async function readiness(state: 'serving' | 'stopping', db: Database) {
     checks.database = 'ok';
   } catch (err) {
     checks.database = `unreachable: ${(err as Error).message.split('\n')[0]}`;
+  }
+  try {
+    await bus.check?.();
+    checks.bus = 'ok';
+  } catch (err) {
+    checks.bus = `unreachable: ${(err as Error).message.split('\n')[0]}`;
   }
   return { ready: Object.values(checks).every((v) => v === 'ok'), checks };
 }

@@ -9,6 +9,7 @@ import { createEnterprisesRepository } from './repositories/enterprises.js';
 import { createDepartmentsRepository } from './repositories/departments.js';
 import { createCasesRepository } from './repositories/cases.js';
 import { createAuditRepository } from './repositories/audit.js';
+import { createDashboardRepository } from './repositories/dashboard.js';
 
 export interface DataLayerOptions {
   /** The purpose the client declared (`x-purpose`); personal data is refused without one. */
@@ -56,6 +57,7 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
     departments: createDepartmentsRepository(ctx, subjectVisible),
     cases: createCasesRepository(ctx, people),
     audit: createAuditRepository(ctx),
+    dashboard: createDashboardRepository(ctx),
   };
 }
 export type DataLayer = ReturnType<typeof createDataLayer>;

@@ -136,6 +136,25 @@ export class Policy {
     }
   }
 
+  /** assertCanRead as a question: for narrowing a default (every kind the viewer may read) instead of refusing. */
+  canRead(kind: DataKind): boolean {
+    const rules = this.rules;
+    return rules !== null && rules.reads.has(kind) && (!PERSONAL.has(kind) || Boolean(this.purpose));
+  }
+
+  /**
+   * Equal keys, equal decisions: everything any rule of this class reads from the viewer and
+   * purpose. Live subscriptions execute an event once for all subscribers with the same key
+   * (and the same operation) and share the result, so nothing this class decides by may be
+   * left out. The purpose's text is not decided on, only whether there is one; the audit
+   * trail still records each subscriber's own.
+   */
+  scopeKey(): string {
+    const viewer = this.viewer;
+    if (!viewer.authenticated) return 'anonymous';
+    return JSON.stringify([viewer.role, [...viewer.gridIds].sort(), [...viewer.streetIds].sort(), Boolean(this.purpose)]);
+  }
+
   /** For connections: 'rows' when the viewer may list, 'count' when only totalCount is allowed. */
   listAccess(kind: DataKind): 'rows' | 'count' {
     const role = this.role;
