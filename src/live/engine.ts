@@ -81,6 +81,7 @@ export interface LiveEngineOptions extends LiveOptions {
   format(result: ExecutionResult): ExecutionResult;
   /** After a message went to a subscriber: records the people it showed them, for the audit trail. */
   audit(target: LiveTarget, ctx: RequestContext, args: Pick<ExecutionArgs, 'document' | 'operationName'>): void;
+  onSlowConsumer?: () => void;
 }
 
 export const SLOW_CONSUMER_CODE = 4429;
@@ -150,6 +151,8 @@ const inArea = (row: { districtId: string | null; streetId: string | null; commu
 
 const ENTITY_KIND: Record<EntityLogType, DataKind> = { person: 'person', building: 'place', enterprise: 'enterprise' };
 const ENTITY_TYPE: Record<EntityLogType, EntityType> = { person: 'PERSON', building: 'BUILDING', enterprise: 'ENTERPRISE' };
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** An async iterator graphql-ws can hold and `return()`: it yields nothing, the engine writes the frames. */
 function heldOpen(onEnd: () => void): { iterator: AsyncGenerator<never, void, unknown>; end: (error?: Error) => void } {
@@ -394,6 +397,9 @@ export class LiveEngine {
     if (matching.length === 0) return;
     group.chain = group.chain.then(async () => {
       for (const event of matching) {
+        // Let sockets flush and other groups run between events: an embedded store can answer
+        // a whole batch without ever returning to the event loop.
+        await yieldToEventLoop();
         try {
           const { payload, ctx } = await this.run(group, this.messageOf(group, event), group.viewer, group.purpose);
           for (const s of audience) this.send(s, event.position, payload, ctx, group);
@@ -438,6 +444,7 @@ export class LiveEngine {
     if (this.closedSockets.has(socket)) return;
     this.closedSockets.add(socket);
     this.options.log.warn({ why }, 'live: closing a slow consumer');
+    this.options.onSlowConsumer?.();
     socket.close(SLOW_CONSUMER_CODE, `slow consumer: ${why}`);
     // A peer that stopped reading cannot receive the close frame either.
     setTimeout(() => socket.terminate(), 5000).unref();

@@ -115,6 +115,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, ...o
     log,
     contextFor: (viewer, purpose) => contextFor(viewer, purpose, log),
     format: (result) => (result.errors?.length ? { ...result, errors: result.errors.map((e) => maskError(log, e.toJSON(), e)) } : result) as ExecutionResult,
+    onSlowConsumer: () => metrics.liveSlowConsumers.inc(),
     audit: (target, ctx, args) => {
       if (ctx.data.reads.personIds.size) {
         audit.record(target.viewer, ctx.data.reads, personFieldsOf(schema, args.document), target.purpose, args.operationName ?? null);
@@ -270,6 +271,10 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, ...o
       void readiness(state, db, bus).then(({ ready, checks }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks }));
     } else if (path === '/metrics') {
       done('metrics');
+      // Read at scrape time from the engine itself, never a second tally that could drift.
+      const { subscribers, groups } = live.stats();
+      metrics.liveSubscribers.set(subscribers);
+      metrics.liveGroups.set(groups);
       void metrics.registry.metrics().then((text) => {
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
         res.end(text);

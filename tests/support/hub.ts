@@ -6,6 +6,9 @@ import type { Database } from '../../src/store/db.js';
 import type { OperationLimits } from '../../src/server/limits.js';
 import { loadDemoDistrict } from '../../src/demo/district.js';
 import type { WebhookReceiver } from '../../src/server/webhooks.js';
+import type { EventBus } from '../../src/events/bus.js';
+import type { Clock } from '../../src/domain/clock.js';
+import type { LiveOptions } from '../../src/live/engine.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -36,7 +39,10 @@ export const TEST_LIMITS: OperationLimits = {
 };
 
 /** A hub on a free port over the given store, with its own signing key and silent logs. */
-export async function startTestHub(db: Database, overrides: { limits?: Partial<OperationLimits>; production?: boolean; timeoutMs?: number; webhooks?: WebhookReceiver } = {}): Promise<TestHub> {
+export async function startTestHub(
+  db: Database,
+  overrides: { limits?: Partial<OperationLimits>; production?: boolean; timeoutMs?: number; webhooks?: WebhookReceiver; bus?: EventBus; clock?: Clock; live?: LiveOptions } = {},
+): Promise<TestHub> {
   const keys = localKeys(randomBytes(32), 'liandong-test');
   const hub = await startHub({
     config: { HOST: '127.0.0.1', PORT: 0, NODE_ENV: overrides.production ? 'production' : 'test', SHUTDOWN_TIMEOUT_MS: 2000, REQUEST_TIMEOUT_MS: overrides.timeoutMs ?? 15_000 },
@@ -45,6 +51,9 @@ export async function startTestHub(db: Database, overrides: { limits?: Partial<O
     log: createLogger('silent'),
     tokens: keys,
     ...(overrides.webhooks ? { webhooks: overrides.webhooks } : {}),
+    ...(overrides.bus ? { bus: overrides.bus } : {}),
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
+    ...(overrides.live ? { live: overrides.live } : {}),
   });
   const token = (req: Partial<TokenRequest> = {}) => keys.sign({ subject: 'test-user', role: 'district-admin', ...req });
   const adminToken = await token();
