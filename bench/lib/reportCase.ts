@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { EventBus } from '../../src/events/bus.js';
+import { rowsOf } from '../../src/store/loaders.js';
 
 export interface ReportedCase {
   caseId: string;
@@ -34,23 +35,23 @@ export interface CaseEventInput {
 /** A new case with its `reported` event (and dispatches), committed, then published. */
 export async function reportCaseDirectly(knex: Knex, bus: EventBus, input: CaseEventInput): Promise<ReportedCase> {
   const reported = await knex.transaction(async (trx) => {
-    const grid = (await trx('grid').where('id', input.gridId).first('district_id', 'street_id', 'community_id')) as Record<string, unknown> | undefined;
+    const [grid] = await rowsOf(trx('grid').where('id', input.gridId).select('district_id', 'street_id', 'community_id'));
     if (!grid) throw new Error(`no grid ${input.gridId}`);
     const at = input.reportedAt ?? new Date();
-    const [row] = (await trx('case').insert({
+    const [row] = await rowsOf(trx('case').insert({
       number: `T-${randomUUID()}`, title: input.title ?? 'Construction waste at the school gate', category: input.category ?? 'environment.waste',
       urgency: 'normal', status: input.status ?? 'reported', channel: 'grid_patrol', level: 'grid', reported_at: at,
       closed_at: input.closedAt ?? null, dispatched_at: input.dispatchedAt ?? null, dispatch_due_at: input.dispatchDueAt ?? null,
       close_due_at: input.closeDueAt ?? null, escalated_at: input.escalatedAt ?? null, supervised: input.supervised ?? false,
       grid_id: input.gridId, district_id: grid.district_id, street_id: grid.street_id, community_id: grid.community_id,
-    }).returning('id')) as Array<{ id: string }>;
+    }).returning('id'));
     const caseId = String(row!.id);
     for (const name of input.dispatchTo ?? []) {
-      const department = (await trx('department').where('name', name).first('id')) as { id: string } | undefined;
+      const [department] = await rowsOf(trx('department').where('name', name).select('id'));
       if (!department) throw new Error(`no department ${name}`);
       await trx('dispatch').insert({ case_id: caseId, department_id: department.id, role: 'lead', status: 'pending', dispatched_at: input.dispatchedAt ?? at });
     }
-    const [event] = (await trx('case_event').insert({ case_id: caseId, type: 'reported', actor: 'test', at }).returning('id')) as Array<{ id: string }>;
+    const [event] = await rowsOf(trx('case_event').insert({ case_id: caseId, type: 'reported', actor: 'test', at }).returning('id'));
     return { caseId, eventId: String(event!.id) };
   });
   await bus.publish({ topic: 'case', position: reported.eventId });
@@ -65,8 +66,8 @@ export async function appendCaseEvent(
     if (change.status) {
       await trx('case').where('id', caseId).update({ status: change.status, updated_at: new Date(), ...(change.closedAt ? { closed_at: change.closedAt } : {}) });
     }
-    const [event] = (await trx('case_event').insert({ case_id: caseId, type: change.type, actor: 'test', at: new Date(), note: change.note ?? null })
-      .returning('id')) as Array<{ id: string }>;
+    const [event] = await rowsOf(trx('case_event').insert({ case_id: caseId, type: change.type, actor: 'test', at: new Date(), note: change.note ?? null })
+      .returning('id'));
     return String(event!.id);
   });
   await bus.publish({ topic: 'case', position: eventId });

@@ -39,7 +39,7 @@ describeEachDatabase('live subscriptions over WebSocket', ({ kind, open }) => {
     await loadDemoDistrict(db.knex);
     bus = await createEventBus(db, createLogger('silent'));
     t = await startTestHub(db, { bus, clock, live: { maxBufferedBytes: 512 * 1024, dashboardDebounceMs: 20 } });
-    const grids = (await db.knex('grid').orderBy('id').select('id', 'street_id')) as Array<{ id: string; street_id: string }>;
+    const grids: Array<{ id: string; street_id: string }> = await db.knex('grid').orderBy('id').select('id', 'street_id');
     gridA = grids[0]!;
     gridB = grids.find((g) => g.street_id !== gridA.street_id)!;
   });
@@ -196,12 +196,12 @@ describeEachDatabase('live subscriptions over WebSocket', ({ kind, open }) => {
   });
 
   test('entity changes reach subscribers in whose scope the entity is', async () => {
-    const person = (await db.knex('person').where('grid_id', gridA.id).first('id')) as { id: string };
-    const elsewhere = (await db.knex('person').where('grid_id', gridB.id).first('id')) as { id: string };
+    const person: { id: string } = await db.knex('person').where('grid_id', gridA.id).first('id');
+    const elsewhere: { id: string } = await db.knex('person').where('grid_id', gridB.id).first('id');
     const query = `subscription { entityChanged(filter: { types: [PERSON] }) { cursor entityType change entity { ... on Person { id name } } } }`;
     const worker = await subscribe(query, {}, await t.token({ role: 'grid-worker', gridIds: [gridA.id] }));
     for (const id of [elsewhere.id, person.id]) {
-      const [row] = (await db.knex('change_event').insert({ entity_type: 'person', entity_id: id, change: 'updated' }).returning('id')) as Array<{ id: string }>;
+      const [row]: Array<{ id: string }> = await db.knex('change_event').insert({ entity_type: 'person', entity_id: id, change: 'updated' }).returning('id');
       await bus.publish({ topic: 'entity', position: String(row!.id) });
     }
     const [m] = await worker.received(1);
