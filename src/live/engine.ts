@@ -154,8 +154,15 @@ const ENTITY_TYPE: Record<EntityLogType, EntityType> = { person: 'PERSON', build
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** What graphql-ws holds for a live subscription: it `return()`s it when the client completes or leaves. */
+export interface HeldIterator extends AsyncIterable<never> {
+  next(): Promise<IteratorResult<never, void>>;
+  return(): Promise<IteratorResult<never, void>>;
+  throw(error: unknown): Promise<IteratorResult<never, void>>;
+}
+
 /** An async iterator graphql-ws can hold and `return()`: it yields nothing, the engine writes the frames. */
-function heldOpen(onEnd: () => void): { iterator: AsyncGenerator<never, void, unknown>; end: (error?: Error) => void } {
+function heldOpen(onEnd: () => void): { iterator: HeldIterator; end: (error?: Error) => void } {
   let ended = false;
   let settle: ((r: IteratorResult<never, void>) => void) | null = null;
   let fail: ((e: Error) => void) | null = null;
@@ -171,7 +178,7 @@ function heldOpen(onEnd: () => void): { iterator: AsyncGenerator<never, void, un
       settle?.({ done: true, value: undefined });
     }
   };
-  const iterator: AsyncGenerator<never, void, unknown> = {
+  const iterator: HeldIterator = {
     next: () => new Promise<IteratorResult<never, void>>((resolve, reject) => {
       if (error) reject(error);
       else if (ended) resolve({ done: true, value: undefined });
@@ -190,9 +197,6 @@ function heldOpen(onEnd: () => void): { iterator: AsyncGenerator<never, void, un
     },
     [Symbol.asyncIterator]() {
       return iterator;
-    },
-    [Symbol.asyncDispose]: async () => {
-      end();
     },
   };
   return { iterator, end };
@@ -262,7 +266,7 @@ export class LiveEngine {
   }
 
   /** graphql-ws's `subscribe`: joins the subscription to its group, or answers with the errors why not. */
-  async subscribe(args: LiveExecutionArgs): Promise<AsyncGenerator<never, void, unknown> | ExecutionResult> {
+  async subscribe(args: LiveExecutionArgs): Promise<HeldIterator | ExecutionResult> {
     try {
       return await this.join(args);
     } catch (err) {
@@ -271,7 +275,7 @@ export class LiveEngine {
     }
   }
 
-  private async join(args: LiveExecutionArgs): Promise<AsyncGenerator<never, void, unknown>> {
+  private async join(args: LiveExecutionArgs): Promise<HeldIterator> {
     const { schema, document, variableValues, operationName, live: target } = args;
     const operation = getOperationAST(document, operationName);
     const fieldNode = operation && rootField(document, operation);
