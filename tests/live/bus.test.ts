@@ -57,7 +57,7 @@ const postgres = testDatabases().find((d) => d.kind === 'postgres')!;
   });
 
   test('after its connection drops it listens again and tells every listener to re-read the logs', async () => {
-    const bus = new PostgresNotifyBus({ knex: db.knex, connection: (db.knex.client as any).connectionSettings, log, reconnectMs: 20 });
+    const bus = new PostgresNotifyBus({ knex: db.knex, connection: db.knex.client.connectionSettings, log, reconnectMs: 20 });
     await bus.start();
     try {
       const heard: Notice[] = [];

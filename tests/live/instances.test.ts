@@ -29,7 +29,8 @@ const postgres = testDatabases().find((d) => d.kind === 'postgres')!;
     try {
       await migrateToLatest(db.knex);
       await loadDemoDistrict(db.knex);
-      gridId = String(((await db.knex('grid').orderBy('id').first('id')) as { id: string }).id);
+      const grid: { id: string } = await db.knex('grid').orderBy('id').first('id');
+      gridId = String(grid.id);
     } finally {
       await db.close();
     }
