@@ -20,6 +20,8 @@ export interface CaseEventInput {
   category?: string;
   status?: 'reported' | 'dispatched' | 'in_progress' | 'closed';
   title?: string;
+  /** The reported event's note. */
+  note?: string;
   /** Department names dispatched to (as leads). */
   dispatchTo?: string[];
   /** Workflow columns, as the workflow would set them. */
@@ -51,7 +53,7 @@ export async function reportCaseDirectly(knex: Knex, bus: EventBus, input: CaseE
       if (!department) throw new Error(`no department ${name}`);
       await trx('dispatch').insert({ case_id: caseId, department_id: department.id, role: 'lead', status: 'pending', dispatched_at: input.dispatchedAt ?? at });
     }
-    const [event] = await rowsOf(trx('case_event').insert({ case_id: caseId, type: 'reported', actor: 'test', at }).returning('id'));
+    const [event] = await rowsOf(trx('case_event').insert({ case_id: caseId, type: 'reported', actor: 'test', at, note: input.note ?? null }).returning('id'));
     return { caseId, eventId: String(event!.id) };
   });
   await bus.publish({ topic: 'case', position: reported.eventId });
