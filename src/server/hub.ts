@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { GraphQLError, OperationTypeNode, getOperationAST, parse, specifiedRules, validate, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -198,9 +198,12 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, ...o
           const operationName = payload.operationName ?? undefined;
           assertCost(schema, document, variableValues, operationName, limits);
           const purpose = ctx.extra.purpose ?? null;
+          // A subscription's events each get a fresh context from the live engine; one held for
+          // its whole life would only cost memory (and stale loaders if it were ever used).
+          const subscription = getOperationAST(document, operationName)?.operation === OperationTypeNode.SUBSCRIPTION;
           return {
             schema, document, variableValues, operationName,
-            contextValue: contextFor(viewer, purpose, log),
+            contextValue: subscription ? null : contextFor(viewer, purpose, log),
             // Subscriptions are served by the live engine, which writes to the socket itself.
             live: { socket: ctx.extra.socket, id, viewer, purpose },
           } satisfies LiveExecutionArgs;
@@ -211,7 +214,8 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, ...o
       },
       subscribe: (args) => live.subscribe(args as LiveExecutionArgs),
       onNext: (_ctx, _id, _payload, args, result) => {
-        recordReads(args.contextValue as RequestContext, args);
+        // Subscriptions carry no context (the live engine audits its own deliveries).
+        if (args.contextValue) recordReads(args.contextValue as RequestContext, args);
         const { errors, ...rest } = result;
         if (!errors?.length) return result;
         return { ...rest, errors: errors.map((e) => maskError(log, e.toJSON(), e)) };
