@@ -108,11 +108,11 @@ const program = new Command('bench')
   .option('--no-profile', 'skip the person-profile load test')
   .option('--subscribers <n>', 'live subscribers on one hub instance (bench/subscribers.ts)', positiveInt('--subscribers', 1), 10_000)
   .option('--no-subscribers', 'skip the live subscribers benchmark')
-  .option('--subscriber-events <n>', 'case events written during the live subscribers benchmark', positiveInt('--subscriber-events', 1), 100)
-  .option('--subscriber-rate <n>', 'case events per second', positiveInt('--subscriber-rate', 1), 5)
+  .option('--subscriber-events <n>', 'case events written during the live subscribers benchmark', positiveInt('--subscriber-events', 1), 60)
+  .option('--subscriber-rate <n>', 'case events per second', positiveInt('--subscriber-rate', 1), 1)
   .option('--subscriber-distinct <n>', 'distinct subscription documents the subscribers rotate over', positiveInt('--subscriber-distinct', 1), 10)
   .option('--subscriber-clients <n>', 'client processes holding the subscribers', positiveInt('--subscriber-clients', 1), 2)
-  .option('--baseline-events <n>', 'case events for the per-subscriber execution baseline (0: skip it)', positiveInt('--baseline-events', 0), 20)
+  .option('--baseline-events <n>', 'case events for the per-subscriber execution baseline (0: skip it)', positiveInt('--baseline-events', 0), 10)
   .showHelpAfterError();
 
 function buildTargets(opts: Options): { targets: Target[]; peerQueries: Array<{ name: string; query: string }> } {

@@ -18,6 +18,7 @@ import { createTestDatabase } from '../tests/support/postgresServer.js';
 import { track } from './lib/cleanup.js';
 import { LIVE_HUB_ISSUER, startLiveHub } from './lib/liveHubProcess.js';
 import type { Machine } from './lib/report.js';
+import { measureCpu, type CpuShare } from './lib/cpu.js';
 import type { BenchContext } from './lib/targets.js';
 import { progress, projectRoot } from './lib/util.js';
 
@@ -49,6 +50,8 @@ export interface VariantResult {
   rssAfterMiB: number;
   kibPerSubscriber: number;
   closeReasons: Record<string, number>;
+  /** CPU while events were written and delivered, percent of one core. */
+  cpu: CpuShare[];
 }
 
 export interface SubscribersBenchResult {
@@ -104,6 +107,10 @@ async function runVariant(databaseUrl: string, gridId: string, execution: Varian
     const rssSubscribed = rssBytes(hub.pid);
     progress(`${execution}: ${opts.subscribers} subscribers in ${connectSeconds.toFixed(1)} s (${await metric('liandong_live_groups')} groups); hub RSS ${MiB(rssBefore)} → ${MiB(rssSubscribed)} MiB; writing ${events} case events at ${opts.rate}/s`);
 
+    const cpuDone = measureCpu([
+      { label: 'hub', pids: () => [hub.pid] },
+      { label: 'subscriber clients', pids: () => clients.map((c) => c.child.pid ?? -1) },
+    ], 'PostgreSQL and other processes');
     const startedAt: Record<string, number> = {};
     const writes: Array<Promise<void>> = [];
     const t0 = Date.now();
@@ -119,11 +126,13 @@ async function runVariant(databaseUrl: string, gridId: string, execution: Varian
       if (clients.every((c) => c.state.closed >= c.state.connected && c.state.connected > 0)) break;
       await sleep(500);
     }
+    const cpu = cpuDone().filter((c) => c.label !== 'load generator');
     await sleep(1000);
     const rssAfter = rssBytes(hub.pid);
-    const latencies: number[] = [];
+    let latencies: number[] = [];
     for (const c of clients) {
-      latencies.push(...await new Promise<number[]>((resolve) => {
+      // concat, not push(...): half a million arguments overflow the stack.
+      latencies = latencies.concat(await new Promise<number[]>((resolve) => {
         c.child.on('message', (m: { latencies?: number[] }) => { if (m.latencies) resolve(m.latencies); });
         c.child.send({ startedAt });
       }));
@@ -135,7 +144,7 @@ async function runVariant(databaseUrl: string, gridId: string, execution: Varian
     const result: VariantResult = {
       execution, subscribers: opts.subscribers, events, deliveries: latencies.length, expected, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: Math.round(latencies.at(-1) ?? NaN),
       connectSeconds, rssBeforeMiB: MiB(rssBefore), rssSubscribedMiB: MiB(rssSubscribed), rssAfterMiB: MiB(rssAfter),
-      kibPerSubscriber: Math.round(((rssSubscribed - rssBefore) / opts.subscribers / 1024) * 10) / 10, closeReasons,
+      kibPerSubscriber: Math.round(((rssSubscribed - rssBefore) / opts.subscribers / 1024) * 10) / 10, closeReasons, cpu,
     };
     progress(`${execution}: ${result.deliveries}/${expected} deliveries, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms; ${result.kibPerSubscriber} KiB per subscriber`);
     return result;
@@ -193,6 +202,8 @@ export function renderSubscribersSection(result: SubscribersBenchResult, machine
     '| execution | subscribers | events | deliveries | p50 ms | p99 ms | max ms | hub RSS MiB | KiB per subscriber | closed |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
+    '',
+    ...result.variants.map((v) => `- ${v.execution}: CPU while events flowed (100% = one core): ${v.cpu.map((c) => `${c.label} ${fmt(c.percent)}%`).join(', ')}; subscribers connected in ${fmt(v.connectSeconds, 1)} s.`),
     ...(shared && baseline ? ['', `Sharing: p50 ${fmt(baseline.p50Ms / Math.max(1, shared.p50Ms), 1)}× and p99 ${fmt(baseline.p99Ms / Math.max(1, shared.p99Ms), 1)}× lower than per-subscriber execution.`] : []),
     '',
     'The subscription:',

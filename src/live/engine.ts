@@ -406,7 +406,8 @@ export class LiveEngine {
         await yieldToEventLoop();
         try {
           const { payload, ctx } = await this.run(group, this.messageOf(group, event), group.viewer, group.purpose);
-          for (const s of audience) this.send(s, event.position, payload, ctx, group);
+          const frames = new Map<string, Buffer>();
+          for (const s of audience) this.send(s, event.position, payload, ctx, group, frames);
         } catch (err) {
           this.options.log.error({ err, field: group.field }, 'live: executing an event failed');
         }
@@ -414,11 +415,17 @@ export class LiveEngine {
     });
   }
 
-  private frame(target: LiveTarget, payload: string): string {
-    return `{"id":${JSON.stringify(target.id)},"type":"next","payload":${payload}}`;
+  /** The `next` frame; clients that number their subscriptions alike (many use "1") share its bytes too. */
+  private frame(target: LiveTarget, payload: string, frames?: Map<string, Buffer>): Buffer {
+    let frame = frames?.get(target.id);
+    if (!frame) {
+      frame = Buffer.from(`{"id":${JSON.stringify(target.id)},"type":"next","payload":${payload}}`);
+      frames?.set(target.id, frame);
+    }
+    return frame;
   }
 
-  private send(s: Subscriber, position: LogPosition | null, payload: string, ctx: RequestContext, group: Group): void {
+  private send(s: Subscriber, position: LogPosition | null, payload: string, ctx: RequestContext, group: Group, frames?: Map<string, Buffer>): void {
     if (!group.subscribers.has(s)) return;
     if (position && s.floor && comparePositions(position, s.floor) <= 0) return;
     if (s.pending && position) {
@@ -430,14 +437,15 @@ export class LiveEngine {
       this.options.audit(s.target, ctx, group.args);
       return;
     }
-    this.write(s.target, payload);
+    this.write(s.target, payload, frames);
     this.options.audit(s.target, ctx, group.args);
   }
 
-  private write(target: LiveTarget, payload: string): void {
+  private write(target: LiveTarget, payload: string, frames?: Map<string, Buffer>): void {
     const socket = target.socket;
     if (this.closedSockets.has(socket) || socket.readyState !== socket.OPEN) return;
-    socket.send(this.frame(target, payload));
+    // Text frames: graphql-transport-ws messages are JSON text.
+    socket.send(this.frame(target, payload, frames), { binary: false });
     if (socket.bufferedAmount > this.maxBufferedBytes) {
       this.slow(socket, `more than ${Math.round(this.maxBufferedBytes / 1024)} KiB waiting to be sent`);
     }
@@ -530,7 +538,8 @@ export class LiveEngine {
     const { payload, ctx } = await this.run(group, model, group.viewer, group.purpose);
     group.lastCounters = fingerprint;
     group.lastPayload = payload;
-    for (const s of group.subscribers) this.send(s, null, payload, ctx, group);
+    const frames = new Map<string, Buffer>();
+    for (const s of group.subscribers) this.send(s, null, payload, ctx, group, frames);
   }
 
   /** Ends every subscription (clients see them complete) and stops reading the logs. */
