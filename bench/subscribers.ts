@@ -182,6 +182,13 @@ export async function benchSubscribers(ctx: BenchContext, opts: SubscribersBench
   return { options: opts, variants, document: benchDocument(0), postgres };
 }
 
+/** The machine is shared with whatever else runs; say so when that was a lot. */
+function busyCaveat(variants: VariantResult[]): string[] {
+  const busy = variants.map((v) => ({ v, others: v.cpu.find((c) => c.label.includes('other processes'))?.percent ?? 0 })).filter((b) => b.others >= 50);
+  if (!busy.length) return [];
+  return [`- **Not an idle machine:** other processes (PostgreSQL's share is small: one insert per event) used ${busy.map((b) => `${fmt(b.others)}% of a core during ${b.v.execution}`).join(', ')}; the hub waited for CPU, and these latencies are higher than the hub alone gives.`];
+}
+
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 export function renderSubscribersSection(result: SubscribersBenchResult, machine: Machine, date: string): string {
@@ -197,6 +204,7 @@ export function renderSubscribersSection(result: SubscribersBenchResult, machine
     `- Date: ${date}`,
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM; Node ${machine.node}; ${machine.os}`,
     `- Setup: the hub is \`dist/bench/lib/liveHub.js\` (startHub with the LISTEN/NOTIFY bus) on ${result.postgres} (throwaway server, fsync off); subscribers are raw graphql-transport-ws sockets in ${o.clientProcesses} client processes. Hub, PostgreSQL and clients share the ${machine.cores} cores: the clients' own parsing of ${fmt(o.subscribers)} messages per event is in the latency.`,
+    ...busyCaveat(result.variants),
     '- shared: the live engine executes each event once per distinct subscription and writes the same serialized message to all its sockets. per-subscriber: the same engine executing and serializing for every subscriber, as a plain graphql-ws server does (the baseline).',
     '',
     '| execution | subscribers | events | deliveries | p50 ms | p99 ms | max ms | hub RSS MiB | KiB per subscriber | closed |',
