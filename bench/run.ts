@@ -25,6 +25,7 @@ import { loadDemoDistrict } from '../src/demo/district.js';
 import { createTestDatabase } from '../tests/support/postgresServer.js';
 import { benchSync, renderSyncSection, type SyncBenchResult } from './sync.js';
 import type { ScaleName } from '../src/world/index.js';
+import { benchSubscribers, renderSubscribersSection, type SubscribersBenchResult } from './subscribers.js';
 
 /** Policy and audit overhead on each store, measured in-process (bench/policyOverhead.ts). */
 async function policyOverhead(ctx: ReturnType<typeof createContext>, rounds: number): Promise<PolicyOverheadResult[]> {
@@ -69,6 +70,12 @@ interface Options {
   syncScale: ScaleName | 'none';
   syncSeed: number;
   profile: boolean;
+  subscribers: number | false;
+  subscriberEvents: number;
+  subscriberRate: number;
+  subscriberDistinct: number;
+  subscriberClients: number;
+  baselineEvents: number;
 }
 
 const positiveInt = (name: string, min: number) => (value: string) => {
@@ -99,6 +106,13 @@ const program = new Command('bench')
   }, 'district')
   .option('--sync-seed <n>', 'seed of the generated district for the sync benchmark', positiveInt('--sync-seed', 0), 20261125)
   .option('--no-profile', 'skip the person-profile load test')
+  .option('--subscribers <n>', 'live subscribers on one hub instance (bench/subscribers.ts)', positiveInt('--subscribers', 1), 10_000)
+  .option('--no-subscribers', 'skip the live subscribers benchmark')
+  .option('--subscriber-events <n>', 'case events written during the live subscribers benchmark', positiveInt('--subscriber-events', 1), 60)
+  .option('--subscriber-rate <n>', 'case events per second', positiveInt('--subscriber-rate', 1), 1)
+  .option('--subscriber-distinct <n>', 'distinct subscription documents the subscribers rotate over', positiveInt('--subscriber-distinct', 1), 10)
+  .option('--subscriber-clients <n>', 'client processes holding the subscribers', positiveInt('--subscriber-clients', 1), 2)
+  .option('--baseline-events <n>', 'case events for the per-subscriber execution baseline (0: skip it)', positiveInt('--baseline-events', 0), 10)
   .showHelpAfterError();
 
 function buildTargets(opts: Options): { targets: Target[]; peerQueries: Array<{ name: string; query: string }> } {
@@ -194,6 +208,7 @@ async function main(): Promise<number> {
   const outcomes: TargetOutcome[] = [];
   const policyResults: PolicyOverheadResult[] = [];
   let syncResult: SyncBenchResult | undefined;
+  let subscribersResult: SubscribersBenchResult | undefined;
   let people: PersonRef[] | undefined;
   try {
     for (const target of opts.profile ? targets : []) {
@@ -230,6 +245,12 @@ async function main(): Promise<number> {
     }
     if (opts.policy) policyResults.push(...(await policyOverhead(ctx, opts.policyRounds)));
     if (opts.syncScale !== 'none') syncResult = await benchSync(ctx, opts.syncScale, opts.syncSeed);
+    if (opts.subscribers !== false) {
+      subscribersResult = await benchSubscribers(ctx, {
+        subscribers: opts.subscribers, events: opts.subscriberEvents, rate: opts.subscriberRate, distinct: opts.subscriberDistinct,
+        clientProcesses: opts.subscriberClients, baselineEvents: opts.baselineEvents,
+      });
+    }
   } finally {
     await runCleanups();
   }
@@ -245,7 +266,12 @@ async function main(): Promise<number> {
     process.stdout.write(`\n${section}\n`);
     if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, 'department-sync');
   }
-  if (!opts.profile) return syncResult && syncResult.summaries.every((s) => s.ok) ? 0 : 1;
+  if (subscribersResult) {
+    const section = renderSubscribersSection(subscribersResult, describeMachine(), date);
+    process.stdout.write(`\n${section}\n`);
+    if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, 'live-subscribers');
+  }
+  if (!opts.profile) return (!syncResult || syncResult.summaries.every((s) => s.ok)) ? 0 : 1;
 
   const table = resultsTable(outcomes);
   process.stdout.write(`\nPerson profile, ${opts.connections} connections, ${opts.duration} s per target (${date})\n\n${table}\n`);

@@ -23,6 +23,8 @@ export interface EventBus {
   publish(notice: Notice): Promise<void>;
   /** Returns the unsubscribe function. Listeners must not throw; a throw is logged and dropped. */
   subscribe(topic: Topic, listener: NoticeListener): () => void;
+  /** Throws when the bus cannot carry notices now (for /readyz); absent: always reachable. */
+  check?(): Promise<void>;
   close(): Promise<void>;
 }
 

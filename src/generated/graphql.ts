@@ -4,6 +4,8 @@ import type { PersonModel, HouseholdModel, DwellingModel, BuildingModel, Address
 import type { Viewer as ViewerModel } from '../auth/viewer.js';
 import type { FacetBucket } from '../search/types.js';
 import type { AuditEntryModel, AuditEntryConnectionModel } from '../store/repositories/audit.js';
+import type { CaseEventMessageModel, EntityChangeModel } from '../live/messages.js';
+import type { DashboardModel } from '../store/repositories/dashboard.js';
 import type { RequestContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -275,6 +277,32 @@ export type CaseEvent = Node & {
   type: Scalars['String']['output'];
 };
 
+/**
+ * Which case events a subscription receives. Every given field must match; the viewer's own scope
+ * (its grids, streets, or its department's dispatches) always applies on top.
+ */
+export type CaseEventFilter = {
+  area?: InputMaybe<AreaFilter>;
+  /** A category code, e.g. `environment.dust_noise`. */
+  category?: InputMaybe<Scalars['String']['input']>;
+  /** Cases dispatched to this department (by name). */
+  department?: InputMaybe<Scalars['String']['input']>;
+  /** The case's status after the event. */
+  status?: InputMaybe<Array<CaseStatus>>;
+};
+
+/** One event of a case's history, as it happened, with the case as it is now. */
+export type CaseEventMessage = {
+  __typename?: 'CaseEventMessage';
+  case: Case;
+  /**
+   * Where this event sits in the hub's event log. Subscribe again with `after: cursor` to resume
+   * after it: the events since are replayed, then live ones follow, none twice.
+   */
+  cursor: Scalars['String']['output'];
+  event: CaseEvent;
+};
+
 /** What the reporter said when asked about the result (回访). */
 export type CaseFeedback = {
   __typename?: 'CaseFeedback';
@@ -362,6 +390,14 @@ export type CaseUrgency =
   | 'LOW'
   | 'NORMAL';
 
+export type CategoryCount = {
+  __typename?: 'CategoryCount';
+  category: Scalars['String']['output'];
+  count: Scalars['Int']['output'];
+};
+
+export type ChangedEntity = Building | Enterprise | Person;
+
 export type ConnectorHealth =
   | 'DEGRADED'
   | 'DOWN'
@@ -388,6 +424,35 @@ export type ConnectorStatus = {
   unlinkedCount: Scalars['Int']['output'];
   /** The connector's version at its last sync. */
   version?: Maybe<Scalars['String']['output']>;
+};
+
+/**
+ * Live counters of one area's cases (the command center's screen), as the viewer's scope sees
+ * them. Pushed when a case event changes them; "today" is the calendar day in China Standard Time.
+ */
+export type Dashboard = {
+  __typename?: 'Dashboard';
+  /** The area asked for; null for everything the viewer may see. */
+  area?: Maybe<Area>;
+  /** When these counters were computed. */
+  at: Scalars['DateTime']['output'];
+  closedToday: Scalars['Int']['output'];
+  /** Open cases escalated to a higher level. */
+  escalated: Scalars['Int']['output'];
+  /** The grid asked for, when `area` named a grid. */
+  grid?: Maybe<Grid>;
+  /** Mean minutes from report to close, over the cases closed today; null when none. */
+  meanMinutesToClose?: Maybe<Scalars['Float']['output']>;
+  /** Mean minutes from report to first dispatch, over the cases first dispatched today; null when none. */
+  meanMinutesToDispatch?: Maybe<Scalars['Float']['output']>;
+  /** Cases not closed. */
+  open: Scalars['Int']['output'];
+  /** Open cases by category, largest first. */
+  openByCategory: Array<CategoryCount>;
+  /** Open cases past a deadline: not dispatched, not reached, or not closed in time. */
+  overdue: Scalars['Int']['output'];
+  /** Open cases under supervision (督办). */
+  supervised: Scalars['Int']['output'];
 };
 
 /** A department system the hub connects to (联动单位). */
@@ -515,6 +580,38 @@ export type EnterpriseStatus =
   | 'ACTIVE'
   | 'DEREGISTERED'
   | 'SUSPENDED';
+
+/** A person, building or enterprise that a department's connector created or changed. */
+export type EntityChange = {
+  __typename?: 'EntityChange';
+  at: Scalars['DateTime']['output'];
+  change: EntityChangeKind;
+  /** As for CaseEventMessage.cursor. */
+  cursor: Scalars['String']['output'];
+  /** The department whose data changed it; null when it is no longer connected. */
+  department?: Maybe<Department>;
+  /** The entity as it is now; null when it has gone or left the viewer's scope since. */
+  entity?: Maybe<ChangedEntity>;
+  entityType: EntityType;
+};
+
+/** Which entity changes a subscription receives; the viewer's scope always applies on top. */
+export type EntityChangeFilter = {
+  area?: InputMaybe<AreaFilter>;
+  /** Changes that this department's connector brought in (by name). */
+  department?: InputMaybe<Scalars['String']['input']>;
+  /** Default: every type the viewer may read. */
+  types?: InputMaybe<Array<EntityType>>;
+};
+
+export type EntityChangeKind =
+  | 'CREATED'
+  | 'UPDATED';
+
+export type EntityType =
+  | 'BUILDING'
+  | 'ENTERPRISE'
+  | 'PERSON';
 
 /** One field as one department record states it. */
 export type Fact = {
@@ -1174,6 +1271,33 @@ export type StreamStatus = {
   updatedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Case events as they are committed; `after` (a cursor) resumes without a gap. */
+  caseEvents: CaseEventMessage;
+  /** The counters of an area (an Area or Grid id; default: the viewer's whole scope): now, then whenever they change. */
+  dashboard: Dashboard;
+  /** People, buildings and enterprises as connectors change them; `after` resumes without a gap. */
+  entityChanged: EntityChange;
+};
+
+
+export type SubscriptionCaseEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<CaseEventFilter>;
+};
+
+
+export type SubscriptionDashboardArgs = {
+  area?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type SubscriptionEntityChangedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<EntityChangeFilter>;
+};
+
 /** One sync of one stream. Its counts balance: read = stored + deadLettered. */
 export type SyncRun = {
   __typename?: 'SyncRun';
@@ -1288,6 +1412,20 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 
 
+/** Mapping of union types */
+export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  ChangedEntity:
+    | ( BuildingModel )
+    | ( EnterpriseModel )
+    | ( PersonModel )
+  ;
+  SearchNode:
+    | ( BuildingModel )
+    | ( CaseModel )
+    | ( EnterpriseModel )
+    | ( PersonModel )
+  ;
+};
 
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
@@ -1333,6 +1471,8 @@ export type ResolversTypes = {
   CaseCount: ResolverTypeWrapper<CaseCountModel>;
   CaseEdge: ResolverTypeWrapper<Omit<CaseEdge, 'node'> & { node: ResolversTypes['Case'] }>;
   CaseEvent: ResolverTypeWrapper<CaseEventModel>;
+  CaseEventFilter: CaseEventFilter;
+  CaseEventMessage: ResolverTypeWrapper<CaseEventMessageModel>;
   CaseFeedback: ResolverTypeWrapper<CaseFeedback>;
   CaseFilter: CaseFilter;
   CaseLevel: CaseLevel;
@@ -1342,8 +1482,11 @@ export type ResolversTypes = {
   CaseSla: ResolverTypeWrapper<CaseSlaModel>;
   CaseStatus: CaseStatus;
   CaseUrgency: CaseUrgency;
+  CategoryCount: ResolverTypeWrapper<CategoryCount>;
+  ChangedEntity: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ChangedEntity']>;
   ConnectorHealth: ConnectorHealth;
   ConnectorStatus: ResolverTypeWrapper<ConnectorStatusModel>;
+  Dashboard: ResolverTypeWrapper<DashboardModel>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Department: ResolverTypeWrapper<DepartmentModel>;
@@ -1360,6 +1503,10 @@ export type ResolversTypes = {
   EnterpriseEdge: ResolverTypeWrapper<Omit<EnterpriseEdge, 'node'> & { node: ResolversTypes['Enterprise'] }>;
   EnterpriseFilter: EnterpriseFilter;
   EnterpriseStatus: EnterpriseStatus;
+  EntityChange: ResolverTypeWrapper<EntityChangeModel>;
+  EntityChangeFilter: EntityChangeFilter;
+  EntityChangeKind: EntityChangeKind;
+  EntityType: EntityType;
   Fact: ResolverTypeWrapper<Fact>;
   FeedbackSatisfaction: FeedbackSatisfaction;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -1408,6 +1555,7 @@ export type ResolversTypes = {
   StatedValue: ResolverTypeWrapper<StatedValueModel>;
   StreamStatus: ResolverTypeWrapper<StreamStatusModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SyncRun: ResolverTypeWrapper<SyncRunModel>;
   TagFacet: ResolverTypeWrapper<FacetBucket>;
   TypeFacet: ResolverTypeWrapper<FacetBucket>;
@@ -1435,12 +1583,17 @@ export type ResolversParentTypes = {
   CaseCount: CaseCountModel;
   CaseEdge: Omit<CaseEdge, 'node'> & { node: ResolversParentTypes['Case'] };
   CaseEvent: CaseEventModel;
+  CaseEventFilter: CaseEventFilter;
+  CaseEventMessage: CaseEventMessageModel;
   CaseFeedback: CaseFeedback;
   CaseFilter: CaseFilter;
   CasePersonInput: CasePersonInput;
   CaseReport: Omit<CaseReport, 'byCategory' | 'byStreet'> & { byCategory: Array<ResolversParentTypes['CaseCount']>, byStreet: Array<ResolversParentTypes['CaseCount']> };
   CaseSla: CaseSlaModel;
+  CategoryCount: CategoryCount;
+  ChangedEntity: ResolversUnionTypes<ResolversParentTypes>['ChangedEntity'];
   ConnectorStatus: ConnectorStatusModel;
+  Dashboard: DashboardModel;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Department: DepartmentModel;
@@ -1454,6 +1607,8 @@ export type ResolversParentTypes = {
   EnterpriseConnection: EnterpriseConnectionModel;
   EnterpriseEdge: Omit<EnterpriseEdge, 'node'> & { node: ResolversParentTypes['Enterprise'] };
   EnterpriseFilter: EnterpriseFilter;
+  EntityChange: EntityChangeModel;
+  EntityChangeFilter: EntityChangeFilter;
   Fact: Fact;
   Float: Scalars['Float']['output'];
   GeoPoint: GeoPoint;
@@ -1489,6 +1644,7 @@ export type ResolversParentTypes = {
   StatedValue: StatedValueModel;
   StreamStatus: StreamStatusModel;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   SyncRun: SyncRunModel;
   TagFacet: FacetBucket;
   TypeFacet: FacetBucket;
@@ -1645,6 +1801,12 @@ export type CaseEventResolvers<ContextType = RequestContext, ParentType extends 
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type CaseEventMessageResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CaseEventMessage'] = ResolversParentTypes['CaseEventMessage']> = {
+  case?: Resolver<ResolversTypes['Case'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  event?: Resolver<ResolversTypes['CaseEvent'], ParentType, ContextType>;
+};
+
 export type CaseFeedbackResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CaseFeedback'] = ResolversParentTypes['CaseFeedback']> = {
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1676,6 +1838,15 @@ export type CaseSlaResolvers<ContextType = RequestContext, ParentType extends Re
   overdue?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type CategoryCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CategoryCount'] = ResolversParentTypes['CategoryCount']> = {
+  category?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ChangedEntityResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ChangedEntity'] = ResolversParentTypes['ChangedEntity']> = {
+  __resolveType: TypeResolveFn<'Building' | 'Enterprise' | 'Person', ParentType, ContextType>;
+};
+
 export type ConnectorStatusResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ConnectorStatus'] = ResolversParentTypes['ConnectorStatus']> = {
   cursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   deadLetterCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1687,6 +1858,20 @@ export type ConnectorStatusResolvers<ContextType = RequestContext, ParentType ex
   streams?: Resolver<Array<ResolversTypes['StreamStatus']>, ParentType, ContextType>;
   unlinkedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   version?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type DashboardResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Dashboard'] = ResolversParentTypes['Dashboard']> = {
+  area?: Resolver<Maybe<ResolversTypes['Area']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  closedToday?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  escalated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  grid?: Resolver<Maybe<ResolversTypes['Grid']>, ParentType, ContextType>;
+  meanMinutesToClose?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  meanMinutesToDispatch?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  open?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  openByCategory?: Resolver<Array<ResolversTypes['CategoryCount']>, ParentType, ContextType>;
+  overdue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  supervised?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
@@ -1767,6 +1952,15 @@ export type EnterpriseConnectionResolvers<ContextType = RequestContext, ParentTy
 export type EnterpriseEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EnterpriseEdge'] = ResolversParentTypes['EnterpriseEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Enterprise'], ParentType, ContextType>;
+};
+
+export type EntityChangeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EntityChange'] = ResolversParentTypes['EntityChange']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  change?: Resolver<ResolversTypes['EntityChangeKind'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  department?: Resolver<Maybe<ResolversTypes['Department']>, ParentType, ContextType>;
+  entity?: Resolver<Maybe<ResolversTypes['ChangedEntity']>, ParentType, ContextType>;
+  entityType?: Resolver<ResolversTypes['EntityType'], ParentType, ContextType>;
 };
 
 export type FactResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Fact'] = ResolversParentTypes['Fact']> = {
@@ -1968,6 +2162,12 @@ export type StreamStatusResolvers<ContextType = RequestContext, ParentType exten
   updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  caseEvents?: SubscriptionResolver<ResolversTypes['CaseEventMessage'], "caseEvents", ParentType, ContextType, Partial<SubscriptionCaseEventsArgs>>;
+  dashboard?: SubscriptionResolver<ResolversTypes['Dashboard'], "dashboard", ParentType, ContextType, Partial<SubscriptionDashboardArgs>>;
+  entityChanged?: SubscriptionResolver<ResolversTypes['EntityChange'], "entityChanged", ParentType, ContextType, Partial<SubscriptionEntityChangedArgs>>;
+};
+
 export type SyncRunResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SyncRun'] = ResolversParentTypes['SyncRun']> = {
   changed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   deadLettered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2016,10 +2216,14 @@ export type Resolvers<ContextType = RequestContext> = {
   CaseCount?: CaseCountResolvers<ContextType>;
   CaseEdge?: CaseEdgeResolvers<ContextType>;
   CaseEvent?: CaseEventResolvers<ContextType>;
+  CaseEventMessage?: CaseEventMessageResolvers<ContextType>;
   CaseFeedback?: CaseFeedbackResolvers<ContextType>;
   CaseReport?: CaseReportResolvers<ContextType>;
   CaseSla?: CaseSlaResolvers<ContextType>;
+  CategoryCount?: CategoryCountResolvers<ContextType>;
+  ChangedEntity?: ChangedEntityResolvers<ContextType>;
   ConnectorStatus?: ConnectorStatusResolvers<ContextType>;
+  Dashboard?: DashboardResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Department?: DepartmentResolvers<ContextType>;
@@ -2030,6 +2234,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Enterprise?: EnterpriseResolvers<ContextType>;
   EnterpriseConnection?: EnterpriseConnectionResolvers<ContextType>;
   EnterpriseEdge?: EnterpriseEdgeResolvers<ContextType>;
+  EntityChange?: EntityChangeResolvers<ContextType>;
   Fact?: FactResolvers<ContextType>;
   GeoPoint?: GeoPointResolvers<ContextType>;
   GeoPolygon?: GeoPolygonResolvers<ContextType>;
@@ -2054,6 +2259,7 @@ export type Resolvers<ContextType = RequestContext> = {
   SourceRecord?: SourceRecordResolvers<ContextType>;
   StatedValue?: StatedValueResolvers<ContextType>;
   StreamStatus?: StreamStatusResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   SyncRun?: SyncRunResolvers<ContextType>;
   TagFacet?: TagFacetResolvers<ContextType>;
   TypeFacet?: TypeFacetResolvers<ContextType>;

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as canonicalModel from './20261125000000_canonical_model.js';
 import * as auditLog from './20261125010000_audit_log.js';
 import * as connectorRuntime from './20261125020000_connector_runtime.js';
+import * as liveOperations from './20261125025000_live_operations.js';
 import * as caseWorkflow from './20261125030000_case_workflow.js';
 
 /**
@@ -13,6 +14,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125000000_canonical_model', canonicalModel],
   ['20261125010000_audit_log', auditLog],
   ['20261125020000_connector_runtime', connectorRuntime],
+  ['20261125025000_live_operations', liveOperations],
   ['20261125030000_case_workflow', caseWorkflow],
 ];
 

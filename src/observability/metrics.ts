@@ -19,6 +19,9 @@ export function createMetrics() {
     }),
     dbQueries: new Counter({ name: 'liandong_db_queries_total', help: 'SQL statements sent to the store', registers: [registry] }),
     wsConnections: new Gauge({ name: 'liandong_ws_connections', help: 'Open GraphQL WebSocket connections', registers: [registry] }),
+    liveSubscribers: new Gauge({ name: 'liandong_live_subscribers', help: 'Live subscriptions (caseEvents, entityChanged, dashboard)', registers: [registry] }),
+    liveGroups: new Gauge({ name: 'liandong_live_groups', help: 'Distinct live subscriptions: each event is executed once per group', registers: [registry] }),
+    liveSlowConsumers: new Counter({ name: 'liandong_live_slow_consumers_total', help: 'Sockets closed for not reading their messages', registers: [registry] }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

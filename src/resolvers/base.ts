@@ -40,20 +40,25 @@ const loadNode: Record<NodeType, (data: DataLayer, id: string) => Promise<Loaded
   CaseEvent: (d, id) => d.cases.caseEvent(id),
 };
 
-/** Tags a loaded model with its GraphQL type so `Node.__resolveType` needs no guessing. */
+/** Tags a loaded model with its GraphQL type so `Node.__resolveType` (and unions of nodes) need no guessing. */
 const NODE_TYPE = Symbol('nodeType');
+
+export function tagNode<T extends object>(type: NodeType, model: T | null): T | null {
+  return model ? { ...model, [NODE_TYPE]: type } : null;
+}
+
+export const nodeTypeOf = (node: unknown): NodeType => (node as { [NODE_TYPE]: NodeType })[NODE_TYPE];
 
 export const baseResolvers: Resolvers = {
   DateTime: DateTimeResolver,
   Date: LocalDateResolver,
   Node: {
-    __resolveType: (node) => (node as unknown as { [NODE_TYPE]: NodeType })[NODE_TYPE],
+    __resolveType: (node) => nodeTypeOf(node),
   },
   Query: {
     node: async (_, { id }, { data }) => {
       const { type, id: dbId } = fromGlobalId(id);
-      const model = await loadNode[type](data, dbId);
-      return model ? ({ ...model, [NODE_TYPE]: type } as never) : null;
+      return tagNode(type, await loadNode[type](data, dbId)) as never;
     },
     viewer: (_, __, { viewer }) => viewer,
   },

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs } from 'graphql';
+import { GraphQLError, OperationTypeNode, getOperationAST, parse, specifiedRules, validate, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -28,6 +28,7 @@ import { buildSchema } from './schema.js';
 import { InProcessBus, type EventBus } from '../events/bus.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { startCaseWatcher, type CaseWatcher } from '../store/caseWatcher.js';
+import { LiveEngine, type LiveExecutionArgs, type LiveOptions } from '../live/engine.js';
 
 export const GRAPHQL_PATH = '/graphql';
 const DEFAULT_CASE_WATCH_INTERVAL_MS = 30_000;
@@ -45,10 +46,15 @@ export interface HubOptions {
   webhooks?: WebhookReceiver;
   /** Serves `search`, and is checked by /readyz; absent: `search` answers SERVICE_UNAVAILABLE. */
   search?: SearchBackend;
-  /** Where committed case events and entity changes are announced; default: an in-process bus. */
+  /**
+   * Notices that the case and change logs grew (createEventBus); absent: an in-process bus the
+   * hub owns, which only this hub's own writes reach. The caller closes a bus it passed.
+   */
   bus?: EventBus;
-  /** The time of case commands and SLA deadlines; default: the system clock (tests pass a ManualClock). */
+  /** What "now" is for SLAs and dashboards; absent: the system clock. */
   clock?: Clock;
+  /** Live subscription limits (slow-consumer bound, replay size, dashboard timing). */
+  live?: LiveOptions;
   /** How often the case watcher takes in department records and escalates overdue cases; 0: never (tests call it). Default 30 s. */
   caseWatchIntervalMs?: number;
 }
@@ -59,7 +65,9 @@ export interface Hub {
   readonly httpServer: Server;
   readonly metrics: Metrics;
   readonly audit: AuditWriter;
+  /** The bus subscriptions listen on: publish here after committing to case_event or change_event. */
   readonly bus: EventBus;
+  readonly live: LiveEngine;
   /** Intake from department records and escalation of overdue cases; runs on its interval, or now. */
   readonly caseWatcher: CaseWatcher;
   /** Stops taking work, drains HTTP and WebSocket clients, writes queued audit rows. Does not close the database. */
@@ -85,8 +93,6 @@ function purposeOf(value: unknown): string | null {
 
 /** Serves GraphQL over HTTP and WebSocket on one port and path, with health, readiness and metrics. */
 export async function startHub({ config, limits, db, log, tokens, webhooks, search, ...options }: HubOptions): Promise<Hub> {
-  const bus = options.bus ?? new InProcessBus();
-  const clock = options.clock ?? systemClock;
   const schema = buildSchema();
   const metrics = createMetrics();
   const audit = new AuditWriter(db.knex, log);
@@ -94,6 +100,9 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
   traceQueries(db.knex);
   const rules = validationRules(limits);
   const rateLimit = createRateLimiter(limits);
+  const ownBus = options.bus ? null : new InProcessBus();
+  const bus = options.bus ?? ownBus!;
+  const clock = options.clock ?? systemClock;
 
   const contextFor = (viewer: Viewer, purpose: string | null, requestLog: Logger): RequestContext => ({
     viewer,
@@ -106,6 +115,24 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
       audit.record(ctx.viewer, ctx.data.reads, personFieldsOf(schema, args.document), ctx.purpose, args.operationName ?? null);
     }
   };
+
+  const live = new LiveEngine({
+    ...options.live,
+    schema,
+    knex: db.knex,
+    bus,
+    clock,
+    log,
+    contextFor: (viewer, purpose) => contextFor(viewer, purpose, log),
+    format: (result) => (result.errors?.length ? { ...result, errors: result.errors.map((e) => maskError(log, e.toJSON(), e)) } : result) as ExecutionResult,
+    onSlowConsumer: () => metrics.liveSlowConsumers.inc(),
+    audit: (target, ctx, args) => {
+      if (ctx.data.reads.personIds.size) {
+        audit.record(target.viewer, ctx.data.reads, personFieldsOf(schema, args.document), target.purpose, args.operationName ?? null);
+      }
+    },
+  });
+  await live.start();
 
   let state: 'serving' | 'stopping' = 'serving';
   const httpServer = createServer();
@@ -141,7 +168,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
         },
         // Stop the WebSocket side when Apollo stops, after HTTP has drained.
         async serverWillStart() {
-          return { drainServer: async () => { await wsCleanup.dispose(); } };
+          return { drainServer: async () => { await live.stop(); await wsCleanup.dispose(); } };
         },
       },
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
@@ -169,7 +196,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
       },
       // The same gate as HTTP: allow-list, rate limit, validation with the limits, cost; then a
       // fresh context, so fresh loaders and a fresh read log, for every operation.
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const viewer = ctx.extra.viewer ?? { authenticated: false as const };
         try {
           await rateLimit(viewer.authenticated ? `sub:${viewer.subject}` : `ip:${ctx.extra.request.socket.remoteAddress ?? '?'}`);
@@ -180,17 +207,25 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
           const variableValues = payload.variables ?? undefined;
           const operationName = payload.operationName ?? undefined;
           assertCost(schema, document, variableValues, operationName, limits);
+          const purpose = ctx.extra.purpose ?? null;
+          // A subscription's events each get a fresh context from the live engine; one held for
+          // its whole life would only cost memory (and stale loaders if it were ever used).
+          const subscription = getOperationAST(document, operationName)?.operation === OperationTypeNode.SUBSCRIPTION;
           return {
             schema, document, variableValues, operationName,
-            contextValue: contextFor(viewer, ctx.extra.purpose ?? null, log),
-          } satisfies ExecutionArgs;
+            contextValue: subscription ? null : contextFor(viewer, purpose, log),
+            // Subscriptions are served by the live engine, which writes to the socket itself.
+            live: { socket: ctx.extra.socket, id, viewer, purpose },
+          } satisfies LiveExecutionArgs;
         } catch (err) {
           if (err instanceof GraphQLError) return [err];
           throw err;
         }
       },
+      subscribe: (args) => live.subscribe(args as LiveExecutionArgs),
       onNext: (_ctx, _id, _payload, args, result) => {
-        recordReads(args.contextValue as RequestContext, args);
+        // Subscriptions carry no context (the live engine audits its own deliveries).
+        if (args.contextValue) recordReads(args.contextValue as RequestContext, args);
         const { errors, ...rest } = result;
         if (!errors?.length) return result;
         return { ...rest, errors: errors.map((e) => maskError(log, e.toJSON(), e)) };
@@ -247,9 +282,13 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
       sendJson(res, 200, { status: 'ok' });
     } else if (path === '/readyz') {
       done('readyz');
-      void readiness(state, db, search).then(({ ready, checks }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks }));
+      void readiness(state, db, bus, search).then(({ ready, checks }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks }));
     } else if (path === '/metrics') {
       done('metrics');
+      // Read at scrape time from the engine itself, never a second tally that could drift.
+      const { subscribers, groups } = live.stats();
+      metrics.liveSubscribers.set(subscribers);
+      metrics.liveGroups.set(groups);
       void metrics.registry.metrics().then((text) => {
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
         res.end(text);
@@ -292,6 +331,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
     audit,
     bus,
     caseWatcher,
+    live,
     stop: async () => {
       if (state === 'stopping') return;
       state = 'stopping';
@@ -300,11 +340,12 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
       await apollo.stop();
       wsServer.close();
       await audit.flush();
+      await ownBus?.close();
     },
   };
 }
 
-async function readiness(state: 'serving' | 'stopping', db: Database, search: SearchBackend | undefined) {
+async function readiness(state: 'serving' | 'stopping', db: Database, bus: EventBus, search: SearchBackend | undefined) {
   const checks: Record<string, string> = {};
   if (state !== 'serving') checks.hub = 'stopping';
   try {
@@ -312,6 +353,12 @@ async function readiness(state: 'serving' | 'stopping', db: Database, search: Se
     checks.database = 'ok';
   } catch (err) {
     checks.database = `unreachable: ${(err as Error).message.split('\n')[0]}`;
+  }
+  try {
+    await bus.check?.();
+    checks.bus = 'ok';
+  } catch (err) {
+    checks.bus = `unreachable: ${(err as Error).message.split('\n')[0]}`;
   }
   if (search) {
     try {

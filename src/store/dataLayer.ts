@@ -14,6 +14,7 @@ import type { SearchBackend } from '../search/types.js';
 import { createCaseWritesRepository } from './repositories/caseWrites.js';
 import { InProcessBus, type EventBus } from '../events/bus.js';
 import { systemClock, type Clock } from '../domain/clock.js';
+import { createDashboardRepository } from './repositories/dashboard.js';
 
 export interface DataLayerOptions {
   /** The purpose the client declared (`x-purpose`); personal data is refused without one. */
@@ -78,6 +79,7 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
       enterprise: (id) => enterprises.enterprise(id),
       case: (id) => cases.case(id),
     }),
+    dashboard: createDashboardRepository(ctx),
   };
 }
 export type DataLayer = ReturnType<typeof createDataLayer>;

@@ -182,9 +182,27 @@ export class Policy {
     }
   }
 
-  /** Whether the viewer may read rows of `kind` (a declared purpose aside). */
-  canRead(kind: DataKind): boolean {
-    return this.rules?.reads.has(kind) ?? false;
+  /**
+   * assertCanRead as a question: for narrowing a default (every kind the viewer may read) instead
+   * of refusing. `purposeAside`: whether the role may read the kind at all, so that a caller can
+   * still refuse with PURPOSE_REQUIRED rather than silently leave personal data out.
+   */
+  canRead(kind: DataKind, options: { purposeAside?: boolean } = {}): boolean {
+    const rules = this.rules;
+    return rules !== null && rules.reads.has(kind) && (options.purposeAside === true || !PERSONAL.has(kind) || Boolean(this.purpose));
+  }
+
+  /**
+   * Equal keys, equal decisions: everything any rule of this class reads from the viewer and
+   * purpose. Live subscriptions execute an event once for all subscribers with the same key
+   * (and the same operation) and share the result, so nothing this class decides by may be
+   * left out. The purpose's text is not decided on, only whether there is one; the audit
+   * trail still records each subscriber's own.
+   */
+  scopeKey(): string {
+    const viewer = this.viewer;
+    if (!viewer.authenticated) return 'anonymous';
+    return JSON.stringify([viewer.role, [...viewer.gridIds].sort(), [...viewer.streetIds].sort(), Boolean(this.purpose)]);
   }
 
   /** For connections: 'rows' when the viewer may list, 'count' when only totalCount is allowed. */

@@ -171,6 +171,7 @@ export async function commitIsolating(store: IngestStore, batch: Parameters<Inge
     return {
       stored: first.stored + second.stored, changed: first.changed + second.changed, deadLettered: first.deadLettered + second.deadLettered,
       unlinked: first.unlinked + second.unlinked, entityChanges: first.entityChanges + second.entityChanges,
+      lastChangeId: second.lastChangeId ?? first.lastChangeId,
     };
   }
 }

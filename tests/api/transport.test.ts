@@ -48,7 +48,7 @@ describeEachDatabase('transport: WebSocket, health, metrics, errors, shutdown', 
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', bus: 'ok' } });
     await fx.t.gql('{ departments { name } }');
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/liandong_graphql_operations_total\{type="query",outcome="ok"\} [1-9]/);

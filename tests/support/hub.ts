@@ -9,6 +9,7 @@ import type { WebhookReceiver } from '../../src/server/webhooks.js';
 import type { SearchBackend } from '../../src/search/types.js';
 import type { EventBus } from '../../src/events/bus.js';
 import type { Clock } from '../../src/domain/clock.js';
+import type { LiveOptions } from '../../src/live/engine.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -48,6 +49,7 @@ export interface TestHubOverrides {
   clock?: Clock;
   /** Default 0: tests run the case watcher themselves (hub.caseWatcher.runNow()). */
   caseWatchIntervalMs?: number;
+  live?: LiveOptions;
 }
 
 /** A hub on a free port over the given store, with its own signing key and silent logs. */
@@ -64,6 +66,7 @@ export async function startTestHub(db: Database, overrides: TestHubOverrides = {
     ...(overrides.bus ? { bus: overrides.bus } : {}),
     ...(overrides.clock ? { clock: overrides.clock } : {}),
     caseWatchIntervalMs: overrides.caseWatchIntervalMs ?? 0,
+    ...(overrides.live ? { live: overrides.live } : {}),
   });
   const token = (req: Partial<TokenRequest> = {}) => keys.sign({ subject: 'test-user', role: 'district-admin', ...req });
   const adminToken = await token();

@@ -4,7 +4,9 @@
  * dead-letter store. The runner (src/sync) talks to the store only through this.
  */
 import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { Database } from '../db.js';
+import type { EventBus } from '../../events/bus.js';
 import type { Cursor } from '../../connectors/sdk/contract.js';
 import type { Row } from '../loaders.js';
 import { loadPlaces, type Places } from './places.js';
@@ -66,7 +68,13 @@ export interface IngestStore {
   resolveDeadLetters(ids: string[]): Promise<void>;
 }
 
-export function createIngestStore(db: Database): IngestStore {
+export interface IngestStoreOptions {
+  /** Told `{ topic: 'entity' }` after each committed batch that changed canonical entities (live subscriptions). */
+  bus?: EventBus;
+  log?: Logger;
+}
+
+export function createIngestStore(db: Database, options: IngestStoreOptions = {}): IngestStore {
   const { knex } = db;
   let places: Promise<Places> | null = null;
   const writer = async () => new BatchWriter(await (places ??= loadPlaces(knex)));
@@ -88,7 +96,13 @@ export function createIngestStore(db: Database): IngestStore {
 
     async commit(batch) {
       const w = await writer();
-      return knex.transaction((trx) => w.write(trx, batch));
+      const result = await knex.transaction((trx) => w.write(trx, batch));
+      if (options.bus && result.lastChangeId !== null) {
+        // The batch is durable either way; a lost notice only delays subscribers until the next one.
+        await options.bus.publish({ topic: 'entity', position: result.lastChangeId })
+          .catch((err: unknown) => options.log?.warn({ err: (err as Error).message }, 'ingest: could not publish the entity notice'));
+      }
+      return result;
     },
 
     async startRun(department, stream, trigger) {

@@ -54,6 +54,8 @@ export interface BatchResult {
   unlinked: number;
   /** Canonical entities created or updated, as written to the outbox. */
   entityChanges: number;
+  /** The last outbox (change_event) id the batch wrote; null when it changed no entity. */
+  lastChangeId: string | null;
 }
 
 type EntityType = 'person' | 'building' | 'dwelling' | 'enterprise';
@@ -101,7 +103,7 @@ export class BatchWriter {
   constructor(private readonly places: Places) {}
 
   async write(trx: Knex.Transaction, batch: BatchInput): Promise<BatchResult> {
-    const result: BatchResult = { stored: 0, changed: 0, deadLettered: 0, unlinked: 0, entityChanges: 0 };
+    const result: BatchResult = { stored: 0, changed: 0, deadLettered: 0, unlinked: 0, entityChanges: 0, lastChangeId: null };
     const departmentId = batch.departmentId;
 
     // The last version of each source id wins within a batch; earlier ones are superseded, not lost.
@@ -163,7 +165,8 @@ export class BatchWriter {
 
       const unique = new Map(changes.map((c) => [`${c.entity_type}:${c.entity_id}`, c]));
       if (unique.size > 0) {
-        await bulkInsert(trx, 'change_event', [...unique.values()].map((c) => ({ ...c, department_id: departmentId, at: batch.fetchedAt })));
+        const ids = await bulkInsert(trx, 'change_event', [...unique.values()].map((c) => ({ ...c, department_id: departmentId, at: batch.fetchedAt })), 'returning id');
+        result.lastChangeId = ids.map((r) => BigInt(String(r.id))).reduce((a, b) => (b > a ? b : a)).toString();
       }
       result.entityChanges = unique.size;
     }

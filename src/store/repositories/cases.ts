@@ -26,7 +26,7 @@ export interface CaseListFilter {
 const LATEST_CASES_PER_PERSON = 50;
 
 /** The departments a case is dispatched to, which department roles are judged by. */
-const dispatchedTo = (knex: Knex) =>
+export const dispatchedTo = (knex: Knex) =>
   knex.raw(`array(select department.name from dispatch join department on department.id = dispatch.department_id
     where dispatch.case_id = "case".id order by department.name) as dispatched_to`);
 
@@ -66,7 +66,23 @@ const num = (v: unknown): number => Number(v ?? 0);
 const rate = (onTimeCount: unknown, judged: unknown): number | null => (num(judged) === 0 ? null : num(onTimeCount) / num(judged));
 const meanOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-export function createCasesRepository({ knex, table, policy }: StoreContext, people: PeopleRepository, clock: Clock) {
+/** Cases dispatched to the named department (a correlated EXISTS on `"case"`). */
+function whereDispatchedTo({ knex, table }: StoreContext, q: Knex.QueryBuilder, department: string): Knex.QueryBuilder {
+  return q.whereExists(
+    table('dispatch').join('department', 'department.id', 'dispatch.department_id')
+      .whereRaw('dispatch.case_id = "case".id').where('department.name', department).select(knex.raw('1')),
+  );
+}
+
+/** The cases of an area that the viewer may see: the policy's scope, and for department roles their dispatches. */
+export function casesInScope(ctx: StoreContext, area: AreaIdsFilter | null | undefined): Knex.QueryBuilder {
+  const q = ctx.policy.scopeQuery(whereArea(ctx.table('case'), 'case', area), 'case');
+  const ownDepartment = ctx.policy.casesOfDepartment;
+  return ownDepartment ? whereDispatchedTo(ctx, q, ownDepartment) : q;
+}
+
+export function createCasesRepository(ctx: StoreContext, people: PeopleRepository, clock: Clock) {
+  const { knex, table, policy } = ctx;
   const cases = byId(() => table('case').select('case.*', dispatchedTo(knex)), 'case.id', caseFromRow);
   const dispatches = byId(() => table('dispatch'), 'id', dispatchFromRow);
   const dispatchesByCase = byForeignKey(() => table('dispatch'), 'case_id', dispatchFromRow, 'id');
@@ -98,22 +114,15 @@ export function createCasesRepository({ knex, table, policy }: StoreContext, peo
     return groupInKeyOrder(ids, rows, (r) => String(r.linked_person_id), caseFromRow);
   });
   const visible = (c: CaseModel | null) => (c && policy.canSeeCase(c) ? c : null);
-  const dispatchedToDepartment = (q: Knex.QueryBuilder, department: string) =>
-    q.whereExists(
-      table('dispatch').join('department', 'department.id', 'dispatch.department_id')
-        .whereRaw('dispatch.case_id = "case".id').where('department.name', department).select(knex.raw('1')),
-    );
   /** The cases the viewer may see that match the filter: one definition for lists and reports. */
   const listed = (filter: CaseListFilter) => {
-    const ownDepartment = policy.casesOfDepartment;
-    const q = policy.scopeQuery(whereArea(table('case'), 'case', filter.area), 'case');
-    if (ownDepartment !== null) dispatchedToDepartment(q, ownDepartment);
+    const q = casesInScope(ctx, filter.area);
     if (filter.status?.length) q.whereIn('case.status', filter.status.map((s) => s.toLowerCase()));
     if (filter.category) q.where('case.category', filter.category);
     if (filter.personId) {
       q.whereExists(table('case_person').whereRaw('case_person.case_id = "case".id').where('case_person.person_id', filter.personId).select(knex.raw('1')));
     }
-    if (filter.department) dispatchedToDepartment(q, filter.department);
+    if (filter.department) whereDispatchedTo(ctx, q, filter.department);
     return q;
   };
 

@@ -50,7 +50,7 @@ export function createSearchRepository({ policy }: StoreContext, backend: Search
       if (!backend) {
         throw new SafeError('SERVICE_UNAVAILABLE', 'Search is not running in this hub process; ask its operator to start the hub with search (the default).');
       }
-      const types = args.types?.length ? [...new Set(args.types)] : SEARCH_TYPES.filter((t) => policy.canRead(KIND_OF[t]));
+      const types = args.types?.length ? [...new Set(args.types)] : SEARCH_TYPES.filter((t) => policy.canRead(KIND_OF[t], { purposeAside: true }));
       if (types.length === 0) throw new SafeError('FORBIDDEN', 'Your role may not read any of the kinds of data search finds.');
       for (const type of types) policy.assertCanRead(KIND_OF[type]);
       const f = args.filter ?? {};

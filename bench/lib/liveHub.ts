@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * One hub instance in its own process, for the live tests (two of them on one PostgreSQL
+ * server) and the subscriber benchmark. Like `liandong start` on DATABASE_URL, without the
+ * departments; and it takes case events to write on stdin, one JSON line each, writing them
+ * through the workflow's path (bench/lib/reportCase.ts) in this process and on this process's bus,
+ * as a mutation served by this instance would. Prints `{"ready": url}` once serving; answers
+ * each command with `{"id", "startedAt", "caseId", "eventId"}` (times: performance.timeOrigin +
+ * performance.now(), comparable across processes on one machine).
+ *
+ * Environment: DATABASE_URL (a migrated store with the demo district), JWT_SECRET (tokens are
+ * signed with it, issuer "liandong"), LIVE_EXECUTION (shared | per-subscriber),
+ * LIVE_MAX_BUFFERED_BYTES.
+ */
+import { createInterface } from 'node:readline';
+import { performance } from 'node:perf_hooks';
+import { localKeys } from '../../src/auth/tokens.js';
+import { createEventBus } from '../../src/events/postgres.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { startHub } from '../../src/server/hub.js';
+import { openDatabase } from '../../src/store/db.js';
+import { reportCaseDirectly, type CaseEventInput } from './reportCase.js';
+import { LIVE_HUB_ISSUER } from './liveHubProcess.js';
+
+const now = () => performance.timeOrigin + performance.now();
+
+async function main(): Promise<void> {
+  const url = process.env.DATABASE_URL;
+  const secret = process.env.JWT_SECRET;
+  if (!url || !secret) throw new Error('DATABASE_URL and JWT_SECRET are required');
+  const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const db = await openDatabase({ kind: 'postgres', url, poolMax: 10 });
+  const bus = await createEventBus(db, log);
+  const execution = process.env.LIVE_EXECUTION === 'per-subscriber' ? 'per-subscriber' : 'shared';
+  const hub = await startHub({
+    config: { HOST: '127.0.0.1', PORT: 0, NODE_ENV: 'production', SHUTDOWN_TIMEOUT_MS: 5000, REQUEST_TIMEOUT_MS: 15_000 },
+    limits: { maxDepth: 12, maxAliases: 30, maxCost: 50_000, ratePerMinute: 10_000_000, introspection: false, persistedOperations: null },
+    db, log, tokens: localKeys(new TextEncoder().encode(secret), LIVE_HUB_ISSUER), bus,
+    live: { execution, ...(process.env.LIVE_MAX_BUFFERED_BYTES ? { maxBufferedBytes: Number(process.env.LIVE_MAX_BUFFERED_BYTES) } : {}) },
+  });
+  const write = (obj: object) => process.stdout.write(`${JSON.stringify(obj)}\n`);
+  write({ ready: hub.url, pid: process.pid });
+
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    const command = JSON.parse(line) as { id: number; input: CaseEventInput };
+    const startedAt = now();
+    reportCaseDirectly(db.knex, bus, command.input).then(
+      (r) => write({ id: command.id, startedAt, ...r }),
+      (err: unknown) => write({ id: command.id, error: (err as Error).message }),
+    );
+  });
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void hub.stop().then(() => bus.close()).then(() => db.close()).then(() => process.exit(0));
+  };
+  lines.on('close', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`live hub failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,224 @@
+/**
+ * Live subscribers at scale (issue 5): one hub instance (bench/lib/liveHub.ts, its own process,
+ * on the throwaway PostgreSQL server with the LISTEN/NOTIFY bus) holding N WebSocket
+ * subscribers of `caseEvents`, held by client processes (bench/lib/subscriberClients.ts); a
+ * stream of case events written through the hub; latency from the start of each write to its
+ * delivery at every subscriber, and the hub's resident memory per subscriber. Run twice: with
+ * the engine's shared execution (one execution and one serialization per distinct
+ * subscription) and with execution per subscriber, as a plain graphql-ws server does.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { localKeys } from '../src/auth/tokens.js';
+import { loadDemoDistrict } from '../src/demo/district.js';
+import { migrateToLatest, openDatabase } from '../src/store/db.js';
+import { createTestDatabase } from '../tests/support/postgresServer.js';
+import { track } from './lib/cleanup.js';
+import { LIVE_HUB_ISSUER, startLiveHub } from './lib/liveHubProcess.js';
+import type { Machine } from './lib/report.js';
+import { measureCpu, type CpuShare } from './lib/cpu.js';
+import type { BenchContext } from './lib/targets.js';
+import { progress, projectRoot } from './lib/util.js';
+
+export interface SubscribersBenchOptions {
+  subscribers: number;
+  events: number;
+  /** Events per second. */
+  rate: number;
+  /** Distinct subscription documents the subscribers rotate over. */
+  distinct: number;
+  /** Client processes holding the sockets. */
+  clientProcesses: number;
+  /** Events for the per-subscriber baseline (it is slow; fewer keep the run short). */
+  baselineEvents: number;
+}
+
+export interface VariantResult {
+  execution: 'shared' | 'per-subscriber';
+  subscribers: number;
+  events: number;
+  deliveries: number;
+  expected: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  connectSeconds: number;
+  rssBeforeMiB: number;
+  rssSubscribedMiB: number;
+  rssAfterMiB: number;
+  kibPerSubscriber: number;
+  closeReasons: Record<string, number>;
+  /** CPU while events were written and delivered, percent of one core. */
+  cpu: CpuShare[];
+}
+
+export interface SubscribersBenchResult {
+  options: SubscribersBenchOptions;
+  variants: VariantResult[];
+  document: string;
+  postgres: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+const MiB = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+
+/** The subscription every client runs, in `distinct` variants (only the operation name differs). */
+export function benchDocument(k: number): string {
+  return `subscription Bench${k} { caseEvents(filter: { category: "bench" }) { cursor event { type actor at note } } }`;
+}
+
+interface ClientState { connected: number; subscribed: number; received: number; closed: number; closeReasons: Record<string, number> }
+
+async function runVariant(databaseUrl: string, gridId: string, execution: VariantResult['execution'], events: number, opts: SubscribersBenchOptions): Promise<VariantResult> {
+  const secret = randomBytes(32).toString('hex');
+  const token = await localKeys(new TextEncoder().encode(secret), LIVE_HUB_ISSUER).sign({ subject: 'bench', role: 'district-admin' });
+  const hub = await startLiveHub({ databaseUrl, jwtSecret: secret, env: { LIVE_EXECUTION: execution, LOG_LEVEL: 'error' } });
+  const stopHub = track(`live hub (${execution})`, () => hub.stop());
+  const clients: Array<{ child: ChildProcess; state: ClientState }> = [];
+  try {
+    await sleep(1000);
+    const rssBefore = rssBytes(hub.pid);
+    const entry = join(projectRoot(), 'dist', 'bench', 'lib', 'subscriberClients.js');
+    const per = Math.ceil(opts.subscribers / opts.clientProcesses);
+    const started = Date.now();
+    for (let p = 0; p < opts.clientProcesses; p++) {
+      const count = Math.min(per, opts.subscribers - p * per);
+      const child = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      track(`subscriber clients ${p}`, async () => { child.kill('SIGKILL'); }, () => child.kill('SIGKILL'));
+      const client = { child, state: { connected: 0, subscribed: 0, received: 0, closed: 0, closeReasons: {} } };
+      child.on('message', (m: Partial<ClientState>) => { if (m.connected !== undefined) client.state = { ...client.state, ...m }; });
+      child.send({ config: { url: hub.url, token, queries: Array.from({ length: opts.distinct }, (_, k) => benchDocument(k)), count, offset: p * per, wave: 250 } });
+      clients.push(client);
+    }
+    const metric = async (name: string) => Number(new RegExp(`${name} (\\d+)`).exec(await (await fetch(hub.url.replace('/graphql', '/metrics'))).text())?.[1] ?? 0);
+    for (let last = -1; ;) {
+      const joined = await metric('liandong_live_subscribers');
+      if (joined >= opts.subscribers) break;
+      if (joined !== last) progress(`${execution}: ${joined} of ${opts.subscribers} subscribers joined`);
+      last = joined;
+      if (Date.now() - started > 300_000) throw new Error(`only ${joined} of ${opts.subscribers} subscribers joined in 5 minutes`);
+      await sleep(1000);
+    }
+    const connectSeconds = (Date.now() - started) / 1000;
+    await sleep(2000);
+    const rssSubscribed = rssBytes(hub.pid);
+    progress(`${execution}: ${opts.subscribers} subscribers in ${connectSeconds.toFixed(1)} s (${await metric('liandong_live_groups')} groups); hub RSS ${MiB(rssBefore)} → ${MiB(rssSubscribed)} MiB; writing ${events} case events at ${opts.rate}/s`);
+
+    const cpuDone = measureCpu([
+      { label: 'hub', pids: () => [hub.pid] },
+      { label: 'subscriber clients', pids: () => clients.map((c) => c.child.pid ?? -1) },
+    ], 'PostgreSQL and other processes');
+    const startedAt: Record<string, number> = {};
+    const writes: Array<Promise<void>> = [];
+    const t0 = Date.now();
+    for (let i = 0; i < events; i++) {
+      const due = t0 + (i * 1000) / opts.rate;
+      if (due > Date.now()) await sleep(due - Date.now());
+      writes.push(hub.report({ gridId, category: 'bench', title: `bench ${i}`, note: `bench-${i}` }).then((r) => { startedAt[String(i)] = r.startedAt; }));
+    }
+    await Promise.all(writes);
+    const expected = events * opts.subscribers;
+    const deadline = Date.now() + 120_000;
+    while (clients.reduce((s, c) => s + c.state.received, 0) < expected && Date.now() < deadline) {
+      if (clients.every((c) => c.state.closed >= c.state.connected && c.state.connected > 0)) break;
+      await sleep(500);
+    }
+    const cpu = cpuDone().filter((c) => c.label !== 'load generator');
+    await sleep(1000);
+    const rssAfter = rssBytes(hub.pid);
+    let latencies: number[] = [];
+    for (const c of clients) {
+      // concat, not push(...): half a million arguments overflow the stack.
+      latencies = latencies.concat(await new Promise<number[]>((resolve) => {
+        c.child.on('message', (m: { latencies?: number[] }) => { if (m.latencies) resolve(m.latencies); });
+        c.child.send({ startedAt });
+      }));
+    }
+    latencies.sort((a, b) => a - b);
+    const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN);
+    const closeReasons: Record<string, number> = {};
+    for (const c of clients) for (const [k, v] of Object.entries(c.state.closeReasons)) closeReasons[k] = (closeReasons[k] ?? 0) + v;
+    const result: VariantResult = {
+      execution, subscribers: opts.subscribers, events, deliveries: latencies.length, expected, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: Math.round(latencies.at(-1) ?? NaN),
+      connectSeconds, rssBeforeMiB: MiB(rssBefore), rssSubscribedMiB: MiB(rssSubscribed), rssAfterMiB: MiB(rssAfter),
+      kibPerSubscriber: Math.round(((rssSubscribed - rssBefore) / opts.subscribers / 1024) * 10) / 10, closeReasons, cpu,
+    };
+    progress(`${execution}: ${result.deliveries}/${expected} deliveries, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms; ${result.kibPerSubscriber} KiB per subscriber`);
+    return result;
+  } finally {
+    for (const c of clients) {
+      c.child.send({ stop: true });
+    }
+    await sleep(500);
+    for (const c of clients) c.child.kill('SIGKILL');
+    await stopHub();
+  }
+}
+
+export async function benchSubscribers(ctx: BenchContext, opts: SubscribersBenchOptions): Promise<SubscribersBenchResult> {
+  const server = await ctx.postgresServer();
+  const testDb = await createTestDatabase(server.url);
+  track(`database ${testDb.name}`, () => testDb.drop());
+  progress('subscribers: loading the demo district');
+  const db = await openDatabase({ kind: 'postgres', url: testDb.url, poolMax: 2 });
+  let gridId: string;
+  let postgres: string;
+  try {
+    await migrateToLatest(db.knex);
+    await loadDemoDistrict(db.knex);
+    const grid: { id: string } = await db.knex('grid').orderBy('id').first('id');
+    gridId = String(grid.id);
+    const version: { rows: Array<{ v: string }> } = await db.knex.raw('select version() as v');
+    postgres = version.rows[0]?.v.split(' on ')[0] ?? 'PostgreSQL';
+  } finally {
+    await db.close();
+  }
+  const variants: VariantResult[] = [];
+  variants.push(await runVariant(testDb.url, gridId, 'shared', opts.events, opts));
+  if (opts.baselineEvents > 0) variants.push(await runVariant(testDb.url, gridId, 'per-subscriber', opts.baselineEvents, opts));
+  return { options: opts, variants, document: benchDocument(0), postgres };
+}
+
+/** The machine is shared with whatever else runs; say so when that was a lot. */
+function busyCaveat(variants: VariantResult[]): string[] {
+  const busy = variants.map((v) => ({ v, others: v.cpu.find((c) => c.label.includes('other processes'))?.percent ?? 0 })).filter((b) => b.others >= 50);
+  if (!busy.length) return [];
+  return [`- **Not an idle machine:** other processes (PostgreSQL's share is small: one insert per event) used ${busy.map((b) => `${fmt(b.others)}% of a core during ${b.v.execution}`).join(', ')}; the hub waited for CPU, and these latencies are higher than the hub alone gives.`];
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+export function renderSubscribersSection(result: SubscribersBenchResult, machine: Machine, date: string): string {
+  const o = result.options;
+  const rows = result.variants.map((v) => `| ${v.execution} | ${fmt(v.subscribers)} | ${v.events} | ${fmt(v.deliveries)} / ${fmt(v.expected)} | ${fmt(v.p50Ms)} | ${fmt(v.p99Ms)} | ${fmt(v.maxMs)} | ${v.rssBeforeMiB} → ${v.rssSubscribedMiB} (${v.rssAfterMiB} after) | ${v.kibPerSubscriber} | ${Object.entries(v.closeReasons).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none'} |`);
+  const [shared, baseline] = result.variants;
+  return [
+    '<!-- bench:live-subscribers:start -->',
+    '## Live subscribers (issue 5)',
+    '',
+    `${fmt(o.subscribers)} WebSocket subscribers of \`caseEvents\` on one hub instance, spread over ${o.distinct} distinct subscription documents (all as a district administrator, so every subscriber receives every event); ${o.events} case events written through the hub at ${o.rate} per second. Latency runs from the start of the write (case and case_event rows in one transaction, then NOTIFY) in the hub process to the arrival of the message at each subscriber, over every delivery. Memory is the hub process's resident set before the subscribers connected and once all had subscribed.`,
+    '',
+    `- Date: ${date}`,
+    `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM; Node ${machine.node}; ${machine.os}`,
+    `- Setup: the hub is \`dist/bench/lib/liveHub.js\` (startHub with the LISTEN/NOTIFY bus) on ${result.postgres} (throwaway server, fsync off); subscribers are raw graphql-transport-ws sockets in ${o.clientProcesses} client processes. Hub, PostgreSQL and clients share the ${machine.cores} cores: the clients' own parsing of ${fmt(o.subscribers)} messages per event is in the latency.`,
+    ...busyCaveat(result.variants),
+    '- shared: the live engine executes each event once per distinct subscription and writes the same serialized message to all its sockets. per-subscriber: the same engine executing and serializing for every subscriber, as a plain graphql-ws server does (the baseline).',
+    '',
+    '| execution | subscribers | events | deliveries | p50 ms | p99 ms | max ms | hub RSS MiB | KiB per subscriber | closed |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    ...result.variants.map((v) => `- ${v.execution}: CPU while events flowed (100% = one core): ${v.cpu.map((c) => `${c.label} ${fmt(c.percent)}%`).join(', ')}; subscribers connected in ${fmt(v.connectSeconds, 1)} s.`),
+    ...(shared && baseline ? ['', `Sharing: p50 ${fmt(baseline.p50Ms / Math.max(1, shared.p50Ms), 1)}× and p99 ${fmt(baseline.p99Ms / Math.max(1, shared.p99Ms), 1)}× lower than per-subscriber execution.`] : []),
+    '',
+    'The subscription:',
+    '',
+    '```graphql',
+    result.document,
+    '```',
+    '<!-- bench:live-subscribers:end -->',
+  ].join('\n');
+}

@@ -1,0 +1,82 @@
+import type { StoreContext } from './context.js';
+import { casesInScope } from './cases.js';
+import { rowsOf } from '../loaders.js';
+import type { AreaIdsFilter } from '../filters.js';
+
+/** A command center's counters for one area, as one viewer's scope sees them. */
+export interface DashboardModel {
+  /** The area or grid asked for (database ids); both null for the viewer's whole scope. */
+  areaId: string | null;
+  gridId: string | null;
+  at: Date;
+  open: number;
+  openByCategory: Array<{ category: string; count: number }>;
+  overdue: number;
+  escalated: number;
+  supervised: number;
+  closedToday: number;
+  meanMinutesToDispatch: number | null;
+  meanMinutesToClose: number | null;
+}
+
+/** China Standard Time has no daylight saving: a day starts at 16:00 UTC the day before. */
+const CST_OFFSET_MS = 8 * 3600_000;
+
+export function startOfDayCst(now: Date): Date {
+  const local = now.getTime() + CST_OFFSET_MS;
+  return new Date(local - (local % 86_400_000) - CST_OFFSET_MS);
+}
+
+export function createDashboardRepository(ctx: StoreContext) {
+  const { knex, policy } = ctx;
+  return {
+    /**
+     * The counters at `now` (the hub's Clock). One statement: open, overdue, escalated and
+     * supervised cases by category, and what was dispatched and closed since midnight.
+     */
+    async counters(area: { ids: AreaIdsFilter | null; areaId: string | null; gridId: string | null }, now: Date): Promise<DashboardModel> {
+      // Dashboards are aggregates: the dashboard role, which may only count cases, may see them.
+      policy.listAccess('case');
+      const day = startOfDayCst(now);
+      const open = `"case".status <> 'closed'`;
+      const overdue = `${open} and ((("case".dispatched_at is null and "case".dispatch_due_at < :now)
+        or ("case".arrived_at is null and "case".arrive_due_at < :now) or "case".close_due_at < :now))`;
+      const q = casesInScope(ctx, area.ids)
+        .where((w) => void w.whereRaw(open).orWhere('case.closed_at', '>=', day).orWhere('case.dispatched_at', '>=', day))
+        .groupBy('case.category')
+        .select('case.category', knex.raw(
+          `count(*) filter (where ${open}) as open,
+           count(*) filter (where ${overdue}) as overdue,
+           count(*) filter (where ${open} and "case".escalated_at is not null) as escalated,
+           count(*) filter (where ${open} and "case".supervised) as supervised,
+           count(*) filter (where "case".closed_at >= :day and "case".closed_at <= :now) as closed_today,
+           count(*) filter (where "case".dispatched_at >= :day and "case".dispatched_at <= :now) as dispatched_today,
+           coalesce(sum(extract(epoch from "case".dispatched_at - "case".reported_at)) filter (where "case".dispatched_at >= :day and "case".dispatched_at <= :now), 0) as dispatch_seconds,
+           coalesce(sum(extract(epoch from "case".closed_at - "case".reported_at)) filter (where "case".closed_at >= :day and "case".closed_at <= :now), 0) as close_seconds`,
+          { now, day },
+        ));
+      const rows = await rowsOf(q);
+      const sum = (col: string) => rows.reduce((s, r) => s + Number(r[col]), 0);
+      const closedToday = sum('closed_today');
+      const dispatchedToday = sum('dispatched_today');
+      const minutes = (seconds: number, n: number) => (n === 0 ? null : Math.round((seconds / n / 60) * 10) / 10);
+      return {
+        areaId: area.areaId,
+        gridId: area.gridId,
+        at: now,
+        open: sum('open'),
+        openByCategory: rows
+          .map((r) => ({ category: String(r.category), count: Number(r.open) }))
+          .filter((c) => c.count > 0)
+          .sort((a, b) => b.count - a.count || a.category.localeCompare(b.category)),
+        overdue: sum('overdue'),
+        escalated: sum('escalated'),
+        supervised: sum('supervised'),
+        closedToday,
+        meanMinutesToDispatch: minutes(sum('dispatch_seconds'), dispatchedToday),
+        meanMinutesToClose: minutes(sum('close_seconds'), closedToday),
+      };
+    },
+  };
+}
+export type DashboardRepository = ReturnType<typeof createDashboardRepository>;

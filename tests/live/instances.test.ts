@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { localKeys } from '../../src/auth/tokens.js';
+import { loadDemoDistrict } from '../../src/demo/district.js';
+import { migrateToLatest, openDatabase } from '../../src/store/db.js';
+import { toGlobalId } from '../../src/resolvers/globalId.js';
+import { LIVE_HUB_ISSUER, startLiveHub, type LiveHubProcess } from '../../bench/lib/liveHubProcess.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgresServer.js';
+import { testDatabases } from '../support/databases.js';
+import { LiveSubscriber, waitFor } from '../support/live.js';
+
+/**
+ * Several stateless hub instances behind a load balancer: two hub processes (the built
+ * bench/lib/liveHub.js; needs `npm run build`) on one PostgreSQL database. A case event written
+ * through one instance reaches subscribers of both, over LISTEN/NOTIFY.
+ */
+const postgres = testDatabases().find((d) => d.kind === 'postgres')!;
+(postgres.available ? describe : describe.skip)('two hub instances on one PostgreSQL server [postgres]', () => {
+  const secret = randomBytes(32).toString('hex');
+  const keys = localKeys(new TextEncoder().encode(secret), LIVE_HUB_ISSUER);
+  let testDb: TestDatabase;
+  let a: LiveHubProcess;
+  let b: LiveHubProcess;
+  let gridId: string;
+  const subscribers: LiveSubscriber[] = [];
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase(process.env.LIANDONG_TEST_DATABASE_URL!);
+    const db = await openDatabase({ kind: 'postgres', url: testDb.url, poolMax: 2 });
+    try {
+      await migrateToLatest(db.knex);
+      await loadDemoDistrict(db.knex);
+      const grid: { id: string } = await db.knex('grid').orderBy('id').first('id');
+      gridId = String(grid.id);
+    } finally {
+      await db.close();
+    }
+    [a, b] = await Promise.all([startLiveHub({ databaseUrl: testDb.url, jwtSecret: secret }), startLiveHub({ databaseUrl: testDb.url, jwtSecret: secret })]);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(subscribers.map((s) => s.dispose()));
+    await Promise.all([a?.stop(), b?.stop()]);
+    await testDb?.drop();
+  });
+
+  const liveSubscribers = async (hub: LiveHubProcess) =>
+    Number(/liandong_live_subscribers (\d+)/.exec(await (await fetch(hub.url.replace('/graphql', '/metrics'))).text())?.[1] ?? -1);
+
+  test('a case event written through one instance reaches the subscribers of both', async () => {
+    const token = await keys.sign({ subject: 'operator', role: 'district-admin' });
+    const query = 'subscription { caseEvents { cursor event { type } case { id title } } }';
+    const onB = new LiveSubscriber(b.url, token, query);
+    const onA = new LiveSubscriber(a.url, token, query);
+    subscribers.push(onA, onB);
+    await waitFor('both subscriptions to join', async () => (await liveSubscribers(a)) === 1 && (await liveSubscribers(b)) === 1);
+
+    const written = await a.report({ gridId, title: 'Written through instance A' });
+    const expected = { id: toGlobalId('Case', written.caseId), title: 'Written through instance A' };
+    const [fromB] = await onB.received(1);
+    const [fromA] = await onA.received(1);
+    expect(fromB!.data.caseEvents.case).toEqual(expected);
+    expect(fromA!.data.caseEvents.case).toEqual(expected);
+    // The cursor is the log's, not the instance's: the same on both.
+    expect(fromB!.data.caseEvents.cursor).toBe(fromA!.data.caseEvents.cursor);
+  });
+});
