@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { localKeys } from '../../src/auth/tokens.js';
 import { loadDemoDistrict } from '../../src/demo/district.js';
 import { migrateToLatest, openDatabase } from '../../src/store/db.js';
-import { toGlobalId } from '../../src/resolvers/globalId.js';
 import { LIVE_HUB_ISSUER, startLiveHub, type LiveHubProcess } from '../../bench/lib/liveHubProcess.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgresServer.js';
 import { testDatabases } from '../support/databases.js';
@@ -10,8 +9,8 @@ import { LiveSubscriber, waitFor } from '../support/live.js';
 
 /**
  * Several stateless hub instances behind a load balancer: two hub processes (the built
- * bench/lib/liveHub.js; needs `npm run build`) on one PostgreSQL database. A case event written
- * through one instance reaches subscribers of both, over LISTEN/NOTIFY.
+ * bench/lib/liveHub.js; needs `npm run build`) on one PostgreSQL database. A `reportCase`
+ * mutation served by one instance reaches subscribers of both, over LISTEN/NOTIFY.
  */
 const postgres = testDatabases().find((d) => d.kind === 'postgres')!;
 (postgres.available ? describe : describe.skip)('two hub instances on one PostgreSQL server [postgres]', () => {
@@ -20,7 +19,7 @@ const postgres = testDatabases().find((d) => d.kind === 'postgres')!;
   let testDb: TestDatabase;
   let a: LiveHubProcess;
   let b: LiveHubProcess;
-  let gridId: string;
+  let buildingAddress: string;
   const subscribers: LiveSubscriber[] = [];
 
   beforeAll(async () => {
@@ -29,8 +28,8 @@ const postgres = testDatabases().find((d) => d.kind === 'postgres')!;
     try {
       await migrateToLatest(db.knex);
       await loadDemoDistrict(db.knex);
-      const grid: { id: string } = await db.knex('grid').orderBy('id').first('id');
-      gridId = String(grid.id);
+      const building: { text: string } = await db.knex('building').join('address', 'address.id', 'building.address_id').orderBy('building.id').first('address.text');
+      buildingAddress = building.text;
     } finally {
       await db.close();
     }
@@ -45,7 +44,7 @@ const postgres = testDatabases().find((d) => d.kind === 'postgres')!;
   const liveSubscribers = async (hub: LiveHubProcess) =>
     Number(/liandong_live_subscribers (\d+)/.exec(await (await fetch(hub.url.replace('/graphql', '/metrics'))).text())?.[1] ?? -1);
 
-  test('a case event written through one instance reaches the subscribers of both', async () => {
+  test('a reportCase mutation on one instance reaches the subscribers of both', async () => {
     const token = await keys.sign({ subject: 'operator', role: 'district-admin' });
     const query = 'subscription { caseEvents { cursor event { type } case { id title } } }';
     const onB = new LiveSubscriber(b.url, token, query);
@@ -53,8 +52,18 @@ const postgres = testDatabases().find((d) => d.kind === 'postgres')!;
     subscribers.push(onA, onB);
     await waitFor('both subscriptions to join', async () => (await liveSubscribers(a)) === 1 && (await liveSubscribers(b)) === 1);
 
-    const written = await a.report({ gridId, title: 'Written through instance A' });
-    const expected = { id: toGlobalId('Case', written.caseId), title: 'Written through instance A' };
+    const res = await fetch(a.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': 'two-instance test' },
+      body: JSON.stringify({
+        query: `mutation($input: ReportCaseInput!) { reportCase(input: $input) { case { id title } } }`,
+        variables: { input: { channel: 'HOTLINE_12345', title: 'Reported through instance A', category: 'environment.dust_noise', address: buildingAddress } },
+      }),
+    });
+    const body = (await res.json()) as { data?: { reportCase: { case: { id: string; title: string } } }; errors?: unknown[] };
+    expect(body.errors).toBeUndefined();
+    const expected = body.data!.reportCase.case;
+    expect(expected.title).toBe('Reported through instance A');
     const [fromB] = await onB.received(1);
     const [fromA] = await onA.received(1);
     expect(fromB!.data.caseEvents.case).toEqual(expected);
