@@ -67,7 +67,7 @@ const MiB = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
 
 /** The subscription every client runs, in `distinct` variants (only the operation name differs). */
 export function benchDocument(k: number): string {
-  return `subscription Bench${k} { caseEvents(filter: { category: "bench" }) { cursor event { type actor at note } } }`;
+  return `subscription Bench${k} { caseEvents(filter: { category: "city.construction_waste" }) { cursor event { type actor at note } } }`;
 }
 
 interface ClientState { connected: number; subscribed: number; received: number; closed: number; closeReasons: Record<string, number> }
@@ -117,7 +117,7 @@ async function runVariant(databaseUrl: string, gridId: string, execution: Varian
     for (let i = 0; i < events; i++) {
       const due = t0 + (i * 1000) / opts.rate;
       if (due > Date.now()) await sleep(due - Date.now());
-      writes.push(hub.report({ gridId, category: 'bench', title: `bench ${i}`, note: `bench-${i}` }).then((r) => { startedAt[String(i)] = r.startedAt; }));
+      writes.push(hub.report({ gridId, category: 'city.construction_waste', title: `bench ${i}`, note: `bench-${i}` }).then((r) => { startedAt[String(i)] = r.startedAt; }));
     }
     await Promise.all(writes);
     const expected = events * opts.subscribers;

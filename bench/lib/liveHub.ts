@@ -2,9 +2,9 @@
 /**
  * One hub instance in its own process, for the live tests (two of them on one PostgreSQL
  * server) and the subscriber benchmark. Like `liandong start` on DATABASE_URL, without the
- * departments; and it takes case events to write on stdin, one JSON line each, writing them
- * through the workflow's path (bench/lib/reportCase.ts) in this process and on this process's bus,
- * as a mutation served by this instance would. Prints `{"ready": url}` once serving; answers
+ * departments; and it takes cases to report on stdin, one JSON line each, sending each as a
+ * `reportCase` mutation over HTTP to this instance (the case is placed at an address in the
+ * command's grid), so that the latency measured runs from the mutation to delivery. Prints `{"ready": url}` once serving; answers
  * each command with `{"id", "startedAt", "caseId", "eventId"}` (times: performance.timeOrigin +
  * performance.now(), comparable across processes on one machine).
  *
@@ -19,7 +19,8 @@ import { createEventBus } from '../../src/events/postgres.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startHub } from '../../src/server/hub.js';
 import { openDatabase } from '../../src/store/db.js';
-import { reportCaseDirectly, type CaseEventInput } from './reportCase.js';
+import type { CaseEventInput } from './reportCase.js';
+import { fromGlobalId } from '../../src/resolvers/globalId.js';
 import { LIVE_HUB_ISSUER } from './liveHubProcess.js';
 
 const now = () => performance.timeOrigin + performance.now();
@@ -35,17 +36,47 @@ async function main(): Promise<void> {
   const hub = await startHub({
     config: { HOST: '127.0.0.1', PORT: 0, NODE_ENV: 'production', SHUTDOWN_TIMEOUT_MS: 5000, REQUEST_TIMEOUT_MS: 15_000 },
     limits: { maxDepth: 12, maxAliases: 30, maxCost: 50_000, ratePerMinute: 10_000_000, introspection: false, persistedOperations: null },
-    db, log, tokens: localKeys(new TextEncoder().encode(secret), LIVE_HUB_ISSUER), bus,
+    db, log, tokens: localKeys(new TextEncoder().encode(secret), LIVE_HUB_ISSUER), bus, caseWatchIntervalMs: 0,
     live: { execution, ...(process.env.LIVE_MAX_BUFFERED_BYTES ? { maxBufferedBytes: Number(process.env.LIVE_MAX_BUFFERED_BYTES) } : {}) },
   });
   const write = (obj: object) => process.stdout.write(`${JSON.stringify(obj)}\n`);
   write({ ready: hub.url, pid: process.pid });
 
+  const token = await localKeys(new TextEncoder().encode(secret), LIVE_HUB_ISSUER).sign({ subject: 'bench-operator', role: 'district-admin', expiresIn: '24h' });
+  const addresses = new Map<string, Promise<string>>();
+  const addressIn = (gridId: string) => {
+    let address = addresses.get(gridId);
+    if (!address) {
+      address = db.knex('building').join('address', 'address.id', 'building.address_id').where('building.grid_id', gridId).orderBy('building.id')
+        .first('address.text').then((r: { text: string } | undefined) => {
+          if (!r) throw new Error(`no building in grid ${gridId}`);
+          return r.text;
+        });
+      addresses.set(gridId, address);
+    }
+    return address;
+  };
+  const REPORT = `mutation($input: ReportCaseInput!) { reportCase(input: $input) { case { id } events { position } } }`;
+  const report = async (input: CaseEventInput): Promise<{ caseId: string; eventId: string }> => {
+    const address = await addressIn(input.gridId);
+    const res = await fetch(hub.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: REPORT, variables: { input: {
+        channel: 'COMMAND_CENTER', title: input.title ?? 'Construction waste at the school gate', description: input.note ?? null,
+        category: input.category ?? 'city.construction_waste', address,
+      } } }),
+    });
+    const body = (await res.json()) as { data?: { reportCase: { case: { id: string }; events: Array<{ position: string }> } }; errors?: Array<{ message: string }> };
+    if (!body.data) throw new Error(body.errors?.map((e) => e.message).join('; ') ?? `HTTP ${res.status}`);
+    return { caseId: fromGlobalId(body.data.reportCase.case.id).id, eventId: body.data.reportCase.events.at(-1)?.position ?? '' };
+  };
+
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
     const command = JSON.parse(line) as { id: number; input: CaseEventInput };
     const startedAt = now();
-    reportCaseDirectly(db.knex, bus, command.input).then(
+    report(command.input).then(
       (r) => write({ id: command.id, startedAt, ...r }),
       (err: unknown) => write({ id: command.id, error: (err as Error).message }),
     );
