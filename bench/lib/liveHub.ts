@@ -19,7 +19,7 @@ import { createEventBus } from '../../src/events/postgres.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startHub } from '../../src/server/hub.js';
 import { openDatabase } from '../../src/store/db.js';
-import type { CaseEventInput } from './reportCase.js';
+import type { CaseEventInput } from '../../tests/support/cases.js';
 import { fromGlobalId } from '../../src/resolvers/globalId.js';
 import { LIVE_HUB_ISSUER } from './liveHubProcess.js';
 

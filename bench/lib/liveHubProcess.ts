@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { CaseEventInput, ReportedCase } from './reportCase.js';
+import type { CaseEventInput, ReportedCase } from '../../tests/support/cases.js';
 import { projectRoot } from './util.js';
 
 /** The issuer the hub process's tokens carry; sign them with localKeys(JWT_SECRET, this). */

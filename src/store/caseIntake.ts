@@ -17,7 +17,11 @@ import { anyOf } from './ingest/bulk.js';
 
 /** Older 110 calls are the police's history, not work for the command center. */
 export const INCIDENT_WINDOW_DAYS = 7;
-const INCIDENTS_HANDED_OVER = ['处警中', '移交社区'];
+/**
+ * Calls the police hand over to the community (移交社区) are the command center's work; calls the
+ * police are still handling (处警中) stay theirs until then.
+ */
+const INCIDENTS_HANDED_OVER = ['移交社区'];
 
 const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

@@ -54,8 +54,9 @@ describeEachDatabase('case intake from department records', ({ open }) => {
       jd: b.lng, wd: b.lat, cjdw: '良渚派出所', cjjg, gxsj: bjsj,
     });
     await push([
-      call('JJ202611300000001', '处警中', '20261130095500'),
+      call('JJ202611300000001', '移交社区', '20261130095500'),
       call('JJ202611300000002', '已处理', '20261130095600'),
+      call('JJ202611300000004', '处警中', '20261130095700'),
       call('JJ202611010000003', '移交社区', '20261101095600'),
     ]);
     const { created } = await fx.t.hub.caseWatcher.runNow();
@@ -67,13 +68,13 @@ describeEachDatabase('case intake from department records', ({ open }) => {
     expect(source.source_id).toBe('JJ202611300000001');
 
     // The same call pushed again, a pull that brings it back, another tick: still one case.
-    await push([call('JJ202611300000001', '处警中', '20261130095500')]);
+    await push([call('JJ202611300000001', '移交社区', '20261130095500')]);
     expect((await fx.t.hub.caseWatcher.runNow()).created).toEqual([]);
     expect(await casesFrom('police_110')).toHaveLength(1);
 
     const { data } = await fx.t.gql(`query($id: ID!) { case(id: $id) { channel history { type actor actorRole note } } }`, { id: toGlobalId('Case', String(c.id)) });
     expect(data!.case.channel).toBe('POLICE_110');
-    expect(data!.case.history).toEqual([{ type: 'REPORTED', actor: 'system', actorRole: 'system', note: '110 接警单 JJ202611300000001，处警结果：处警中' }]);
+    expect(data!.case.history).toEqual([{ type: 'REPORTED', actor: 'system', actorRole: 'system', note: '110 接警单 JJ202611300000001，处警结果：移交社区' }]);
   });
 
   test('a fire hazard past its rectification deadline becomes a case about its enterprise; one within it does when the deadline passes', async () => {

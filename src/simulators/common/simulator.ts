@@ -15,6 +15,8 @@ export interface SimulatorOptions {
   seed?: number;
   /** Where a simulator that pushes (police 110 incidents) sends its webhooks. */
   webhookUrl?: string;
+  /** How often a pushing simulator sends a new live record (ms); 0: only when asked (tests that count rows). */
+  incidentIntervalMs?: number;
   /** A scratch directory the simulator may write to (housing drops its dumps here). */
   workDir?: string;
   /** The court's database: a PostgreSQL URL; absent: an embedded PGlite served on `port`. */

@@ -63,8 +63,6 @@ export const DEFAULT_INCIDENT_INTERVAL_MS = 5000;
 
 export interface PoliceSimulatorOptions extends SimulatorOptions {
   faults?: Partial<Faults>;
-  /** How often a live 110 call is pushed when webhookUrl is set (default 5000 ms; 0: only when pushIncident() is called). */
-  incidentIntervalMs?: number;
   /** The secret the webhook is signed with (default 'police-webhook-secret'). */
   webhookSecret?: string;
 }
