@@ -199,7 +199,7 @@ export function renderSubscribersSection(result: SubscribersBenchResult, machine
     '<!-- bench:live-subscribers:start -->',
     '## Live subscribers (issue 5)',
     '',
-    `${fmt(o.subscribers)} WebSocket subscribers of \`caseEvents\` on one hub instance, spread over ${o.distinct} distinct subscription documents (all as a district administrator, so every subscriber receives every event); ${o.events} cases reported through the hub at ${o.rate} per second. Latency runs from the moment the `reportCase` mutation is sent to the hub over HTTP (triage, the case, its event and outbox rows in one transaction, then NOTIFY) to the arrival of the message at each subscriber, over every delivery. Memory is the hub process's resident set before the subscribers connected and once all had subscribed.`,
+    `${fmt(o.subscribers)} WebSocket subscribers of \`caseEvents\` on one hub instance, spread over ${o.distinct} distinct subscription documents (all as a district administrator, so every subscriber receives every event); ${o.events} cases reported through the hub at ${o.rate} per second. Latency runs from the moment the \`reportCase\` mutation is sent to the hub over HTTP (triage, the case, its event and outbox rows in one transaction, then NOTIFY) to the arrival of the message at each subscriber, over every delivery. Memory is the hub process's resident set before the subscribers connected and once all had subscribed.`,
     '',
     `- Date: ${date}`,
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM; Node ${machine.node}; ${machine.os}`,
