@@ -70,7 +70,7 @@ export async function intakeFromConnectors(rt: CaseRuntime): Promise<string[]> {
       .whereNotNull('entity_id').first('entity_id')) as Row | undefined;
     const kind = text(p.jqlb) ?? '警情';
     const c = await createCase(rt, {
-      title: `110 转警：${kind}（${text(p.afdd) ?? '地点不详'}）`, description: text(p.jyaq), category: 'police.incident', urgency: p.cjjg === '处警中' ? 'high' : 'normal',
+      title: `110 转警：${kind}（${text(p.afdd) ?? '地点不详'}）`, description: text(p.jyaq), category: 'police.incident', urgency: 'normal',
       channel: 'police_110', level: levelFor(place), reporterName: text(p.bjrxm), reporterPhone: text(p.bjrdh), photo: null, place,
       people: reporter ? [{ personId: String(reporter.entity_id), role: 'reporter' }] : [], enterpriseIds: [],
       sourceRecordId: String(r.id), reportedAt: beijingCompact(p.bjsj) ?? now,

@@ -62,7 +62,7 @@ describeEachDatabase('case intake from department records', ({ open }) => {
     const { created } = await fx.t.hub.caseWatcher.runNow();
     expect(created).toHaveLength(1);
     const [c] = await casesFrom('police_110');
-    expect(c).toMatchObject({ category: 'police.incident', urgency: 'high', status: 'reported', building_id: b.id, grid_id: b.grid_id, level: 'grid' });
+    expect(c).toMatchObject({ category: 'police.incident', urgency: 'normal', status: 'reported', building_id: b.id, grid_id: b.grid_id, level: 'grid' });
     expect(new Date(c.reported_at).toISOString()).toBe('2026-11-30T01:55:00.000Z');
     const source = await fx.db.knex('case_source').join('source_record', 'source_record.id', 'case_source.source_record_id').where('case_source.case_id', c.id).first('source_record.source_id');
     expect(source.source_id).toBe('JJ202611300000001');

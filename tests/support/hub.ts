@@ -105,7 +105,7 @@ export function demoHubFixture(open: () => Promise<Database>, overrides: Paramet
     fixture.db = await open();
     await loadDemoDistrict(fixture.db.knex);
     fixture.t = await startTestHub(fixture.db, overrides);
-  });
+  }, 180_000); // the demo district on PGlite takes seconds alone, and far longer on a busy 2-core machine
   afterAll(async () => {
     await fixture.t?.stop();
     await fixture.db?.close();
