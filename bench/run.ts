@@ -265,7 +265,7 @@ async function main(): Promise<number> {
         databaseUrl = (await benchSync(ctx, opts.searchScale, opts.syncSeed)).databaseUrl;
       }
       searchResult = await benchSearch({
-        databaseUrl: databaseUrl!, scale: opts.searchDatabase ? 'given' : opts.searchScale, backends: opts.searchBackends, clients: opts.searchClients,
+        databaseUrl: databaseUrl!, scale: opts.searchScale, givenStore: Boolean(opts.searchDatabase), backends: opts.searchBackends, clients: opts.searchClients,
         searches: opts.searchSearches, maxSeconds: opts.searchSeconds, perKind: opts.searchPerKind, esHeap: opts.esHeap,
       });
     }

@@ -33,8 +33,10 @@ export type SearchBackendName = 'elasticsearch' | 'postgres';
 export interface SearchBenchOptions {
   /** The canonical store to index (a PostgreSQL url). */
   databaseUrl: string;
-  /** What the store holds, for the report: a world scale, or 'given' for --search-database. */
+  /** The world scale the store was synced at (as told, when the store is given). */
   scale: string;
+  /** The store came from --search-database, synced earlier. */
+  givenStore: boolean;
   backends: SearchBackendName[];
   clients: number;
   /** Searches per latency run, and the most seconds one may take (whichever ends first). */
@@ -75,6 +77,7 @@ export interface BackendBench {
 
 export interface SearchBenchResult {
   scale: string;
+  givenStore: boolean;
   entities: Record<SearchType, number>;
   contextMs: number;
   relevanceSetMs: number;
@@ -228,6 +231,21 @@ function procStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
   }
 }
 
+/** The JVM's pid as the node reports it (also for a node given with LIANDONG_TEST_ELASTICSEARCH_URL, when it runs here). */
+async function elasticsearchPid(client: Client): Promise<number | null> {
+  const info = await client.nodes.info({ metric: ['process'] });
+  const id = Object.values(info.nodes)[0]?.process?.id;
+  return typeof id === 'number' && procStatusBytes(id, 'VmRSS') !== null ? id : null;
+}
+
+/** The node's version, heap and GC/JIT options, for the report. */
+async function elasticsearchJvm(client: Client): Promise<string> {
+  const info = await client.nodes.info({ metric: ['jvm'] });
+  const node = Object.values(info.nodes)[0];
+  const args = (node?.jvm?.input_arguments ?? []).filter((a) => /^-Xm[sx]|GC|TieredStopAtLevel/.test(a));
+  return `Elasticsearch ${node?.version ?? '?'} on ${node?.jvm?.vm_name ?? 'a JVM'} ${node?.jvm?.version ?? ''}, ${args.join(' ') || 'default options'}, GC ${(node?.jvm?.gc_collectors ?? []).join('/')}`;
+}
+
 async function elasticsearchMemory(client: Client, alias: string, pid: number | null): Promise<Record<string, number>> {
   const stats = await client.nodes.stats({ metric: ['jvm', 'indices'] });
   const node = Object.values(stats.nodes)[0];
@@ -288,7 +306,6 @@ export async function benchSearch(opts: SearchBenchOptions): Promise<SearchBench
         progress(`search: starting an Elasticsearch node (heap ${process.env.LIANDONG_ES_HEAP}, JVM tuning "${process.env.LIANDONG_ES_JVM_TUNING}")`);
         const node = await startElasticsearch();
         const stopNode = track('Elasticsearch node', () => node.stop());
-        bench.notes.push(`heap ${process.env.LIANDONG_ES_HEAP}; JVM options ${process.env.LIANDONG_ES_JVM_TUNING || 'default (G1, C2)'}; 1 shard, 0 replicas`);
         const took: number[] = [];
         const client = new Client({ node: node.url, requestTimeout: 60_000, maxRetries: 2 });
         client.diagnostic.on('response', (_err, result) => {
@@ -299,9 +316,11 @@ export async function benchSearch(opts: SearchBenchOptions): Promise<SearchBench
         try {
           await es.ensureSchema();
           const indexer = new SearchIndexer({ knex: db.knex, backend: es, context: () => context, refreshContext: () => refreshContext(es) });
-          const pre = await elasticsearchMemory(client, es.alias, node.pid);
+          const pid = await elasticsearchPid(client);
+          bench.notes.push(`${await elasticsearchJvm(client)}; one index, 1 shard, 0 replicas`);
+          const pre = await elasticsearchMemory(client, es.alias, pid);
           tops.set(name, await measureBackend(es, indexer, bench, queries, streetIds, opts, took));
-          bench.memory = { ...(await elasticsearchMemory(client, es.alias, node.pid)), startRssBytes: pre.rssBytes ?? 0 };
+          bench.memory = { ...(await elasticsearchMemory(client, es.alias, pid)), startRssBytes: pre.rssBytes ?? 0 };
         } finally {
           await es.close();
           await client.close();
@@ -334,7 +353,7 @@ export async function benchSearch(opts: SearchBenchOptions): Promise<SearchBench
     };
   }
   return {
-    scale: opts.scale, entities, contextMs, relevanceSetMs, queries: queries.length, queriesByKind, backends: benches, agreement,
+    scale: opts.scale, givenStore: opts.givenStore, entities, contextMs, relevanceSetMs, queries: queries.length, queriesByKind, backends: benches, agreement,
     load: { before: loadBefore, after: loadAverage() }, esHeap: opts.esHeap,
     options: { clients: opts.clients, searches: opts.searches, maxSeconds: opts.maxSeconds, perKind: opts.perKind },
   };
@@ -370,7 +389,7 @@ export function renderSearchSection(r: SearchBenchResult, machine: Machine, date
     '',
     `Load average (1, 5, 15 min) ${r.load.before.join(', ')} at the start and ${r.load.after.join(', ')} at the end: other sessions shared the machine's ${machine.cores} cores during the run, so the figures are lower bounds for a machine of this size.`,
     '',
-    `The store: the \`${r.scale}\` district synced through the seven simulated department systems into PostgreSQL: ` +
+    `The store: the \`${r.scale}\` district synced through the seven simulated department systems into PostgreSQL${r.givenStore ? ' (by bench/sync.ts, earlier; given with --search-database)' : ''}: ` +
       `${SEARCH_TYPES.map((t) => `${fmt(r.entities[t])} ${t === 'person' ? 'people' : `${t}s`}`).join(', ')} (${fmt(docs)} documents). ` +
       `Context (area tree and address normaliser) loaded in ${(r.contextMs / 1000).toFixed(1)} s; ${r.queries} labelled queries generated in ${(r.relevanceSetMs / 1000).toFixed(1)} s.`,
     '',
