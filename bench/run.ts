@@ -8,7 +8,8 @@
  *   npm run bench -- --only postgres --connections 64
  *   npm run bench -- --peer postgraphile=http://127.0.0.1:5000/graphql --peer-query postgraphile=bench/postgraphile.graphql
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { checkInterrupted, installSignalHandlers, isInterrupted, runCleanups } from './lib/cleanup.js';
@@ -24,6 +25,7 @@ import { migrateToLatest, openDatabase, type Database } from '../src/store/db.js
 import { loadDemoDistrict } from '../src/demo/district.js';
 import { createTestDatabase } from '../tests/support/postgresServer.js';
 import { benchSync, renderSyncSection, type SyncBenchResult } from './sync.js';
+import { benchSearch, renderSearchSection, type SearchBackendName, type SearchBenchResult } from './search.js';
 import type { ScaleName } from '../src/world/index.js';
 import { benchSubscribers, renderSubscribersSection, type SubscribersBenchResult } from './subscribers.js';
 
@@ -76,6 +78,14 @@ interface Options {
   subscriberDistinct: number;
   subscriberClients: number;
   baselineEvents: number;
+  searchScale: ScaleName | 'none';
+  searchDatabase?: string;
+  searchBackends: SearchBackendName[];
+  searchClients: number;
+  searchSearches: number;
+  searchSeconds: number;
+  searchPerKind: number;
+  esHeap: string;
 }
 
 const positiveInt = (name: string, min: number) => (value: string) => {
@@ -113,6 +123,21 @@ const program = new Command('bench')
   .option('--subscriber-distinct <n>', 'distinct subscription documents the subscribers rotate over', positiveInt('--subscriber-distinct', 1), 10)
   .option('--subscriber-clients <n>', 'client processes holding the subscribers', positiveInt('--subscriber-clients', 1), 2)
   .option('--baseline-events <n>', 'case events for the per-subscriber execution baseline (0: skip it)', positiveInt('--baseline-events', 0), 10)
+  .option('--search-scale <scale>', 'search benchmark scale: tiny, small, district, or none (the store comes from the sync bench when the scales match, else from a sync of its own)', (v: string) => {
+    if (!['tiny', 'small', 'district', 'none'].includes(v)) throw new InvalidArgumentError('--search-scale must be tiny, small, district or none');
+    return v;
+  }, 'small')
+  .option('--search-database <url>', 'index this existing canonical store (a PostgreSQL url) instead of syncing one; its search schema is replaced')
+  .option('--search-backends <list>', 'search backends to measure, comma-separated: elasticsearch, postgres', (v: string) => {
+    const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+    if (list.length === 0 || list.some((b) => b !== 'elasticsearch' && b !== 'postgres')) throw new InvalidArgumentError('--search-backends: elasticsearch and/or postgres');
+    return list;
+  }, ['elasticsearch', 'postgres'])
+  .option('--search-clients <n>', 'concurrent clients in the search latency runs', positiveInt('--search-clients', 1), 16)
+  .option('--search-searches <n>', 'searches per latency run', positiveInt('--search-searches', 1), 4000)
+  .option('--search-seconds <n>', 'at most this many seconds per latency run', positiveInt('--search-seconds', 1), 120)
+  .option('--search-per-kind <n>', 'relevance queries per kind (20 kinds)', positiveInt('--search-per-kind', 1), 24)
+  .option('--es-heap <size>', 'heap of the benchmark\'s Elasticsearch node (LIANDONG_ES_HEAP wins)', '3g')
   .showHelpAfterError();
 
 function buildTargets(opts: Options): { targets: Target[]; peerQueries: Array<{ name: string; query: string }> } {
@@ -209,6 +234,7 @@ async function main(): Promise<number> {
   const policyResults: PolicyOverheadResult[] = [];
   let syncResult: SyncBenchResult | undefined;
   let subscribersResult: SubscribersBenchResult | undefined;
+  let searchResult: SearchBenchResult | undefined;
   let people: PersonRef[] | undefined;
   try {
     for (const target of opts.profile ? targets : []) {
@@ -251,6 +277,19 @@ async function main(): Promise<number> {
         clientProcesses: opts.subscriberClients, baselineEvents: opts.baselineEvents,
       });
     }
+    if (opts.searchScale !== 'none' || opts.searchDatabase) {
+      checkInterrupted();
+      let databaseUrl = opts.searchDatabase;
+      if (!databaseUrl && syncResult?.scale === opts.searchScale) databaseUrl = syncResult.databaseUrl;
+      if (!databaseUrl && opts.searchScale !== 'none') {
+        progress(`search: syncing a ${opts.searchScale} district for the search benchmark (not reported as the sync benchmark)`);
+        databaseUrl = (await benchSync(ctx, opts.searchScale, opts.syncSeed)).databaseUrl;
+      }
+      searchResult = await benchSearch({
+        databaseUrl: databaseUrl!, scale: opts.searchScale, givenStore: Boolean(opts.searchDatabase), backends: opts.searchBackends, clients: opts.searchClients,
+        searches: opts.searchSearches, maxSeconds: opts.searchSeconds, perKind: opts.searchPerKind, esHeap: opts.esHeap,
+      });
+    }
   } finally {
     await runCleanups();
   }
@@ -271,7 +310,17 @@ async function main(): Promise<number> {
     process.stdout.write(`\n${section}\n`);
     if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, 'live-subscribers');
   }
-  if (!opts.profile) return (!syncResult || syncResult.summaries.every((s) => s.ok)) ? 0 : 1;
+  if (searchResult) {
+    const args = redactHeaders(process.argv.slice(2)).map((a) => (/^postgres(ql)?:\/\//.test(a) ? '<url>' : a.replace(/^(--search-database=).*/, '$1<url>')));
+    const section = renderSearchSection(searchResult, describeMachine(), date, `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`);
+    process.stdout.write(`\n${section}\n`);
+    const raw = join(tmpdir(), `liandong-bench-search-${date.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(raw, JSON.stringify(searchResult, null, 2));
+    progress(`search: raw results in ${raw}`);
+    if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, 'search');
+  }
+  const searchOk = !searchResult || searchResult.backends.every((b) => !b.failed);
+  if (!opts.profile) return (!syncResult || syncResult.summaries.every((s) => s.ok)) && searchOk ? 0 : 1;
 
   const table = resultsTable(outcomes);
   process.stdout.write(`\nPerson profile, ${opts.connections} connections, ${opts.duration} s per target (${date})\n\n${table}\n`);
@@ -296,7 +345,7 @@ async function main(): Promise<number> {
   } else if (opts.write) {
     progress('no target produced numbers; docs/BENCHMARKS.md left as it was');
   }
-  return measured === outcomes.length ? 0 : 1;
+  return measured === outcomes.length && searchOk ? 0 : 1;
 }
 
 main().then(

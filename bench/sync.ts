@@ -27,6 +27,8 @@ export interface SyncBenchResult {
   simulatorsMaxRssBytes: number | null;
   summaries: SyncSummary[];
   postgres: string;
+  /** The synced database (with credentials): it lives until the bench's cleanups, so later sections can use it as their canonical store. */
+  databaseUrl: string;
 }
 
 /** The generated district, cached under .liandong/bench so repeated runs skip the ~2 minutes of generation. */
@@ -95,7 +97,7 @@ export async function benchSync(ctx: BenchContext, scale: ScaleName, seed: numbe
   await simExit;
   return {
     scale, seed, generateMs: world.generateMs, people: world.people, elapsedMs: out.elapsedMs, syncMaxRssBytes: out.maxRssBytes,
-    simulatorsMaxRssBytes, summaries: out.summaries, postgres: server.url.replace(/\/\/[^@]*@/, '//'),
+    simulatorsMaxRssBytes, summaries: out.summaries, postgres: server.url.replace(/\/\/[^@]*@/, '//'), databaseUrl: db.url,
   };
 }
 

@@ -18,7 +18,7 @@ import { Client, errors as esErrors } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
 import type { SearchContext } from './context.js';
 import { highlight } from './highlight.js';
-import { TIE_BREAKER, exactValues, normalizeName, planQuery, reasonsOf, type Clause, type ExactField } from './query.js';
+import { TIE_BREAKER, clauseTypoKeys, documentTypoKeys, exactValues, normalizeName, planQuery, reasonsOf, type Clause, type ExactField } from './query.js';
 import { FACET_SIZE, checkRequest, displayOf, emptyFacets, encodeSearchCursor, sortBuckets, type CheckedRequest } from './request.js';
 import type {
   BackendStatus, IndexerState, MatchReason, RebuildTarget, SearchBackend, SearchDocument, SearchFacets, SearchHit, SearchRequest, SearchResult,
@@ -26,7 +26,7 @@ import type {
 } from './types.js';
 
 /** Bump with any change to SETTINGS, MAPPINGS or sourceOf(): the hub then rebuilds into a new index. */
-export const ES_LAYOUT_VERSION = 1;
+export const ES_LAYOUT_VERSION = 2;
 
 export const DEFAULT_INDEX_PREFIX = 'liandong-search';
 
@@ -61,6 +61,7 @@ const MAPPINGS: estypes.MappingTypeMapping = {
     other_names: keyword, other_pinyin: keyword, other_initials: keyword,
     id_number: keyword, id_suffix: keyword, phone: keyword, phone_suffix: keyword, credit_code: keyword, case_number: keyword,
     dwelling_key: keyword, building_key: keyword,
+    name_typo: keyword, pinyin_typo: keyword,
     address: { type: 'text', analyzer: ZH },
     all_text: { type: 'text', analyzer: ZH },
     category: keyword, status: keyword,
@@ -75,8 +76,10 @@ export function sourceOf(doc: SearchDocument): Record<string, unknown> {
   const v = exactValues(doc);
   const fields: Record<string, unknown> = {};
   for (const [f, list] of Object.entries(v) as Array<[ExactField, string[]]>) fields[EXACT_FIELD_NAMES[f]] = list;
+  const typo = documentTypoKeys(doc);
   return {
     ...fields,
+    name_typo: typo.name, pinyin_typo: typo.pinyin,
     key: doc.key, type: doc.type, id: doc.id,
     district_id: doc.districtId, street_id: doc.streetId, community_id: doc.communityId, grid_id: doc.gridId,
     tags: doc.tags, departments: doc.departments,
@@ -107,10 +110,6 @@ function isStatus(err: unknown, status: number): boolean {
   return err instanceof esErrors.ResponseError && err.statusCode === status;
 }
 
-function wildcardEscape(s: string): string {
-  return s.replace(/[\\*?]/g, (c) => `\\${c}`);
-}
-
 type Query = estypes.QueryDslQueryContainer;
 
 function typed(c: Clause, q: Query): Query {
@@ -121,21 +120,12 @@ function clauseQuery(c: Clause): Query {
   switch (c.kind) {
     case 'exact':
       return { constant_score: { filter: typed(c, { terms: { [EXACT_FIELD_NAMES[c.field]]: c.values } }), boost: c.weight, _name: c.name } };
-    case 'substitution': {
-      const chars = [...c.value];
-      const fields = c.field === 'name' ? ['name'] : ['pinyin', 'pinyin_alt'];
-      const should: Query[] = [];
-      for (const field of fields) {
-        for (let i = 0; i < chars.length; i++) {
-          const pattern = `${wildcardEscape(chars.slice(0, i).join(''))}?${wildcardEscape(chars.slice(i + 1).join(''))}`;
-          should.push({ wildcard: { [field]: { value: pattern } } });
-        }
-      }
-      return { constant_score: { filter: typed(c, { bool: { should, minimum_should_match: 1 } }), boost: c.weight, _name: c.name } };
-    }
+    case 'substitution':
     case 'fuzzy': {
-      const fields = c.field === 'name' ? ['name'] : ['pinyin', 'pinyin_alt'];
-      const should: Query[] = fields.map((field) => ({ fuzzy: { [field]: { value: c.value, fuzziness: 1, transpositions: true, prefix_length: 0, max_expansions: 200 } } }));
+      // Exact lookups of one-edit keys indexed from Node (as PostgreSQL does): a wildcard or fuzzy
+      // query would walk the name field's whole term dictionary, tens of ms at district scale.
+      const should: Query[] = [{ terms: { [c.field === 'name' ? 'name_typo' : 'pinyin_typo']: clauseTypoKeys(c.kind, c.value) } }];
+      if (c.kind === 'fuzzy') should.push({ term: { [c.field]: c.value } });
       return { constant_score: { filter: typed(c, { bool: { should, minimum_should_match: 1 } }), boost: c.weight, _name: c.name } };
     }
     case 'prefix':

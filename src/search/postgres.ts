@@ -18,9 +18,9 @@
 import type { Knex } from 'knex';
 import type { SearchContext } from './context.js';
 import { highlight } from './highlight.js';
-import { TIE_BREAKER, exactValues, normalizeName, planQuery, reasonsOf, type Clause, type ExactField, type QueryPlan } from './query.js';
+import { TIE_BREAKER, clauseTypoKeys, documentTypoKeys, exactValues, normalizeName, planQuery, reasonsOf, type Clause, type ExactField, type QueryPlan } from './query.js';
 import { FACET_SIZE, checkRequest, displayOf, emptyFacets, encodeSearchCursor, sortBuckets, type CheckedRequest } from './request.js';
-import { MIN_TYPO_NAME_CHARS, MIN_TYPO_PINYIN_LETTERS, queryTypoKeys, typoKeys, uniqueTokens } from './text.js';
+import { uniqueTokens } from './text.js';
 import { SEARCH_TYPES } from './types.js';
 import type {
   BackendStatus, IndexerState, MatchReason, RebuildTarget, SearchBackend, SearchDocument, SearchFacets, SearchHit, SearchRequest,
@@ -75,9 +75,9 @@ function rowOf(doc: SearchDocument): Row {
   const keys = new Set<string>();
   for (const [field, list] of Object.entries(values) as Array<[ExactField, string[]]>) for (const v of list) keys.add(`${KEY_PREFIX[field]}:${v}`);
   const name = doc.name ? normalizeName(doc.name) : null;
-  // A query one character longer than a name still finds it (a three-character query, the two-character name).
-  if (doc.type === 'person' && name && [...name].length >= MIN_TYPO_NAME_CHARS - 1) for (const k of typoKeys(name)) keys.add(`${TYPO_PREFIX.name}${k}`);
-  for (const p of [...doc.pinyin, ...doc.pinyinAlt]) if (p.length >= MIN_TYPO_PINYIN_LETTERS - 1) for (const k of typoKeys(p)) keys.add(`${TYPO_PREFIX.pinyin}${k}`);
+  const typo = documentTypoKeys(doc);
+  for (const k of typo.name) keys.add(`${TYPO_PREFIX.name}${k}`);
+  for (const k of typo.pinyin) keys.add(`${TYPO_PREFIX.pinyin}${k}`);
   const grams = uniqueTokens([doc.name, doc.title, ...doc.otherNames, doc.addressText, doc.body]).filter((t) => t.length > 0);
   const pinyin = [...doc.pinyin, ...doc.pinyinAlt];
   return {
@@ -282,7 +282,7 @@ export class PostgresSearchBackend implements SearchBackend {
       }
       case 'substitution':
       case 'fuzzy': {
-        const keys = queryTypoKeys(c.value).filter((k) => c.kind === 'fuzzy' || k.startsWith('s:')).map((k) => `${TYPO_PREFIX[c.field]}${k}`);
+        const keys = clauseTypoKeys(c.kind, c.value).map((k) => `${TYPO_PREFIX[c.field]}${k}`);
         if (c.kind === 'fuzzy') keys.push(`${KEY_PREFIX[c.field]}:${c.value}`);
         const arr = textArray(keys);
         return { ...none, match: typed(frag(`d.keys && ${arr.sql}`, ...arr.bindings)), score: null, keys };

@@ -9,7 +9,8 @@
 import type { ParsedAddress } from '../domain/address.js';
 import type { SearchContext } from './context.js';
 import {
-  MIN_TYPO_NAME_CHARS, MIN_TYPO_PINYIN_LETTERS, fuzzyPinyin, hasHan, isHanOnly, namePinyin, normalizeCode, normalizePhone, normalizeQuery, textTokens,
+  MIN_TYPO_NAME_CHARS, MIN_TYPO_PINYIN_LETTERS, fuzzyPinyin, hasHan, isHanOnly, namePinyin, normalizeCode, normalizePhone, normalizeQuery, queryTypoKeys,
+  textTokens, typoKeys,
 } from './text.js';
 import type { MatchReason, SearchDocument, SearchType } from './types.js';
 
@@ -91,6 +92,23 @@ export function exactValues(doc: SearchDocument): Record<ExactField, string[]> {
     dwelling_key: doc.dwellingKeys,
     building_key: doc.buildingKeys,
   };
+}
+
+/**
+ * One-edit keys (text.ts typoKeys) of a document's name (people only) and pinyin: what both
+ * backends index for the typo clauses. A query one character longer than a name still finds it
+ * (a three-character query, the two-character name), hence the `- 1`.
+ */
+export function documentTypoKeys(doc: SearchDocument): { name: string[]; pinyin: string[] } {
+  const name = doc.name ? normalizeName(doc.name) : null;
+  const pinyin = new Set<string>();
+  for (const p of [...doc.pinyin, ...doc.pinyinAlt]) if (p.length >= MIN_TYPO_PINYIN_LETTERS - 1) for (const k of typoKeys(p)) pinyin.add(k);
+  return { name: doc.type === 'person' && name && [...name].length >= MIN_TYPO_NAME_CHARS - 1 ? typoKeys(name) : [], pinyin: [...pinyin] };
+}
+
+/** The keys a typo clause looks up among documentTypoKeys: masks only for a substitution, every one-edit key for fuzzy. */
+export function clauseTypoKeys(kind: 'substitution' | 'fuzzy', value: string): string[] {
+  return queryTypoKeys(value).filter((k) => kind === 'fuzzy' || k.startsWith('s:'));
 }
 
 const PEOPLE_TYPES: readonly SearchType[] = ['person'];

@@ -103,12 +103,20 @@ export async function generateRelevanceSet(knex: Knex, options: RelevanceOptions
   const rng = new Random(options.seed ?? 20261125);
   const perKind = options.perKind ?? 24;
   const out: LabelledQuery[] = [];
+  const counts = new Map<RelevanceKind, number>();
+  const count = (kind: RelevanceKind) => counts.get(kind) ?? 0;
   const push = (kind: RelevanceKind, query: string, relevant: Iterable<string>, source: string, types?: SearchType[]): void => {
     const rel = [...new Set(relevant)].sort();
     if (rel.length === 0 || query.length === 0) return;
-    out.push({ id: `${kind}-${out.filter((q) => q.kind === kind).length + 1}`, kind, query, relevant: rel, source, ...(types ? { types } : {}) });
+    counts.set(kind, count(kind) + 1);
+    out.push({ id: `${kind}-${count(kind)}`, kind, query, relevant: rel, source, ...(types ? { types } : {}) });
   };
-  const count = (kind: RelevanceKind) => out.filter((q) => q.kind === kind).length;
+  /** Appends to a map of lists in place (spreading the list each time is quadratic in a district's 王伟s). */
+  const append = <T>(map: Map<string, T[]>, key: string, value: T): void => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
   const seenQueries = new Set<string>();
   const fresh = (kind: RelevanceKind, q: string): boolean => {
     const k = `${kind}|${q}`;
@@ -128,7 +136,7 @@ export async function generateRelevanceSet(knex: Knex, options: RelevanceOptions
     };
   });
   const byName = new Map<string, Person[]>();
-  for (const p of people) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
+  for (const p of people) append(byName, p.name, p);
   const soundsLike = (pys: Iterable<string>): string[] => {
     const set = new Set(pys);
     return people.filter((p) => [...p.pinyin].some((x) => set.has(x))).map((p) => p.key);
@@ -137,9 +145,11 @@ export async function generateRelevanceSet(knex: Knex, options: RelevanceOptions
   const shuffled = rng.shuffle(people);
 
   const pool = new Map<string, string[]>();
-  for (const ch of new Set([...CHAR_POOL, ...people.flatMap((p) => [...p.name])])) {
+  const nameChars = new Set(CHAR_POOL);
+  for (const p of people) for (const ch of p.name) nameChars.add(ch);
+  for (const ch of nameChars) {
     const py = toneless(ch);
-    if (py) pool.set(py, [...(pool.get(py) ?? []), ch]);
+    if (py) append(pool, py, ch);
   }
   const poolChars = [...new Set(CHAR_POOL)];
 
@@ -217,12 +227,14 @@ export async function generateRelevanceSet(knex: Knex, options: RelevanceOptions
     if (count('phone_full') >= perKind) break;
     if (p.phone && fresh('phone_full', p.phone)) push('phone_full', p.phone, people.filter((x) => x.phone === p.phone).map((x) => x.key), p.key);
   }
+  // Four digits that also end an ID number are first of all an ID suffix: not this kind's question.
+  // (In a district of millions every four digits end some ID, so this kind is empty there.)
+  const idEndings = new Set(people.map((x) => x.idNumber?.slice(-4)).filter((x): x is string => x !== undefined));
   for (const p of shuffled) {
     if (count('phone_suffix') >= perKind) break;
     if (!p.phone) continue;
     const q = p.phone.slice(-4);
-    // Four digits that also end an ID number are first of all an ID suffix: not this kind's question.
-    if (people.some((x) => x.idNumber?.endsWith(q)) || !fresh('phone_suffix', q)) continue;
+    if (idEndings.has(q) || !fresh('phone_suffix', q)) continue;
     push('phone_suffix', q, people.filter((x) => x.phone?.endsWith(q)).map((x) => x.key), p.key);
   }
 
@@ -240,10 +252,10 @@ export async function generateRelevanceSet(knex: Knex, options: RelevanceOptions
     .select('d.id', 'd.address_id', 'a.text', 'a.street_id', 'a.community_id', 'a.estate', 'a.building_no', 'a.unit', 'a.room').orderBy('d.id'));
   // Everything at a flat answers its address: the people living there, and cases and enterprises there.
   const residents = new Map<string, string[]>();
-  for (const p of people) if (p.dwellingId) residents.set(p.dwellingId, [...(residents.get(p.dwellingId) ?? []), p.key]);
+  for (const p of people) if (p.dwellingId) append(residents, p.dwellingId, p.key);
   const atAddress = new Map<string, string[]>();
-  for (const r of await rowsOf(knex('case').select('id', 'address_id'))) atAddress.set(String(r.address_id), [...(atAddress.get(String(r.address_id)) ?? []), documentKey('case', String(r.id))]);
-  for (const r of await rowsOf(knex('enterprise').select('id', 'address_id'))) atAddress.set(String(r.address_id), [...(atAddress.get(String(r.address_id)) ?? []), documentKey('enterprise', String(r.id))]);
+  for (const r of await rowsOf(knex('case').select('id', 'address_id'))) append(atAddress, String(r.address_id), documentKey('case', String(r.id)));
+  for (const r of await rowsOf(knex('enterprise').select('id', 'address_id'))) append(atAddress, String(r.address_id), documentKey('enterprise', String(r.id)));
   const atFlat = (d: Row): string[] => [...(residents.get(String(d.id)) ?? []), ...(atAddress.get(String(d.address_id)) ?? [])];
   const lived = rng.shuffle(dwellings.filter((d) => residents.has(String(d.id)) && d.estate && d.building_no && d.room));
   const styleOf = (d: Row, style: number): string | null => {

@@ -28,7 +28,10 @@ export const ELASTICSEARCH_URL_ENV = 'LIANDONG_TEST_ELASTICSEARCH_URL';
 /** Elasticsearch 8.x runs on Java 17 and later. */
 export const MIN_JAVA_MAJOR = 17;
 
-export const ES_TOOL_DIR = fileURLToPath(new URL('../../tools/elasticsearch/', import.meta.url));
+/** tools/elasticsearch: two levels up from tests/support, three from dist/tests/support (the bench). */
+export const ES_TOOL_DIR = ['../../tools/elasticsearch/', '../../../tools/elasticsearch/']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((dir) => existsSync(join(dir, 'es-node.sh'))) ?? fileURLToPath(new URL('../../tools/elasticsearch/', import.meta.url));
 const ES_NODE_SCRIPT = join(ES_TOOL_DIR, 'es-node.sh');
 const READY_MARK = 'LIANDONG_ES_READY ';
 const LOG_TAIL_LINES = 60;
