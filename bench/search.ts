@@ -87,6 +87,9 @@ export interface SearchBenchResult {
   /** Queries whose top 10 (keys, in order) and total are the same on both backends. */
   agreement: { same: number; of: number; examples: string[] } | null;
   load: { before: number[]; after: number[] };
+  /** Said under the header (e.g. when the section joins runs), and after the targets (what the numbers mean). */
+  notes?: string[];
+  analysis?: string[];
   esHeap: string;
   options: Pick<SearchBenchOptions, 'clients' | 'searches' | 'maxSeconds' | 'perKind'>;
 }
@@ -387,7 +390,9 @@ export function renderSearchSection(r: SearchBenchResult, machine: Machine, date
     '',
     `${date} · ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB · ${machine.os} · Node ${machine.node} · \`${command}\``,
     '',
-    `Load average (1, 5, 15 min) ${r.load.before.join(', ')} at the start and ${r.load.after.join(', ')} at the end: other sessions shared the machine's ${machine.cores} cores during the run, so the figures are lower bounds for a machine of this size.`,
+    ...(r.notes?.length ? r.notes.flatMap((n, i) => (i === 0 ? [n] : ['', n])) : [
+      `Load average (1, 5, 15 min) ${r.load.before.join(', ')} at the start and ${r.load.after.join(', ')} at the end: other sessions shared the machine's ${machine.cores} cores during the run, so the figures are lower bounds for a machine of this size.`,
+    ]),
     '',
     `The store: the \`${r.scale}\` district synced through the seven simulated department systems into PostgreSQL${r.givenStore ? ' (by bench/sync.ts, earlier; given with --search-database)' : ''}: ` +
       `${SEARCH_TYPES.map((t) => `${fmt(r.entities[t])} ${t === 'person' ? 'people' : `${t}s`}`).join(', ')} (${fmt(docs)} documents). ` +
@@ -426,6 +431,21 @@ export function renderSearchSection(r: SearchBenchResult, machine: Machine, date
     }
   }
 
+  lines.push('', 'Reading these:', '');
+  for (const b of r.backends) {
+    const withF = b.latency.find((l) => l.label.startsWith('district admin, facets'));
+    const without = b.latency.find((l) => l.label.startsWith('district admin, no facets'));
+    if (withF && without) {
+      lines.push(`- ${b.backend}: facets (six terms aggregations over every hit) take the throughput from ${fmt(without.qps)} to ${fmt(withF.qps)} searches/s ` +
+        `and p50 from ${ms(without.p50)} to ${ms(withF.p50)} ms.`);
+    }
+    const took = b.latency.filter((x) => x.took);
+    if (took.length > 0) {
+      lines.push(`- ${b.backend}: the node's own \`took\` p50 is ${took.map((l) => l.took!.p50).join(' / ')} ms of the ${took.map((l) => ms(l.p50)).join(' / ')} ms ` +
+        `the client sees (${took.map((l) => l.label).join(' / ')}); the rest is the HTTP round trip, the client (JSON, highlights, cursors) and waiting for the shared CPU.`);
+    }
+  }
+  lines.push(`- The clients run in a closed loop, so the mean latency is about ${r.options.clients} / throughput: when the ${machine.cores} cores are saturated the latency is a queue, and p99 follows the slowest queries and GC pauses.`);
   lines.push('', `### Relevance (${r.queries} queries, ${r.options.perKind} per kind)`, '', `| kind | n | ${r.backends.filter((b) => b.relevance).map((b) => `${b.backend} recall@10 | ${b.backend} MRR`).join(' | ')} |`,
     `|---|---:|${r.backends.filter((b) => b.relevance).map(() => '---:|---:').join('|')}|`);
   for (const kind of RELEVANCE_KINDS) {
@@ -454,6 +474,7 @@ export function renderSearchSection(r: SearchBenchResult, machine: Machine, date
     if (b.failed) lines.push(`- ${b.backend} FAILED: ${b.failed}`);
     for (const n of b.notes) lines.push(`- ${b.backend}: ${n}`);
   }
+  if (r.analysis?.length) lines.push('', '### What the numbers mean', '', ...r.analysis);
   lines.push('<!-- bench:search:end -->');
   return lines.join('\n');
 }
