@@ -271,8 +271,11 @@ export class Policy {
     return this.inScope(row) && (department === null || row.dispatchedTo.includes(department));
   }
 
-  /** Throws unless the viewer may report a case through `channel` at the place triage found. */
-  assertCanReport(channel: ReportChannel | 'connector', row: ScopedRow): void {
+  /**
+   * Throws unless the viewer may report a case through `channel`, and (once triage has placed it)
+   * at that place.
+   */
+  assertCanReport(channel: ReportChannel | 'connector', row: ScopedRow | null): void {
     const role = this.role;
     if (!role.caseActions.has('report') || channel === 'connector' || !role.reportChannels.has(channel)) {
       const allowed = [...role.reportChannels].map((c) => c.toUpperCase());
@@ -280,7 +283,7 @@ export class Policy {
         ? `Your role reports cases through ${allowed.join(', ')} only.`
         : 'Your role may not report cases.');
     }
-    if (!this.inScope(row)) throw new SafeError('FORBIDDEN', 'The case is outside the area you cover; report it to the command center of its street.');
+    if (row !== null && !this.inScope(row)) throw new SafeError('FORBIDDEN', 'The case is outside the area you cover; report it to the command center of its street.');
   }
 
   /** The highest level at which the viewer may first place a case it reports. */

@@ -94,6 +94,7 @@ export function createCaseWritesRepository({ knex, table, policy }: StoreContext
   return {
     async report(input: ReportInput): Promise<CaseChangeModel> {
       const who = actor();
+      policy.assertCanReport(input.channel, null);
       assertCategory(input.category);
       if (input.title.trim() === '') throw new SafeError('BAD_USER_INPUT', 'A case needs a title.');
       await assertExisting('person', input.people.map((p) => p.personId));
