@@ -3,7 +3,7 @@ import type {
   DispatchStatus, EnterpriseStatus, FeedbackSatisfaction, GridMemberRole, HouseholdRelation, Occupancy, PersonTag, ResidenceType, Sex,
 } from '../generated/graphql.js';
 import type { Connection } from './pagination.js';
-import type { FacetBucket, Highlight, MatchReason, SearchType } from '../search/types.js';
+import type { Highlight, MatchReason, SearchFacets, SearchType } from '../search/types.js';
 
 /**
  * What the data layer hands to resolvers: one model per canonical table, camelCase, enums in
@@ -229,14 +229,8 @@ export interface SearchEdgeModel {
   highlights: Highlight[];
 }
 
-export interface SearchFacetsModel {
-  district: FacetBucket[];
-  street: FacetBucket[];
-  grid: FacetBucket[];
-  type: FacetBucket[];
-  tag: FacetBucket[];
-  department: FacetBucket[];
-}
+/** The backend's facets as they are; the resolvers name the areas and grids. */
+export type SearchFacetsModel = SearchFacets;
 
 export interface SearchConnectionModel {
   edges: SearchEdgeModel[];
