@@ -27,7 +27,7 @@ export default tseslint.config(
   },
   {
     // Ingest and the case write path read untyped rows back from knex's generic builders; the assertions are the typing.
-    files: ['src/store/ingest/**/*.ts', 'src/store/caseCommands.ts', 'src/store/caseIntake.ts', 'src/store/triage.ts'],
+    files: ['src/store/ingest/**/*.ts', 'src/resolution/**/*.ts', 'src/store/caseCommands.ts', 'src/store/caseIntake.ts', 'src/store/triage.ts'],
     rules: { '@typescript-eslint/no-unnecessary-type-assertion': 'off' },
   },
   {

@@ -4,6 +4,7 @@ import * as auditLog from './20261125010000_audit_log.js';
 import * as connectorRuntime from './20261125020000_connector_runtime.js';
 import * as liveOperations from './20261125025000_live_operations.js';
 import * as caseWorkflow from './20261125030000_case_workflow.js';
+import * as entityResolution from './20261201000000_entity_resolution.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs from the
@@ -16,6 +17,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125020000_connector_runtime', connectorRuntime],
   ['20261125025000_live_operations', liveOperations],
   ['20261125030000_case_workflow', caseWorkflow],
+  ['20261201000000_entity_resolution', entityResolution],
 ];
 
 /** Every migration's name, oldest first. */

@@ -4,6 +4,7 @@
  * PostgreSQL uses for typo tolerance.
  */
 import { pinyin } from 'pinyin-pro';
+import { normalizePhone } from '../domain/identifiers.js';
 
 const HAN = /\p{Script=Han}/u;
 const HAN_ONLY = /^\p{Script=Han}+$/u;
@@ -110,28 +111,7 @@ export function fuzzyPinyin(p: string): string {
 // ---------------------------------------------------------------------------------------------
 // Identifiers
 
-/** Upper case, no spaces or dashes: what an ID number or credit code is compared as. */
-export function normalizeCode(value: string | null | undefined): string | null {
-  if (!value) return null;
-  const v = value.normalize('NFKC').replace(/[\s-]/g, '').toUpperCase();
-  return v.length > 0 ? v : null;
-}
-
-/** Last 4, 5 and 6 characters of a resident ID number. */
-export function idSuffixes(idNumber: string | null | undefined): string[] {
-  const id = normalizeCode(idNumber);
-  if (!id || id.length < 8) return [];
-  return [4, 5, 6].map((n) => id.slice(-n));
-}
-
-/** Digits only, without a leading +86 / 0086. */
-export function normalizePhone(phone: string | null | undefined): string | null {
-  if (!phone) return null;
-  let d = phone.normalize('NFKC').replace(/\D/g, '');
-  if (d.length === 13 && d.startsWith('86')) d = d.slice(2);
-  if (d.length === 15 && d.startsWith('0086')) d = d.slice(4);
-  return d.length >= 4 ? d : null;
-}
+export { idSuffixes, normalizeCode, normalizePhone } from '../domain/identifiers.js';
 
 export function phoneSuffix(phone: string | null | undefined): string | null {
   const p = normalizePhone(phone);

@@ -171,7 +171,7 @@ export async function commitIsolating(store: IngestStore, batch: Parameters<Inge
     return {
       stored: first.stored + second.stored, changed: first.changed + second.changed, deadLettered: first.deadLettered + second.deadLettered,
       unlinked: first.unlinked + second.unlinked, entityChanges: first.entityChanges + second.entityChanges,
-      lastChangeId: second.lastChangeId ?? first.lastChangeId,
+      lastChangeId: second.lastChangeId ?? first.lastChangeId, peopleCreated: first.peopleCreated + second.peopleCreated,
     };
   }
 }

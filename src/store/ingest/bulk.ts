@@ -16,8 +16,17 @@ const COLUMNS: Record<string, Record<string, PgType>> = {
   source_record: {
     department_id: 'bigint', stream: 'text', source_id: 'text', fetched_at: 'timestamptz', payload_hash: 'text', payload: 'json',
     entity_type: 'text', entity_id: 'bigint', link_type: 'text', link_key: 'text', facts: 'jsonb', source_updated_at: 'timestamptz',
+    link_method: 'text', link_score: 'double precision', link_evidence: 'json',
   },
-  source_link: { source_record_id: 'bigint', role: 'text', entity_type: 'text', entity_id: 'bigint', link_key: 'text', facts: 'jsonb' },
+  source_link: {
+    source_record_id: 'bigint', mention_index: 'integer', role: 'text', entity_type: 'text', entity_id: 'bigint', link_key: 'text', facts: 'jsonb',
+    link_method: 'text', link_score: 'double precision', link_evidence: 'json',
+  },
+  resolution_key: { entity_type: 'text', kind: 'text', value: 'text', entity_id: 'bigint' },
+  match_candidate: {
+    entity_type: 'text', source_record_id: 'bigint', mention_index: 'integer', candidate_id: 'bigint', score: 'double precision', evidence: 'json',
+    status: 'text', created_at: 'timestamptz',
+  },
   change_event: { entity_type: 'text', entity_id: 'bigint', change: 'text', department_id: 'bigint', at: 'timestamptz' },
   address: {
     normalized: 'text', text: 'text', estate: 'text', building_no: 'text', unit: 'text', room: 'text',

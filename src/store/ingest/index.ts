@@ -12,6 +12,9 @@ import type { Row } from '../loaders.js';
 import { loadPlaces, type Places } from './places.js';
 import { storeGridRegistry, type GridRegistry } from './registry.js';
 import { BatchWriter, type BatchInput, type BatchResult } from './writer.js';
+import { DEFAULT_RESOLUTION, Resolver, type ResolutionOptions } from '../../resolution/index.js';
+import { relinkUnlinked, rememberStored } from '../../resolution/rerun.js';
+import { bulkInsert } from './bulk.js';
 
 export type { GridRegistry } from './registry.js';
 export type { BatchInput, BatchResult, DeadLetterInput, MappedInput } from './writer.js';
@@ -72,12 +75,17 @@ export interface IngestStoreOptions {
   /** Told `{ topic: 'entity' }` after each committed batch that changed canonical entities (live subscriptions). */
   bus?: EventBus;
   log?: Logger;
+  /** Thresholds and mode of entity resolution (RESOLUTION_* in the environment). */
+  resolution?: Partial<ResolutionOptions>;
 }
 
 export function createIngestStore(db: Database, options: IngestStoreOptions = {}): IngestStore {
   const { knex } = db;
   let places: Promise<Places> | null = null;
-  const writer = async () => new BatchWriter(await (places ??= loadPlaces(knex)));
+  const resolver = new Resolver({ ...DEFAULT_RESOLUTION, ...options.resolution });
+  // Whether a batch created people since the last relink: only then can an unlinked record newly match.
+  let peopleCreated = false;
+  const writer = async () => new BatchWriter(await (places ??= loadPlaces(knex)), resolver);
 
   return {
     async ensureDepartment(spec) {
@@ -97,6 +105,7 @@ export function createIngestStore(db: Database, options: IngestStoreOptions = {}
     async commit(batch) {
       const w = await writer();
       const result = await knex.transaction((trx) => w.write(trx, batch));
+      if (result.peopleCreated > 0) peopleCreated = true;
       if (options.bus && result.lastChangeId !== null) {
         // The batch is durable either way; a lost notice only delays subscribers until the next one.
         await options.bus.publish({ topic: 'entity', position: result.lastChangeId })
@@ -129,19 +138,41 @@ export function createIngestStore(db: Database, options: IngestStoreOptions = {}
     },
 
     async relink() {
+      const w = await writer();
       let linked = 0;
+      const keyed: Row[] = [];
+      const relinked: Row[] = [];
       const byKey: Array<[string, string]> = [
-        ['person', 'update source_record s set entity_type = \'person\', entity_id = e.id from person e where s.entity_id is null and s.link_type = \'person\' and s.link_key = e.id_number'],
-        ['enterprise', 'update source_record s set entity_type = \'enterprise\', entity_id = e.id from enterprise e where s.entity_id is null and s.link_type = \'enterprise\' and s.link_key = e.credit_code'],
-        ['building', 'update source_record s set entity_type = \'building\', entity_id = e.id from building e join address a on a.id = e.address_id where s.entity_id is null and s.link_type = \'building\' and s.link_key = a.normalized'],
-        ['dwelling', 'update source_record s set entity_type = \'dwelling\', entity_id = e.id from dwelling e join address a on a.id = e.address_id where s.entity_id is null and s.link_type = \'dwelling\' and s.link_key = a.normalized'],
+        ['person', "update source_record s set entity_type = 'person', entity_id = e.id, link_method = 'key', link_score = 1 from person e where s.entity_id is null and s.link_type = 'person' and s.link_key = e.id_number returning s.entity_id, s.facts, s.department_id"],
+        ['enterprise', "update source_record s set entity_type = 'enterprise', entity_id = e.id, link_method = 'key', link_score = 1 from enterprise e where s.entity_id is null and s.link_type = 'enterprise' and s.link_key = e.credit_code returning s.entity_id, s.department_id"],
+        ['building', "update source_record s set entity_type = 'building', entity_id = e.id, link_method = 'key', link_score = 1 from building e join address a on a.id = e.address_id where s.entity_id is null and s.link_type = 'building' and s.link_key = a.normalized returning s.entity_id, s.department_id"],
+        ['dwelling', "update source_record s set entity_type = 'dwelling', entity_id = e.id, link_method = 'key', link_score = 1 from dwelling e join address a on a.id = e.address_id where s.entity_id is null and s.link_type = 'dwelling' and s.link_key = a.normalized returning s.entity_id, s.department_id"],
+        ['person', "update source_link l set entity_id = e.id, link_method = 'key', link_score = 1 from person e, source_record s where l.entity_id is null and l.entity_type = 'person' and l.link_key = e.id_number and s.id = l.source_record_id returning l.entity_id, l.facts, s.department_id"],
+        ['enterprise', "update source_link l set entity_id = e.id, link_method = 'key', link_score = 1 from enterprise e, source_record s where l.entity_id is null and l.entity_type = 'enterprise' and l.link_key = e.credit_code and s.id = l.source_record_id returning l.entity_id, s.department_id"],
       ];
-      for (const [, sql] of byKey) linked += ((await knex.raw(sql)) as { rowCount?: number; affectedRows?: number }).rowCount ?? 0;
-      const links: Array<[string, string]> = [
-        ['person', 'update source_link l set entity_id = e.id from person e where l.entity_id is null and l.entity_type = \'person\' and l.link_key = e.id_number'],
-        ['enterprise', 'update source_link l set entity_id = e.id from enterprise e where l.entity_id is null and l.entity_type = \'enterprise\' and l.link_key = e.credit_code'],
-      ];
-      for (const [, sql] of links) await knex.raw(sql);
+      await knex.transaction(async (trx) => {
+        for (const [type, sql] of byKey) {
+          const rows = ((await trx.raw(sql)) as { rows: Row[] }).rows;
+          if (sql.startsWith('update source_record')) linked += rows.length;
+          for (const r of rows) relinked.push({ entity_type: type, entity_id: String(r.entity_id), department_id: String(r.department_id) });
+          if (type === 'person') keyed.push(...rows);
+        }
+        await rememberStored(trx, w.places, resolver, keyed.map((r) => ({ entityId: String(r.entity_id), facts: r.facts })));
+      });
+      // Records still unlinked get another look once new people exist (a 110 caller synced before the register).
+      const again = await relinkUnlinked(knex, w.places, resolver, peopleCreated);
+      peopleCreated = false;
+      linked += again.linked;
+      const unique = new Map(relinked.map((r) => [`${String(r.entity_type)}:${String(r.entity_id)}`, r]));
+      let lastChangeId = again.lastChangeId;
+      if (unique.size > 0) {
+        const ids = await knex.transaction((trx) => bulkInsert(trx, 'change_event', [...unique.values()].map((r) => ({ ...r, change: 'updated', at: new Date() })), 'returning id'));
+        lastChangeId = ids.map((r) => BigInt(String(r.id))).reduce((a, b) => (b > a ? b : a)).toString();
+      }
+      if (options.bus && lastChangeId !== null) {
+        await options.bus.publish({ topic: 'entity', position: lastChangeId })
+          .catch((err: unknown) => options.log?.warn({ err: (err as Error).message }, 'ingest: could not publish the entity notice'));
+      }
       return linked;
     },
 

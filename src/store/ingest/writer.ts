@@ -16,6 +16,11 @@ import type {
 import { isValidCreditCode } from '../../domain/creditCode.js';
 import { isValidResidentId } from '../../domain/idNumber.js';
 import type { ParsedAddress } from '../../domain/address.js';
+import type { Resolver } from '../../resolution/index.js';
+import { hasUsableEvidence, personEvidence, type PersonEvidence } from '../../resolution/person.js';
+import type { PersonSlot } from '../../resolution/people.js';
+import { goldenName } from '../../resolution/golden.js';
+import type { Decisions, LinkOutcome } from '../../resolution/types.js';
 import type { Row } from '../loaders.js';
 import type { AreaIds, Places } from './places.js';
 import { anyOf, bulkInsert } from './bulk.js';
@@ -56,6 +61,8 @@ export interface BatchResult {
   entityChanges: number;
   /** The last outbox (change_event) id the batch wrote; null when it changed no entity. */
   lastChangeId: string | null;
+  /** People the batch created: records left unlinked elsewhere may now match them. */
+  peopleCreated: number;
 }
 
 type EntityType = 'person' | 'building' | 'dwelling' | 'enterprise';
@@ -99,11 +106,23 @@ function strongest<R extends Resolvable>(items: Keyed<R>[]): Map<string, Keyed<R
 
 const nn = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
+/** Where a reference sits in the batch: its record and, for a mention, its place among the record's mentions. */
+interface Slot {
+  sourceId: string;
+  mentionIndex: number | null;
+}
+
+type LinkFields = { link_method: string | null; link_score: number | null; link_evidence: string | null };
+
+const linkFields = (o: LinkOutcome | null, linked: boolean): LinkFields => (o && o.entityId !== null
+  ? { link_method: o.method, link_score: o.score, link_evidence: o.evidence === null ? null : JSON.stringify(o.evidence) }
+  : linked ? { link_method: 'key', link_score: 1, link_evidence: null } : { link_method: null, link_score: null, link_evidence: null });
+
 export class BatchWriter {
-  constructor(private readonly places: Places) {}
+  constructor(readonly places: Places, private readonly resolver: Resolver) {}
 
   async write(trx: Knex.Transaction, batch: BatchInput): Promise<BatchResult> {
-    const result: BatchResult = { stored: 0, changed: 0, deadLettered: 0, unlinked: 0, entityChanges: 0, lastChangeId: null };
+    const result: BatchResult = { stored: 0, changed: 0, deadLettered: 0, unlinked: 0, entityChanges: 0, lastChangeId: null, peopleCreated: 0 };
     const departmentId = batch.departmentId;
 
     // The last version of each source id wins within a batch; earlier ones are superseded, not lost.
@@ -112,16 +131,20 @@ export class BatchWriter {
     result.stored += batch.records.length - latest.size;
 
     const existing = new Map<string, string>();
+    const recordIds = new Map<string, string>();
     if (latest.size > 0) {
       // One index probe per key (a lateral join): with thousands of keys, `= any(…)` lets the
       // planner pick a scan of the whole stream instead.
       const rows = ((await trx.raw(
-        `select s.source_id, s.payload_hash from unnest(?::text[]) as k(source_id)
-         join lateral (select source_id, payload_hash from source_record
+        `select s.id, s.source_id, s.payload_hash from unnest(?::text[]) as k(source_id)
+         join lateral (select id, source_id, payload_hash from source_record
                        where department_id = ? and stream = ? and source_id = k.source_id) s on true`,
         [[...latest.keys()], departmentId, batch.stream],
       )) as { rows: Row[] }).rows;
-      for (const r of rows) existing.set(String(r.source_id), String(r.payload_hash));
+      for (const r of rows) {
+        existing.set(String(r.source_id), String(r.payload_hash));
+        recordIds.set(String(r.source_id), String(r.id));
+      }
     }
     const work: Array<MappedInput & { hash: string }> = [];
     for (const r of latest.values()) {
@@ -132,7 +155,7 @@ export class BatchWriter {
 
     if (work.length > 0) {
       const changes: Array<{ entity_type: EntityType; entity_id: string; change: 'created' | 'updated' }> = [];
-      const resolved = await this.resolve(trx, departmentId, work.map((w) => w.mapped), changes);
+      const resolved = await this.resolve(trx, departmentId, work.map((w) => w.mapped), recordIds, changes);
 
       const rows = work.map((w) => {
         const s = resolved.subject(w.mapped);
@@ -141,11 +164,12 @@ export class BatchWriter {
           payload_hash: w.hash, payload: w.payload,
           entity_type: s.type, entity_id: s.id, link_type: s.type, link_key: s.key,
           facts: s.facts === null ? null : JSON.stringify(s.facts), source_updated_at: w.mapped.updatedAt ?? null,
+          ...linkFields(s.outcome, s.id !== null),
         };
       });
-      const updated = ['fetched_at', 'payload_hash', 'payload', 'entity_type', 'entity_id', 'link_type', 'link_key', 'facts', 'source_updated_at'];
+      const updated = ['fetched_at', 'payload_hash', 'payload', 'entity_type', 'entity_id', 'link_type', 'link_key', 'facts', 'source_updated_at', 'link_method', 'link_score', 'link_evidence'];
       const saved = await bulkInsert(trx, 'source_record', rows,
-        `on conflict (department_id, stream, source_id) do update set ${updated.map((c) => `${c} = excluded.${c}`).join(', ')} returning id, source_id, entity_id`);
+        `on conflict (department_id, stream, source_id) do update set ${updated.map((c) => `${c} = excluded.${c}`).join(', ')} returning id, source_id, entity_type, entity_id`);
       result.stored += saved.length;
       result.changed += saved.length;
       result.unlinked += saved.filter((r) => r.entity_id === null).length;
@@ -154,21 +178,43 @@ export class BatchWriter {
       // Links of a changed record are replaced; a new record has none yet.
       const replaced = saved.filter((r) => existing.has(String(r.source_id))).map((r) => String(r.id));
       if (replaced.length > 0) await trx('source_link').whereRaw(anyOf('source_record_id', 'bigint'), [replaced]).delete();
-      const links = work.flatMap((w) => (w.mapped.mentions ?? []).map((m) => {
+      const links = work.flatMap((w) => (w.mapped.mentions ?? []).map((m, mentionIndex) => {
         const t = resolved.target(m.ref);
         return t.type === null ? null : {
-          source_record_id: idBySource.get(w.mapped.sourceId), role: m.role, entity_type: t.type, entity_id: t.id, link_key: t.key,
-          facts: t.facts === null ? null : JSON.stringify(t.facts),
+          source_record_id: idBySource.get(w.mapped.sourceId), mention_index: mentionIndex, role: m.role, entity_type: t.type, entity_id: t.id, link_key: t.key,
+          facts: t.facts === null ? null : JSON.stringify(t.facts), ...linkFields(t.outcome, t.id !== null),
         };
       })).filter((l) => l !== null);
       await bulkInsert(trx, 'source_link', links);
 
-      const unique = new Map(changes.map((c) => [`${c.entity_type}:${c.entity_id}`, c]));
+      // The review queue: a changed record's open candidates are replaced by what this read found.
+      const reviewed = saved.map((r) => String(r.id));
+      await trx('match_candidate').whereRaw(anyOf('source_record_id', 'bigint'), [reviewed]).where('status', 'pending').delete();
+      const candidates = work.flatMap((w) => {
+        const recordId = idBySource.get(w.mapped.sourceId);
+        const refs: Array<[EntityRef | null, number | null]> = [[w.mapped.subject, null], ...(w.mapped.mentions ?? []).map((m, i): [EntityRef, number] => [m.ref, i])];
+        return refs.flatMap(([ref, mentionIndex]) => (ref === null ? [] : (resolved.target(ref).outcome?.review ?? []).map((c) => ({
+          entity_type: ref.kind, source_record_id: recordId, mention_index: mentionIndex, candidate_id: c.entityId, score: c.score,
+          evidence: JSON.stringify(c.evidence), status: 'pending', created_at: batch.fetchedAt,
+        }))));
+      });
+      await bulkInsert(trx, 'match_candidate', candidates, 'on conflict do nothing');
+
+      // Every entity that gained, lost or changed a record is changed for its readers (search documents, entityChanged).
+      for (const r of saved) {
+        if (r.entity_id !== null && r.entity_type !== null) changes.push({ entity_type: String(r.entity_type) as EntityType, entity_id: String(r.entity_id), change: 'updated' });
+      }
+      for (const l of links) if (l.entity_id !== null) changes.push({ entity_type: l.entity_type, entity_id: l.entity_id, change: 'updated' });
+
+      // The first change of an entity says whether the batch created it.
+      const unique = new Map<string, (typeof changes)[number]>();
+      for (const c of changes) if (!unique.has(`${c.entity_type}:${c.entity_id}`)) unique.set(`${c.entity_type}:${c.entity_id}`, c);
       if (unique.size > 0) {
         const ids = await bulkInsert(trx, 'change_event', [...unique.values()].map((c) => ({ ...c, department_id: departmentId, at: batch.fetchedAt })), 'returning id');
         result.lastChangeId = ids.map((r) => BigInt(String(r.id))).reduce((a, b) => (b > a ? b : a)).toString();
       }
       result.entityChanges = unique.size;
+      result.peopleCreated = [...unique.values()].filter((c) => c.entity_type === 'person' && c.change === 'created').length;
     }
 
     if (latest.size > 0) {
@@ -207,11 +253,12 @@ export class BatchWriter {
    * where the department's authority allows. Order matters: buildings before the dwellings in
    * them, dwellings before the people living there.
    */
-  private async resolve(trx: Knex.Transaction, departmentId: string, records: MappedRecord[], changes: Array<{ entity_type: EntityType; entity_id: string; change: 'created' | 'updated' }>) {
+  private async resolve(trx: Knex.Transaction, departmentId: string, records: MappedRecord[], recordIds: ReadonlyMap<string, string>, changes: ChangeSink) {
     const keyed = new Map<EntityRef, Keyed>();
+    const slots = new Map<EntityRef, Slot>();
     const all: Keyed[] = [];
     const recordRefs: Array<{ stream: string; sourceId: string }> = [];
-    const visit = (ref: EntityRef | null) => {
+    const visit = (ref: EntityRef | null, slot: Slot) => {
       if (ref === null) return;
       if (ref.kind === 'record') {
         recordRefs.push({ stream: ref.stream, sourceId: ref.sourceId });
@@ -219,28 +266,34 @@ export class BatchWriter {
       }
       const k = this.keyOf(ref);
       keyed.set(ref, k);
+      slots.set(ref, slot);
       all.push(k);
     };
     // A building register's door plates teach the normaliser before any address of the batch is read.
     for (const r of records) if (r.subject?.kind === 'building') this.places.learnBuilding(r.subject.facts);
     for (const r of records) {
-      visit(r.subject);
-      for (const m of r.mentions ?? []) visit(m.ref);
+      visit(r.subject, { sourceId: r.sourceId, mentionIndex: null });
+      (r.mentions ?? []).forEach((m, i) => visit(m.ref, { sourceId: r.sourceId, mentionIndex: i }));
       if (r.subject?.kind === 'dwelling' && r.subject.building) recordRefs.push(r.subject.building);
     }
     const ofKind = <K extends Resolvable['kind']>(kind: K) => all.filter((k): k is Keyed<Extract<Resolvable, { kind: K }>> => k.ref.kind === kind);
+    const decisions = await this.resolver.decisions(trx, [...recordIds.values()]);
+    const slotOf = (ref: EntityRef) => {
+      const s = slots.get(ref) as Slot;
+      return { recordId: recordIds.get(s.sourceId) ?? null, mentionIndex: s.mentionIndex };
+    };
 
     const recordTargets = await this.recordTargets(trx, departmentId, recordRefs);
     const buildings = await this.buildings(trx, ofKind('building'), changes);
     const dwellings = await this.dwellings(trx, ofKind('dwelling'), buildings, recordTargets, changes);
     const enterprises = await this.enterprises(trx, ofKind('enterprise'), changes);
-    const people = await this.people(trx, ofKind('person'), changes);
+    const people = await this.people(trx, ofKind('person'), slotOf, decisions, changes);
 
-    const ids: Record<EntityType, Map<string, string>> = { building: buildings, dwelling: dwellings.ids, enterprise: enterprises, person: people };
-    const target = (ref: EntityRef): { type: EntityType | null; id: string | null; key: string | null; facts: Record<string, unknown> | null } => {
+    const ids: Record<Exclude<EntityType, 'person'>, Map<string, string>> = { building: buildings, dwelling: dwellings.ids, enterprise: enterprises };
+    const target = (ref: EntityRef): { type: EntityType | null; id: string | null; key: string | null; facts: Record<string, unknown> | null; outcome: LinkOutcome | null } => {
       if (ref.kind === 'record') {
         const t = recordTargets.get(`${ref.stream}\u0000${ref.sourceId}`);
-        return { type: (t?.type ?? null) as EntityType | null, id: t?.id ?? null, key: null, facts: null };
+        return { type: (t?.type ?? null) as EntityType | null, id: t?.id ?? null, key: null, facts: null, outcome: null };
       }
       const k = keyed.get(ref) as Keyed;
       const facts: Record<string, unknown> = { ...ref.facts };
@@ -248,10 +301,14 @@ export class BatchWriter {
       if (ref.kind === 'enterprise' && ref.creditCode) facts.creditCode = ref.creditCode;
       if (ref.kind === 'building' || ref.kind === 'dwelling') facts.address = ref.address;
       if (k.parsed) facts.addressKey = k.parsed.dwellingKey ?? k.parsed.buildingKey;
-      return { type: ref.kind, id: k.key === null ? null : (ids[ref.kind].get(k.key) ?? null), key: k.key, facts };
+      if (ref.kind === 'person') {
+        const outcome = people.get(ref) ?? null;
+        return { type: 'person', id: outcome?.entityId ?? null, key: k.key, facts, outcome };
+      }
+      return { type: ref.kind, id: k.key === null ? null : (ids[ref.kind].get(k.key) ?? null), key: k.key, facts, outcome: null };
     };
     return {
-      subject: (m: MappedRecord) => (m.subject === null ? { type: null, id: null, key: null, facts: null } : target(m.subject)),
+      subject: (m: MappedRecord) => (m.subject === null ? { type: null, id: null, key: null, facts: null, outcome: null } : target(m.subject)),
       target,
     };
   }
@@ -441,60 +498,153 @@ export class BatchWriter {
     return known;
   }
 
-  private async people(trx: Knex.Transaction, refs: Keyed<PersonRef>[], changes: ChangeSink): Promise<Map<string, string>> {
-    const creating = strongest(refs);
-    const ids = new Map<string, string>();
-    if (creating.size > 0) {
-      const values = [...creating.values()];
-      const homes = await this.homes(trx, values.map((k) => k.parsed).filter((p): p is ParsedAddress => p !== null));
-      const homeOf = (k: Keyed<PersonRef>) => (k.parsed ? homes.get(k.parsed.dwellingKey ?? k.parsed.buildingKey) : undefined);
+  /**
+   * People: resolution finds whom each reference names among the people stored; a master or
+   * registry reference that names nobody creates the person (on its ID number when valid, else
+   * without one, grouped with the batch's other references to the same person). A master's
+   * values then overwrite, a registry's only fill in.
+   */
+  private async people(
+    trx: Knex.Transaction, refs: Keyed<PersonRef>[], slotOf: (ref: EntityRef) => { recordId: string | null; mentionIndex: number | null },
+    decisions: Decisions, changes: ChangeSink,
+  ): Promise<Map<PersonRef, LinkOutcome>> {
+    const result = new Map<PersonRef, LinkOutcome>();
+    if (refs.length === 0) return result;
+    const evidence = new Map<PersonRef, PersonEvidence>(refs.map((k) => [k.ref, personEvidence(k.ref.idNumber, k.ref.facts, k.parsed)]));
+    const slotFor = (k: Keyed<PersonRef>): PersonSlot => ({ evidence: evidence.get(k.ref) as PersonEvidence, ...slotOf(k.ref) });
+    const first = await this.resolver.people.resolve(trx, refs.map(slotFor), decisions);
+    refs.forEach((k, i) => result.set(k.ref, first[i] as LinkOutcome));
+    const outcome = (k: Keyed<PersonRef>) => result.get(k.ref) as LinkOutcome;
+    const creates = (k: Keyed<PersonRef>) => k.ref.authority !== 'reference';
 
-      // Households come from the population register (the only master of people).
-      const households = new Map<string, { number: string; dwelling_id: string | null; residence_type: string }>();
-      for (const k of values) {
-        const f = k.ref.facts;
-        if (k.ref.authority === 'master' && f.householdNumber) {
-          households.set(f.householdNumber, { number: f.householdNumber, dwelling_id: homeOf(k)?.dwelling_id ?? null, residence_type: f.residenceType ?? 'hukou' });
-        }
-      }
-      let householdIds = new Map<string, string>();
-      if (households.size > 0) {
-        await bulkInsert(trx, 'household', [...households.values()],
-          'on conflict (number) do update set dwelling_id = excluded.dwelling_id, residence_type = excluded.residence_type');
-        householdIds = await this.lookup(trx, 'household', 'number', [...households.keys()]);
-      }
+    const byKeyCreators = refs.filter((k) => creates(k) && k.key !== null && (outcome(k).entityId === null || outcome(k).method === 'key'));
+    const linkedOtherwise = refs.filter((k) => creates(k) && outcome(k).entityId !== null && outcome(k).method !== 'key');
+    const keylessCreators = refs.filter((k) => creates(k) && k.key === null && outcome(k).entityId === null
+      && k.ref.facts.name && hasUsableEvidence(evidence.get(k.ref) as PersonEvidence));
 
-      for (const authority of ['master', 'registry'] as const) {
-        const rows = values.filter((k) => k.ref.authority === authority).map((k) => {
-          const f = k.ref.facts;
-          const home = homeOf(k);
-          return {
-            id_number: k.key, name: f.name ?? '', sex: nn(f.sex), birth_date: nn(f.birthDate) ?? birthDateOf(k.key as string), phone: nn(f.phone) ?? null,
-            residence_type: f.residenceType ?? 'floating',
-            household_id: f.householdNumber ? (householdIds.get(f.householdNumber) ?? null) : null, relation_to_head: nn(f.relationToHead),
-            dwelling_id: home?.dwelling_id ?? null, building_id: home?.building_id ?? null,
-            grid_id: home?.grid_id ?? null, street_id: home?.street_id ?? null, community_id: home?.community_id ?? null, district_id: home?.district_id ?? null,
-          };
-        });
-        const saved = await this.upsert(trx, 'person', rows, 'id_number', authority,
-          ['name', 'sex', 'birth_date', 'phone', 'residence_type', 'household_id', 'relation_to_head', 'dwelling_id', 'building_id', 'grid_id', 'street_id', 'community_id', 'district_id'], changes);
-        for (const [k, id] of saved) ids.set(k, id);
+    const values = [...byKeyCreators, ...linkedOtherwise, ...keylessCreators];
+    const homes = await this.homes(trx, values.map((k) => k.parsed).filter((p): p is ParsedAddress => p !== null));
+    const homeOf = (k: Keyed<PersonRef>) => (k.parsed ? homes.get(k.parsed.dwellingKey ?? k.parsed.buildingKey) : undefined);
+
+    // Households come from the population register (the only master of people).
+    const households = new Map<string, { number: string; dwelling_id: string | null; residence_type: string }>();
+    for (const k of values) {
+      const f = k.ref.facts;
+      if (k.ref.authority === 'master' && f.householdNumber) {
+        households.set(f.householdNumber, { number: f.householdNumber, dwelling_id: homeOf(k)?.dwelling_id ?? null, residence_type: f.residenceType ?? 'hukou' });
       }
     }
-    const unknown = refs.map((r) => r.key).filter((k): k is string => k !== null && !ids.has(k));
-    for (const [k, id] of await this.lookup(trx, 'person', 'id_number', unknown)) ids.set(k, id);
+    let householdIds = new Map<string, string>();
+    if (households.size > 0) {
+      await bulkInsert(trx, 'household', [...households.values()],
+        'on conflict (number) do update set dwelling_id = excluded.dwelling_id, residence_type = excluded.residence_type');
+      householdIds = await this.lookup(trx, 'household', 'number', [...households.keys()]);
+    }
+    const rowOf = (k: Keyed<PersonRef>): Row => {
+      const f = k.ref.facts;
+      const home = homeOf(k);
+      const e = evidence.get(k.ref) as PersonEvidence;
+      return {
+        id_number: k.key, name: goldenName(f.name) ?? '', sex: e.sex, birth_date: nn(f.birthDate) ?? (k.key ? birthDateOf(k.key) : null), phone: nn(f.phone) ?? null,
+        residence_type: f.residenceType ?? 'floating',
+        household_id: f.householdNumber ? (householdIds.get(f.householdNumber) ?? null) : null, relation_to_head: nn(f.relationToHead),
+        dwelling_id: home?.dwelling_id ?? null, building_id: home?.building_id ?? null,
+        grid_id: home?.grid_id ?? null, street_id: home?.street_id ?? null, community_id: home?.community_id ?? null, district_id: home?.district_id ?? null,
+      };
+    };
+    const columns = ['name', 'sex', 'birth_date', 'phone', 'residence_type', 'household_id', 'relation_to_head', 'dwelling_id', 'building_id', 'grid_id', 'street_id', 'community_id', 'district_id'];
 
-    const heads = refs.filter((k) => k.ref.authority === 'master' && k.key !== null && k.ref.facts.relationToHead === 'head' && k.ref.facts.householdNumber);
+    // Linked without a key: a master's values win; either gives the person its valid ID number if it had none.
+    await this.updatePeople(trx, linkedOtherwise.map((k) => ({ id: outcome(k).entityId as string, master: k.ref.authority === 'master', row: rowOf(k) })), columns, changes);
+
+    const byKey = new Map<string, string>();
+    for (const authority of ['master', 'registry'] as const) {
+      const chosen = strongest(byKeyCreators.filter((k) => k.ref.authority === authority));
+      const saved = await this.upsert(trx, 'person', [...chosen.values()].map(rowOf), 'id_number', authority, columns, changes);
+      for (const [key, id] of saved) byKey.set(key, id);
+    }
+    const missing = byKeyCreators.map((k) => k.key as string).filter((key) => !byKey.has(key));
+    for (const [key, id] of await this.lookup(trx, 'person', 'id_number', missing)) byKey.set(key, id);
+    for (const k of byKeyCreators) {
+      const id = byKey.get(k.key as string);
+      if (id !== undefined && outcome(k).entityId === null) result.set(k.ref, { entityId: id, method: 'key', score: 1, evidence: [{ field: 'idNumber', agreement: 'exact', weight: 0 }], review: [] });
+    }
+
+    // Without a key, references to one person in one batch (a duplicate registration) make one person.
+    const groups = new Map<string, Keyed<PersonRef>[]>();
+    for (const [i, k] of keylessCreators.entries()) {
+      const e = evidence.get(k.ref) as PersonEvidence;
+      const key = `${e.name?.folded ?? ''}|${e.births[0] ?? ''}|${e.dwelling ?? e.phones[0] ?? `#${i}`}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = []));
+      g.push(k);
+    }
+    const leaders = [...groups.values()].map((g) => g.find((k) => k.ref.authority === 'master') ?? (g[0] as Keyed<PersonRef>));
+    if (leaders.length > 0) {
+      const created = await bulkInsert(trx, 'person', leaders.map(rowOf), 'returning id');
+      [...groups.values()].forEach((g, i) => {
+        const id = String(created[i]?.id);
+        changes.push({ entity_type: 'person', entity_id: id, change: 'created' });
+        for (const k of g) result.set(k.ref, { entityId: id, method: 'created', score: null, evidence: null, review: [] });
+      });
+    }
+
+    const linked = () => refs.filter((k) => outcome(k).entityId !== null).map((k) => ({ evidence: evidence.get(k.ref) as PersonEvidence, entityId: outcome(k).entityId as string }));
+    await this.resolver.people.remember(trx, linked());
+
+    // A second look for references that named nobody stored: the batch may have just created them.
+    const again = refs.filter((k) => outcome(k).entityId === null);
+    if (again.length > 0 && again.length < refs.length) {
+      const second = await this.resolver.people.resolve(trx, again.map(slotFor), decisions);
+      const now: Array<{ evidence: PersonEvidence; entityId: string }> = [];
+      again.forEach((k, i) => {
+        const o = second[i] as LinkOutcome;
+        if (o.entityId !== null || o.review.length > 0) result.set(k.ref, o);
+        if (o.entityId !== null) now.push({ evidence: evidence.get(k.ref) as PersonEvidence, entityId: o.entityId });
+      });
+      await this.resolver.people.remember(trx, now);
+    }
+
+    const heads = refs.filter((k) => k.ref.authority === 'master' && outcome(k).entityId !== null && k.ref.facts.relationToHead === 'head' && k.ref.facts.householdNumber);
     if (heads.length > 0) {
       await trx.raw(
         `update household h set head_person_id = p.id from person p
-         where p.id_number = any(?::text[]) and p.household_id = h.id and p.relation_to_head = 'head' and h.head_person_id is distinct from p.id`,
-        [heads.map((k) => k.key as string)],
+         where p.id = any(?::bigint[]) and p.household_id = h.id and p.relation_to_head = 'head' and h.head_person_id is distinct from p.id`,
+        [heads.map((k) => outcome(k).entityId as string)],
       );
     }
-    const tags = refs.flatMap((k) => (k.key !== null && ids.has(k.key) ? (k.ref.facts.tags ?? []).map((tag) => ({ person_id: ids.get(k.key as string), tag })) : []));
+    const tags = refs.flatMap((k) => {
+      const id = outcome(k).entityId;
+      return id === null ? [] : (k.ref.facts.tags ?? []).map((tag) => ({ person_id: id, tag }));
+    });
     await bulkInsert(trx, 'person_tag', tags, 'on conflict (person_id, tag) do nothing');
-    return ids;
+    return result;
+  }
+
+  /**
+   * People a record was linked to without a key: a master's values overwrite, a registry's fill
+   * in what is missing; either way a person without an ID number takes the record's valid one
+   * (once per ID number: two people cannot hold the same one).
+   */
+  private async updatePeople(trx: Knex.Transaction, items: Array<{ id: string; master: boolean; row: Row }>, columns: string[], changes: ChangeSink): Promise<void> {
+    if (items.length === 0) return;
+    const claimed = new Set<string>();
+    const rows = items.map((it) => {
+      const idNumber = it.row.id_number as string | null;
+      const take = idNumber !== null && !claimed.has(idNumber);
+      if (take) claimed.add(idNumber);
+      return { ...it.row, id: it.id, id_number: take ? idNumber : null, master: it.master };
+    });
+    const assign = columns.map((c) => `${c} = case when u.master then coalesce(u.${c}, p.${c}) else coalesce(p.${c}, u.${c}) end`).join(', ');
+    const types: Record<string, string> = { birth_date: 'date', household_id: 'bigint', dwelling_id: 'bigint', building_id: 'bigint', grid_id: 'bigint', street_id: 'bigint', community_id: 'bigint', district_id: 'bigint' };
+    const updated = ((await trx.raw(
+      `update person p set ${assign},
+         id_number = coalesce(p.id_number, case when exists (select 1 from person o where o.id_number = u.id_number) then null else u.id_number end)
+       from json_to_recordset(?::json) as u(id bigint, master boolean, id_number text, ${columns.map((c) => `${c} ${types[c] ?? 'text'}`).join(', ')})
+       where p.id = u.id returning p.id`,
+      [JSON.stringify(rows)],
+    )) as { rows: Row[] }).rows;
+    for (const r of updated) changes.push({ entity_type: 'person', entity_id: String(r.id), change: 'updated' });
   }
 
   /**
