@@ -41,6 +41,13 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   PERSISTED_OPERATIONS_FILE: z.string().min(1).optional(),
+  /** Entity resolution (src/resolution): 'keys' links on valid keys only, as the hub did before. */
+  RESOLUTION_MODE: z.enum(['full', 'keys']).default('full'),
+  /** Match probability from which a record links without review, and from which it is queued for review. */
+  RESOLUTION_AUTO_LINK: z.coerce.number().gt(0).lte(1).default(0.99),
+  RESOLUTION_REVIEW: z.coerce.number().gt(0).lte(1).default(0.5),
+  /** Bits by which the best candidate must beat the next (twins, namesakes) to link on its own. */
+  RESOLUTION_MARGIN_BITS: z.coerce.number().min(0).default(4),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -76,6 +83,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const config = result.data;
+  if (config.RESOLUTION_REVIEW > config.RESOLUTION_AUTO_LINK) {
+    throw new ConfigError([`RESOLUTION_REVIEW (${config.RESOLUTION_REVIEW}) must not exceed RESOLUTION_AUTO_LINK (${config.RESOLUTION_AUTO_LINK}): a pair that links on its own needs no review`]);
+  }
   if (config.NODE_ENV === 'production' && !config.JWT_SECRET && !config.JWT_JWKS_URL) {
     throw new ConfigError(['JWT_JWKS_URL or JWT_SECRET: one is required when NODE_ENV=production (development keys are not for production)']);
   }

@@ -17,6 +17,7 @@ import type { WebhookReceiver } from '../server/webhooks.js';
 import { startDepartments, type Departments } from './departments.js';
 import { registerSyncCommands } from './syncCommands.js';
 import { registerSearchCommands } from './searchCommands.js';
+import { registerResolveCommands } from './resolveCommands.js';
 import { registerSearchMetrics, startSearch } from '../search/service.js';
 
 const program = new Command('liandong')
@@ -32,7 +33,7 @@ program
     const applied = await migrateToLatest(db.knex);
     if (applied.length) rt.log.info({ applied }, 'applied migrations');
     const bus = await createEventBus(db, rt.log);
-    const store = createIngestStore(db, { bus, log: rt.log });
+    const store = createIngestStore(db, { bus, log: rt.log, resolution: rt.resolution });
     let departments: Departments | null = null;
     const webhooks: WebhookReceiver = async (name, request) => {
       const c = departments?.connectors.find((d) => d.connector.spec.name === name);
@@ -186,6 +187,7 @@ program
 
 registerSyncCommands(program);
 registerSearchCommands(program);
+registerResolveCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { loadConfig, redactUrl, type Config } from '../config.js';
 import { createLogger } from '../observability/logger.js';
 import { openDatabase, type Database } from '../store/db.js';
+import type { ResolutionOptions } from '../resolution/index.js';
 import { developmentSecret, localKeys, remoteJwks, type LocalKeys, type TokenVerifier } from '../auth/tokens.js';
 
 /** What every command starts from: validated config, a logger, token keys, and the store on demand. */
@@ -13,6 +14,8 @@ export interface Runtime {
   /** The key `npx liandong token` signs with; absent when tokens come from an identity provider. */
   signingKeys: LocalKeys | null;
   openStore(): Promise<Database>;
+  /** Entity resolution's mode and thresholds, from RESOLUTION_*. */
+  resolution: ResolutionOptions;
 }
 
 export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
@@ -26,6 +29,9 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
     log,
     tokens: config.JWT_JWKS_URL ? remoteJwks(config.JWT_JWKS_URL, config.JWT_ISSUER) : signingKeys!,
     signingKeys,
+    resolution: {
+      mode: config.RESOLUTION_MODE, autoLink: config.RESOLUTION_AUTO_LINK, review: config.RESOLUTION_REVIEW, margin: config.RESOLUTION_MARGIN_BITS,
+    },
     openStore: () => {
       if (config.DATABASE_URL) {
         log.info({ database: redactUrl(config.DATABASE_URL) }, 'using PostgreSQL server');

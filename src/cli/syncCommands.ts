@@ -76,7 +76,7 @@ export function registerSyncCommands(program: Command): void {
       process.once('SIGINT', () => abort.abort(new Error('interrupted')));
       try {
         await migrateToLatest(db.knex);
-        const store = createIngestStore(db);
+        const store = createIngestStore(db, { resolution: rt.resolution });
         const departments = await startDepartments({ config: rt.config, log: rt.log, store, only: names, ...(opts.simulate ? { simulate: true } : {}) });
         if (departments.connectors.length === 0) throw new Error('no connector is configured: set CONNECTORS_FILE, or use --simulate');
         const bars = progressBars(opts.progress && process.stderr.isTTY);
@@ -142,7 +142,7 @@ export function registerSyncCommands(program: Command): void {
       const db = await rt.openStore();
       try {
         await migrateToLatest(db.knex);
-        const store = createIngestStore(db);
+        const store = createIngestStore(db, { resolution: rt.resolution });
         if (opts.replay) {
           const departments = await startDepartments({ config: rt.config, log: rt.log, store, ...(connector ? { only: [connector] } : {}) });
           try {

@@ -66,46 +66,67 @@ export function estimateU(model: MatchModel, randomPairs: readonly Vector[]): Ma
     ...model,
     fields: model.fields.map((f, i) => {
       const counts = f.levels.map(() => 0.5); // a half count per level: no level is impossible
+      let seen = 0;
       for (const v of randomPairs) {
         const level = v[i];
-        if (level !== null && level !== undefined) counts[level] = (counts[level] ?? 0) + 1;
+        if (level !== null && level !== undefined) {
+          counts[level] = (counts[level] ?? 0) + 1;
+          seen++;
+        }
       }
+      // Too few comparisons say nothing (random pairs rarely both carry a broken ID number).
+      if (seen < MIN_OBSERVED) return f;
       const total = counts.reduce((a, b) => a + b, 0);
       return { ...f, u: counts.map((c) => c / total) };
     }),
   };
 }
 
+/** A field compared in fewer pairs than this keeps the m and u it had. */
+const MIN_OBSERVED = 100;
+/**
+ * The hand-set m weighs as this many pairs in every estimate: EM on clean data would otherwise
+ * conclude that a true match never has a wrong birth day, and give that level minus infinity.
+ */
+const PRIOR_PAIRS = 50;
+
 /**
  * m per level by EM over blocked candidate pairs, u held fixed: each round weighs every pair by
  * its current match probability and re-counts the levels the likely matches show.
  */
-export function estimateM(model: MatchModel, pairs: readonly Vector[], options: { iterations?: number; prior?: number } = {}): { model: MatchModel; prior: number; iterations: number } {
+export function estimateM(
+  model: MatchModel, pairs: readonly Vector[], options: { iterations?: number; prior?: number; fixed?: readonly number[] } = {},
+): { model: MatchModel; prior: number; iterations: number } {
+  // Fields the pairs were blocked on agree by construction: their m cannot be learnt from these pairs.
+  const fixed = new Set(options.fixed ?? []);
   let current = model;
   let prior = options.prior ?? 0.3;
   const rounds = options.iterations ?? 25;
   let done = 0;
   for (; done < rounds && pairs.length > 0; done++) {
-    const counts = current.fields.map((f) => f.levels.map(() => 0.1));
+    const counts = current.fields.map((_, i) => (model.fields[i] as FieldModel).m.map((m) => m * PRIOR_PAIRS));
+    const observed = current.fields.map(() => 0);
     let matches = 0;
     for (const v of pairs) {
       let lm = Math.log(prior);
       let lu = Math.log(1 - prior);
       current.fields.forEach((f, i) => {
         const level = v[i];
-        if (level === null || level === undefined) return;
+        if (level === null || level === undefined || fixed.has(i)) return;
         lm += Math.log(Math.max(f.m[level] ?? FLOOR, FLOOR));
         lu += Math.log(Math.max(f.u[level] ?? FLOOR, FLOOR));
       });
       const p = 1 / (1 + Math.exp(lu - lm));
       matches += p;
       v.forEach((level, i) => {
-        if (level === null || level === undefined) return;
+        if (level === null || level === undefined || fixed.has(i)) return;
         const row = counts[i] as number[];
         row[level] = (row[level] ?? 0) + p;
+        observed[i] = (observed[i] ?? 0) + 1;
       });
     }
     const next = current.fields.map((f, i) => {
+      if (fixed.has(i) || (observed[i] ?? 0) < MIN_OBSERVED) return f;
       const row = counts[i] as number[];
       const total = row.reduce((a, b) => a + b, 0);
       return { ...f, m: row.map((c) => c / total) };

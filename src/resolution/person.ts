@@ -155,7 +155,9 @@ const FIELDS: FieldModel[] = [
 export const DEFAULT_PERSON_MODEL: MatchModel = { entityType: 'person', fields: FIELDS };
 
 export const NAME_FIELD = 0;
+export const BIRTH_FIELD = 1;
 export const SEX_FIELD = 2;
+export const PHONE_FIELD = 3;
 
 function nameLevel(n: NameForms | null, p: PersonProfile): number | null {
   const names = get(p, 'nm');

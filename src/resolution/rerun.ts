@@ -13,7 +13,7 @@ import type { Places } from '../store/ingest/places.js';
 import type { Row } from '../store/loaders.js';
 import { bulkInsert } from '../store/ingest/bulk.js';
 import { estimateM, estimateU, type MatchModel, type Vector } from './model.js';
-import { BLOCKING_KINDS, comparePerson, personEvidence, personKeys, profileOf, type PersonEvidence } from './person.js';
+import { BIRTH_FIELD, NAME_FIELD, PHONE_FIELD, comparePerson, personEvidence, personKeys, profileOf, type PersonEvidence, type PersonProfile } from './person.js';
 import { slotKey, type PersonSlot } from './people.js';
 import type { Resolver } from './index.js';
 import type { LinkOutcome } from './types.js';
@@ -265,13 +265,38 @@ async function estimate(knex: Knex, places: Places, resolver: Resolver): Promise
   }
   let model = random.length >= 200 ? estimateU(resolver.model, random) : resolver.model;
 
+  // Training sessions as Splink runs them: pairs blocked on one rule teach the m of the fields
+  // that rule does not fix. Same pinyin name and birth year teaches phone, address, household and
+  // ID; the same phone teaches the name and birth date. Blocking within a building would teach
+  // "the same family", not "the same person".
+  const sessions: Array<{ kind: string; fixed: number[] }> = [
+    { kind: 'pyb', fixed: [NAME_FIELD, BIRTH_FIELD] },
+    { kind: 'ph', fixed: [PHONE_FIELD] },
+  ];
+  const fits = sessions.map(({ kind, fixed }) => {
+    const vectors = blockedPairs(evidence, kind, asProfile, strip);
+    return { fixed, vectors, fit: estimateM(model, vectors, { fixed }).model };
+  });
+  const pairs = fits.reduce((a, f) => a + f.vectors.length, 0);
+  model = {
+    ...model,
+    fields: model.fields.map((field, i) => {
+      const learnt = fits.filter((f) => !f.fixed.includes(i) && f.vectors.length >= 50).map((f) => f.fit.fields[i]?.m as number[]);
+      if (learnt.length === 0) return field;
+      return { ...field, m: field.m.map((_, l) => learnt.reduce((a, m) => a + (m[l] ?? 0), 0) / learnt.length) };
+    }),
+  };
+  return { model, pairs };
+}
+
+/** Pairs of records sharing a blocking key of one kind, each compared once. */
+function blockedPairs(evidence: PersonEvidence[], kind: string, asProfile: (e: PersonEvidence, i: number) => PersonProfile, strip: (e: PersonEvidence) => PersonEvidence): Vector[] {
   const blocks = new Map<string, number[]>();
   evidence.forEach((e, i) => {
     for (const k of personKeys({ ...e, validId: null }, true)) {
-      if (!(BLOCKING_KINDS as readonly string[]).includes(k.kind)) continue;
-      const key = `${k.kind}\u0000${k.value}`;
-      let list = blocks.get(key);
-      if (!list) blocks.set(key, (list = []));
+      if (k.kind !== kind) continue;
+      let list = blocks.get(k.value);
+      if (!list) blocks.set(k.value, (list = []));
       if (list.length < 30) list.push(i);
     }
   });
@@ -282,16 +307,13 @@ async function estimate(knex: Knex, places: Places, resolver: Resolver): Promise
       for (let b = a + 1; b < list.length; b++) {
         const x = list[a] as number;
         const y = list[b] as number;
-        const pair = `${x}:${y}`;
-        if (seen.has(pair)) continue;
-        seen.add(pair);
+        if (seen.has(`${x}:${y}`)) continue;
+        seen.add(`${x}:${y}`);
         vectors.push(comparePerson(strip(evidence[x] as PersonEvidence), asProfile(evidence[y] as PersonEvidence, y)));
       }
     }
   }
-  const fitted = estimateM(model, vectors);
-  model = fitted.model;
-  return { model, pairs: vectors.length };
+  return vectors;
 }
 
 export { slotKey };
