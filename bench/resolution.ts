@@ -23,11 +23,10 @@ import { stringify } from 'csv-stringify/sync';
 import { pinyin } from 'pinyin-pro';
 import { openDatabase } from '../src/store/db.js';
 import type { ScaleName } from '../src/world/index.js';
-import * as world from '../src/world/index.js';
 import { checkInterrupted, track } from './lib/cleanup.js';
 import type { Machine } from './lib/report.js';
 import {
-  evaluate, predictionsFromClusters, readPredictions, readTruthItems, renderByDepartment, renderByNoise, renderFalseMerges, renderMethods,
+  evaluate, predictionsFromClusters, readPredictions, realisticNoise, readTruthItems, renderByDepartment, renderByNoise, renderFalseMerges, renderMethods,
   renderSummary, type Evaluation, type Item, type Prediction, type TypeEvaluation,
 } from './lib/resolutionEval.js';
 import type { BenchContext } from './lib/targets.js';
@@ -73,20 +72,6 @@ export interface ResolutionBenchResult {
   full: Evaluation;
   splink: SplinkResult | { failed: string } | null;
   postgres: string;
-}
-
-/**
- * The realistic noise preset of src/world (another branch adds it): its options for
- * generateWorld when it is exported, else null. Looked up by name so this compiles without it.
- */
-export function realisticNoise(): WorldVariant['options'] | null {
-  const exports = world as unknown as Record<string, unknown>;
-  const preset = exports.REALISTIC_NOISE;
-  if (preset === undefined || preset === null) return null;
-  // The preset is either noise rates (generateWorld's `noise`) or whole generator options with a `noise` key.
-  const p = preset as Record<string, unknown>;
-  if ('noise' in p) return p;
-  return { noise: p };
 }
 
 function sync(label: string, r: SyncBenchResult) {

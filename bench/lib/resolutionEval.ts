@@ -26,11 +26,26 @@
 import type { Knex } from 'knex';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import * as world from '../../src/world/index.js';
+import type { GenerateOptions } from '../../src/world/index.js';
 import { readNdjson } from '../../src/world/read.js';
 
 export const ENTITY_TYPES = ['person', 'building', 'dwelling', 'enterprise'] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 const isEntityType = (s: string): s is EntityType => (ENTITY_TYPES as readonly string[]).includes(s);
+
+/**
+ * The realistic noise preset of src/world (harder noise, being added on another branch): options
+ * for generateWorld when it is exported, else null. Looked up by name so this compiles and runs
+ * without it; the preset may be noise rates (generateWorld's `noise`) or generator options with a
+ * `noise` key (plus look-alike options).
+ */
+export function realisticNoise(): Partial<Omit<GenerateOptions, 'scale' | 'seed' | 'outDir'>> | null {
+  const preset = (world as unknown as Record<string, unknown>).REALISTIC_NOISE;
+  if (preset === undefined || preset === null || typeof preset !== 'object') return null;
+  const p = preset as Record<string, unknown>;
+  return 'noise' in p ? p : { noise: p };
+}
 
 /** The role of a record's own subject among the item keys. */
 export const SUBJECT = 'subject';
