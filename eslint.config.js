@@ -4,7 +4,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/generated/**', 'coverage/**'] },
+  // .liandong/ holds local state, e.g. the resolution bench's Python venv (Splink ships JavaScript).
+  { ignores: ['dist/**', 'node_modules/**', 'src/generated/**', 'coverage/**', '.liandong/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

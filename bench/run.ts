@@ -28,6 +28,7 @@ import { benchSync, renderSyncSection, type SyncBenchResult } from './sync.js';
 import { benchSearch, renderSearchSection, type SearchBackendName, type SearchBenchResult } from './search.js';
 import type { ScaleName } from '../src/world/index.js';
 import { benchSubscribers, renderSubscribersSection, type SubscribersBenchResult } from './subscribers.js';
+import { benchResolution, renderResolutionSection, resolutionSectionName, type NoisePreset } from './resolution.js';
 
 /** Policy and audit overhead on each store, measured in-process (bench/policyOverhead.ts). */
 async function policyOverhead(ctx: ReturnType<typeof createContext>, rounds: number): Promise<PolicyOverheadResult[]> {
@@ -86,6 +87,11 @@ interface Options {
   searchSeconds: number;
   searchPerKind: number;
   esHeap: string;
+  resolution: boolean;
+  resolutionScale: ScaleName;
+  resolutionNoise: NoisePreset;
+  resolutionSplink: boolean;
+  resolutionThreshold: number;
 }
 
 const positiveInt = (name: string, min: number) => (value: string) => {
@@ -138,6 +144,21 @@ const program = new Command('bench')
   .option('--search-seconds <n>', 'at most this many seconds per latency run', positiveInt('--search-seconds', 1), 120)
   .option('--search-per-kind <n>', 'relevance queries per kind (20 kinds)', positiveInt('--search-per-kind', 1), 24)
   .option('--es-heap <size>', 'heap of the benchmark\'s Elasticsearch node (LIANDONG_ES_HEAP wins)', '3g')
+  .option('--resolution', 'run only the entity resolution benchmark (bench/resolution.ts): keys-only vs full resolution against the truth, and Splink')
+  .option('--resolution-scale <scale>', 'entity resolution benchmark scale: tiny, small or district', (v: string) => {
+    if (!['tiny', 'small', 'district'].includes(v)) throw new InvalidArgumentError('--resolution-scale must be tiny, small or district');
+    return v;
+  }, 'small')
+  .option('--resolution-noise <preset>', 'noise of the resolution benchmark\'s district: default, or realistic (REALISTIC_NOISE from src/world)', (v: string) => {
+    if (v !== 'default' && v !== 'realistic') throw new InvalidArgumentError('--resolution-noise must be default or realistic');
+    return v;
+  }, 'default')
+  .option('--no-resolution-splink', 'skip Splink in the resolution benchmark (no Python venv)')
+  .option('--resolution-threshold <p>', 'Splink\'s match probability for clustering', (v: string) => {
+    const n = Number(v);
+    if (!(n > 0 && n < 1)) throw new InvalidArgumentError('--resolution-threshold must be within (0, 1)');
+    return n;
+  }, 0.9)
   .showHelpAfterError();
 
 function buildTargets(opts: Options): { targets: Target[]; peerQueries: Array<{ name: string; query: string }> } {
@@ -230,6 +251,7 @@ async function main(): Promise<number> {
 
   const ctx = createContext({ readyTimeoutMs: opts.readyTimeout * 1000 });
   const date = new Date().toISOString();
+  if (opts.resolution) return resolutionOnly(ctx, opts, date);
   const outcomes: TargetOutcome[] = [];
   const policyResults: PolicyOverheadResult[] = [];
   let syncResult: SyncBenchResult | undefined;
@@ -346,6 +368,28 @@ async function main(): Promise<number> {
     progress('no target produced numbers; docs/BENCHMARKS.md left as it was');
   }
   return measured === outcomes.length && searchOk ? 0 : 1;
+}
+
+/** --resolution: the entity resolution benchmark alone (it syncs a district twice; the other benches have their own flags). */
+async function resolutionOnly(ctx: ReturnType<typeof createContext>, opts: Options, date: string): Promise<number> {
+  let section: string;
+  let ok: boolean;
+  try {
+    const result = await benchResolution(ctx, {
+      scale: opts.resolutionScale, seed: opts.syncSeed, noise: opts.resolutionNoise, splink: opts.resolutionSplink, splinkThreshold: opts.resolutionThreshold,
+    });
+    section = renderResolutionSection(result, describeMachine(), date);
+    ok = result.keysSync.ok && result.fullSync.ok;
+    const raw = join(tmpdir(), `liandong-bench-resolution-${date.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(raw, JSON.stringify(result, (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v), 2));
+    progress(`resolution: raw results in ${raw}`);
+  } finally {
+    await runCleanups();
+  }
+  checkInterrupted();
+  process.stdout.write(`\n${section}\n`);
+  if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, resolutionSectionName(opts.resolutionScale));
+  return ok ? 0 : 1;
 }
 
 main().then(

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { generateWorld, type ScaleName } from '../src/world/index.js';
+import { generateWorld, type GenerateOptions, type ScaleName } from '../src/world/index.js';
 import type { SyncSummary } from '../src/sync/index.js';
 import { createTestDatabase } from '../tests/support/postgresServer.js';
 import { track } from './lib/cleanup.js';
@@ -27,13 +27,22 @@ export interface SyncBenchResult {
   simulatorsMaxRssBytes: number | null;
   summaries: SyncSummary[];
   postgres: string;
+  /** The generated district the simulators served (its truth/ is what evaluation compares with). */
+  worldDir: string;
   /** The synced database (with credentials): it lives until the bench's cleanups, so later sections can use it as their canonical store. */
   databaseUrl: string;
 }
 
+/** Generator options beyond scale and seed (a noise preset), under a name that keys the cache. */
+export interface WorldVariant {
+  /** Part of the cache directory's name: worlds with different options never share one. */
+  name: string;
+  options: Partial<Omit<GenerateOptions, 'scale' | 'seed' | 'outDir'>>;
+}
+
 /** The generated district, cached under .liandong/bench so repeated runs skip the ~2 minutes of generation. */
-async function benchWorld(scale: ScaleName, seed: number): Promise<{ dir: string; generateMs: number | null; people: number }> {
-  const dir = join(projectRoot(), '.liandong', 'bench', `world-${scale}-${seed}`);
+export async function benchWorld(scale: ScaleName, seed: number, variant?: WorldVariant): Promise<{ dir: string; generateMs: number | null; people: number }> {
+  const dir = join(projectRoot(), '.liandong', 'bench', `world-${scale}-${seed}${variant ? `-${variant.name}` : ''}`);
   if (existsSync(join(dir, 'manifest.json'))) {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { entities: { people: number } };
     progress(`sync: using the ${scale} district generated earlier in ${dir}`);
@@ -41,18 +50,30 @@ async function benchWorld(scale: ScaleName, seed: number): Promise<{ dir: string
   }
   progress(`sync: generating the ${scale} district (seed ${seed}) into ${dir}`);
   mkdirSync(dir, { recursive: true });
-  const m = await generateWorld({ scale, seed, outDir: dir, overwrite: true, onProgress: (stage, done, total) => {
+  const m = await generateWorld({ ...variant?.options, scale, seed, outDir: dir, overwrite: true, onProgress: (stage, done, total) => {
     if (stage === 'generate' && done % 200 === 0) progress(`sync: generating grid ${done}/${total}`);
   } });
   return { dir, generateMs: m.timing.generateMs, people: m.entities.people };
 }
 
-function node(script: string, args: string[], env: Record<string, string>) {
-  return spawn(process.execPath, [join(projectRoot(), 'dist', script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** A compiled script of ours in a child process; an `undefined` in `env` removes the variable. */
+export function node(script: string, args: string[], env: Record<string, string | undefined>) {
+  const merged: Record<string, string | undefined> = { ...process.env, ...env };
+  for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
+  return spawn(process.execPath, [join(projectRoot(), 'dist', script), ...args], { env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-export async function benchSync(ctx: BenchContext, scale: ScaleName, seed: number): Promise<SyncBenchResult> {
-  const world = await benchWorld(scale, seed);
+export interface BenchSyncOptions {
+  /** Another world than the default noise (e.g. the resolution bench's preset). */
+  variant?: WorldVariant;
+  /** Extra environment of the `liandong sync` process (e.g. RESOLUTION_MODE). */
+  env?: Record<string, string | undefined>;
+  /** Prefixes the progress lines, when one bench syncs more than once. */
+  label?: string;
+}
+
+export async function benchSync(ctx: BenchContext, scale: ScaleName, seed: number, options: BenchSyncOptions = {}): Promise<SyncBenchResult> {
+  const world = await benchWorld(scale, seed, options.variant);
   const work = mkdtempSync(join(tmpdir(), 'liandong-bench-sync-'));
   track('sync work directory', async () => rmSync(work, { recursive: true, force: true }));
 
@@ -82,9 +103,10 @@ export async function benchSync(ctx: BenchContext, scale: ScaleName, seed: numbe
   const db = await createTestDatabase(server.url);
   track(`database ${db.name}`, () => db.drop());
 
-  progress('sync: running `liandong sync` into PostgreSQL');
+  progress(`${options.label ?? 'sync'}: running \`liandong sync\` into PostgreSQL`);
   const sync = node('src/cli/main.js', ['sync', '--no-progress', '--json'], {
     DATABASE_URL: db.url, CONNECTORS_FILE: connectorsFile, GRID_REGISTRY_DIR: world.dir, SIMULATE: 'false', LOG_LEVEL: 'warn', DATA_DIR: work,
+    ...options.env,
   });
   let json = '';
   sync.stdout.on('data', (chunk: Buffer) => (json += chunk.toString('utf8')));
@@ -97,7 +119,7 @@ export async function benchSync(ctx: BenchContext, scale: ScaleName, seed: numbe
   await simExit;
   return {
     scale, seed, generateMs: world.generateMs, people: world.people, elapsedMs: out.elapsedMs, syncMaxRssBytes: out.maxRssBytes,
-    simulatorsMaxRssBytes, summaries: out.summaries, postgres: server.url.replace(/\/\/[^@]*@/, '//'), databaseUrl: db.url,
+    simulatorsMaxRssBytes, summaries: out.summaries, postgres: server.url.replace(/\/\/[^@]*@/, '//'), worldDir: world.dir, databaseUrl: db.url,
   };
 }
 

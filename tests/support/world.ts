@@ -2,18 +2,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateWorld, type ScaleName } from '../../src/world/index.js';
+import { generateWorld, type GenerateOptions, type ScaleName } from '../../src/world/index.js';
 
 const made = new Map<string, Promise<string>>();
 const dirs: string[] = [];
 
-export function testWorld(scale: ScaleName = 'tiny', seed = 7): Promise<string> {
-  const key = `${scale}:${seed}`;
+/** `variant` adds generator options (a noise preset) under a name that keeps its world apart from the default one. */
+export function testWorld(scale: ScaleName = 'tiny', seed = 7, variant?: { name: string; options: Partial<Omit<GenerateOptions, 'scale' | 'seed' | 'outDir'>> }): Promise<string> {
+  const key = `${scale}:${seed}:${variant?.name ?? ''}`;
   let dir = made.get(key);
   if (!dir) {
     const out = mkdtempSync(join(tmpdir(), `liandong-world-${scale}-`));
     dirs.push(out);
-    dir = generateWorld({ scale, seed, outDir: join(out, 'world'), overwrite: true }).then(() => join(out, 'world'));
+    dir = generateWorld({ ...variant?.options, scale, seed, outDir: join(out, 'world'), overwrite: true }).then(() => join(out, 'world'));
     made.set(key, dir);
   }
   return dir;
