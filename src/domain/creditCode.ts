@@ -8,7 +8,8 @@
  */
 
 // 31 characters: digits and upper-case letters without I, O, S, V, Z (too easily misread).
-const CHARSET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+export const CREDIT_CODE_CHARSET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const CHARSET = CREDIT_CODE_CHARSET;
 const WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28] as const; // 3^i mod 31
 
 /** The 18th character for the first 17. Throws on length or characters outside the charset. */

@@ -12,6 +12,7 @@ import type { Knex } from 'knex';
 import type { Row } from '../store/loaders.js';
 import type { MatchModel } from './model.js';
 import { PersonResolver, slotKey } from './people.js';
+import { EnterpriseResolver } from './enterprises.js';
 import { DEFAULT_PERSON_MODEL } from './person.js';
 import { DEFAULT_RESOLUTION, type Decisions, type ResolutionOptions } from './types.js';
 
@@ -19,11 +20,13 @@ export { DEFAULT_RESOLUTION, type ResolutionOptions, type LinkMethod, type LinkO
 
 export class Resolver {
   readonly people: PersonResolver;
+  readonly enterprises: EnterpriseResolver;
   private personModel: MatchModel = DEFAULT_PERSON_MODEL;
   private modelLoaded = false;
 
   constructor(readonly options: ResolutionOptions = DEFAULT_RESOLUTION) {
     this.people = new PersonResolver(options, () => this.personModel);
+    this.enterprises = new EnterpriseResolver(options);
   }
 
   /** The estimated model when `resolve --all` has stored one, else the default. Read once. */

@@ -19,7 +19,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
 import {
   asObject, MappingError, SourceError, SourceUnavailable, optionalText,
-  type Connector, type ConnectorContext, type Cursor, type EntityRef, type MappedRecord, type Page, type RawRecord, type StreamDescriptor,
+  type Connector, type ConnectorContext, type Cursor, type EntityRef, type MappedRecord, type Mention, type Page, type RawRecord, type StreamDescriptor,
 } from '../sdk/index.js';
 
 const configSchema = z.object({
@@ -187,10 +187,15 @@ function targetOf(record: Record<string, unknown>): EntityRef {
   const name = optionalText(record, 'target_name');
   const address = required(record, 'address');
   const creditCode = optionalText(record, 'credit_code');
-  if (type === '单位' && creditCode !== null) {
-    return { kind: 'enterprise', authority: 'reference', creditCode, facts: { ...(name !== null ? { name } : {}), address } };
-  }
+  // A company the fire brigade holds no credit code for is still a company: resolution finds it by name and address.
+  if (type === '单位') return { kind: 'enterprise', authority: 'reference', creditCode, facts: { ...(name !== null ? { name } : {}), address } };
   return { kind: 'building', authority: 'reference', address, facts: name !== null ? { name } : {} };
+}
+
+/** The building a company's inspection or hazard took place in. */
+function locationOf(record: Record<string, unknown>): Mention[] {
+  if (record.target_type !== '单位') return [];
+  return [{ role: 'location', ref: { kind: 'building', authority: 'reference', address: required(record, 'address'), facts: {} } }];
 }
 
 function mapInspection(record: Record<string, unknown>): MappedRecord {
@@ -199,7 +204,7 @@ function mapInspection(record: Record<string, unknown>): MappedRecord {
   oneOf(record, 'result', RESULTS);
   const count = optionalText(record, 'hazard_count');
   if (count !== null && !/^\d+$/.test(count)) throw new MappingError(`hazard_count must be a whole number, got ${JSON.stringify(count)}`);
-  return { sourceId, updatedAt: updatedAtOf(record), subject: targetOf(record) };
+  return { sourceId, updatedAt: updatedAtOf(record), subject: targetOf(record), mentions: locationOf(record) };
 }
 
 function mapHazard(record: Record<string, unknown>): MappedRecord {
@@ -211,7 +216,7 @@ function mapHazard(record: Record<string, unknown>): MappedRecord {
   const status = oneOf(record, 'status', HAZARD_STATUSES);
   const rectified = dateOf(record, 'rectified_on', false);
   if (status === '已整改' && rectified === null) throw new MappingError('status is 已整改 but rectified_on is missing');
-  return { sourceId, updatedAt: updatedAtOf(record), subject: { kind: 'record', stream: 'inspections', sourceId: inspection } };
+  return { sourceId, updatedAt: updatedAtOf(record), subject: { kind: 'record', stream: 'inspections', sourceId: inspection }, mentions: locationOf(record) };
 }
 
 // ---------------------------------------------------------------------------------------------

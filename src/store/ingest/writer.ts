@@ -18,6 +18,7 @@ import { isValidResidentId } from '../../domain/idNumber.js';
 import type { ParsedAddress } from '../../domain/address.js';
 import type { Resolver } from '../../resolution/index.js';
 import { hasUsableEvidence, personEvidence, type PersonEvidence } from '../../resolution/person.js';
+import { enterpriseEvidence, type EnterpriseEvidence } from '../../resolution/enterprises.js';
 import type { PersonSlot } from '../../resolution/people.js';
 import { goldenName } from '../../resolution/golden.js';
 import type { Decisions, LinkOutcome } from '../../resolution/types.js';
@@ -286,10 +287,10 @@ export class BatchWriter {
     const recordTargets = await this.recordTargets(trx, departmentId, recordRefs);
     const buildings = await this.buildings(trx, ofKind('building'), changes);
     const dwellings = await this.dwellings(trx, ofKind('dwelling'), buildings, recordTargets, changes);
-    const enterprises = await this.enterprises(trx, ofKind('enterprise'), changes);
+    const enterprises = await this.enterprises(trx, ofKind('enterprise'), slotOf, decisions, changes);
     const people = await this.people(trx, ofKind('person'), slotOf, decisions, changes);
 
-    const ids: Record<Exclude<EntityType, 'person'>, Map<string, string>> = { building: buildings, dwelling: dwellings.ids, enterprise: enterprises };
+    const ids: Record<Exclude<EntityType, 'person'>, Map<string, string>> = { building: buildings, dwelling: dwellings.ids, enterprise: enterprises.known };
     const target = (ref: EntityRef): { type: EntityType | null; id: string | null; key: string | null; facts: Record<string, unknown> | null; outcome: LinkOutcome | null } => {
       if (ref.kind === 'record') {
         const t = recordTargets.get(`${ref.stream}\u0000${ref.sourceId}`);
@@ -301,9 +302,9 @@ export class BatchWriter {
       if (ref.kind === 'enterprise' && ref.creditCode) facts.creditCode = ref.creditCode;
       if (ref.kind === 'building' || ref.kind === 'dwelling') facts.address = ref.address;
       if (k.parsed) facts.addressKey = k.parsed.dwellingKey ?? k.parsed.buildingKey;
-      if (ref.kind === 'person') {
-        const outcome = people.get(ref) ?? null;
-        return { type: 'person', id: outcome?.entityId ?? null, key: k.key, facts, outcome };
+      if (ref.kind === 'person' || ref.kind === 'enterprise') {
+        const outcome = (ref.kind === 'person' ? people.get(ref) : enterprises.outcomes.get(ref)) ?? null;
+        return { type: ref.kind, id: outcome?.entityId ?? null, key: k.key, facts, outcome };
       }
       return { type: ref.kind, id: k.key === null ? null : (ids[ref.kind].get(k.key) ?? null), key: k.key, facts, outcome: null };
     };
@@ -469,7 +470,10 @@ export class BatchWriter {
     return out;
   }
 
-  private async enterprises(trx: Knex.Transaction, refs: Keyed<EnterpriseRef>[], changes: ChangeSink): Promise<Map<string, string>> {
+  private async enterprises(
+    trx: Knex.Transaction, refs: Keyed<EnterpriseRef>[], slotOf: (ref: EntityRef) => { recordId: string | null; mentionIndex: number | null },
+    decisions: Decisions, changes: ChangeSink,
+  ): Promise<{ known: Map<string, string>; outcomes: Map<EnterpriseRef, LinkOutcome> }> {
     const creating = strongest(refs);
     const known = new Map<string, string>();
     if (creating.size > 0) {
@@ -495,7 +499,20 @@ export class BatchWriter {
     }
     const keys = refs.map((r) => r.key).filter((k): k is string => k !== null && !known.has(k));
     for (const [k, id] of await this.lookup(trx, 'enterprise', 'credit_code', keys)) known.set(k, id);
-    return known;
+
+    // Without a valid known code: a recovered code, or the folded name and the building.
+    const evidence = refs.map((k) => enterpriseEvidence(k.ref.creditCode, k.ref.facts, k.parsed));
+    const found = await this.resolver.enterprises.resolve(trx, refs.map((k, i) => ({ evidence: evidence[i] as EnterpriseEvidence, ...slotOf(k.ref) })), known, decisions);
+    const outcomes = new Map<EnterpriseRef, LinkOutcome>();
+    const linked: Array<{ evidence: EnterpriseEvidence; entityId: string }> = [];
+    refs.forEach((k, i) => {
+      const id = k.key === null ? undefined : known.get(k.key);
+      const o: LinkOutcome = id !== undefined ? { entityId: id, method: 'key', score: 1, evidence: [{ field: 'creditCode', agreement: 'exact', weight: 0 }], review: [] } : (found[i] as LinkOutcome);
+      outcomes.set(k.ref, o);
+      if (o.entityId !== null) linked.push({ evidence: evidence[i] as EnterpriseEvidence, entityId: o.entityId });
+    });
+    await this.resolver.enterprises.remember(trx, linked);
+    return { known, outcomes };
   }
 
   /**
