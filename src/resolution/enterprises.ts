@@ -76,7 +76,7 @@ export class EnterpriseResolver {
     const names = [...new Set(open.map(({ s }) => s.evidence.name).filter((n): n is string => n !== null))];
     const buildings = [...new Set(open.map(({ s }) => s.evidence.building).filter((b): b is string => b !== null))];
     const candidateRows = names.length + buildings.length === 0 ? [] : (await trx('resolution_key').where('entity_type', 'enterprise')
-      .where((q) => q.where('kind', 'cn').whereRaw('value = any(?::text[])', [names]).orWhere((w) => w.where('kind', 'bl').whereRaw('value = any(?::text[])', [buildings])))
+      .whereRaw("((kind = 'cn' and value = any(?::text[])) or (kind = 'bl' and value = any(?::text[])))", [names, buildings])
       .select('kind', 'value', 'entity_id')) as Row[];
     const byKey = new Map<string, string[]>();
     for (const r of candidateRows) {
