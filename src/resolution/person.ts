@@ -166,10 +166,12 @@ function nameLevel(n: NameForms | null, p: PersonProfile): number | null {
   if (get(p, 'py').has(n.pinyin)) return 3;
   const surnames = get(p, 'sn');
   if (!surnames.has(n.surname)) return 0;
+  // One character of a longer given name off (a typo), or the pinyin a letter or two off; a
+  // one-character given name that differs is another name (张伟, 张强: brothers, not a typo).
   for (const other of names) {
-    if (n.given.length > 0 && other.length === n.folded.length && editDistance(other, n.folded, 1) <= 1) return 2;
+    if (n.given.length >= 2 && other.length === n.folded.length && editDistance(other, n.folded, 1) <= 1) return 2;
   }
-  for (const py of get(p, 'py')) if (editDistance(py, n.pinyin, 2) <= 2) return 2;
+  for (const py of get(p, 'py')) if (editDistance(py, n.pinyin, 2) <= (n.given.length >= 2 ? 2 : 1)) return 2;
   return 1;
 }
 
