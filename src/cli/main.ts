@@ -9,7 +9,7 @@ import { limitsFromConfig } from '../server/limits.js';
 import { idOf } from '../resolvers/globalId.js';
 import { createRuntime } from './runtime.js';
 import { SingleBar, Presets } from 'cli-progress';
-import { generateWorld, SCALES, type ScaleName } from '../world/index.js';
+import { generateWorld, NOISE_PRESETS, SCALES, type NoisePreset, type ScaleName } from '../world/index.js';
 import { createIngestStore } from '../store/ingest/index.js';
 import { createEventBus } from '../events/postgres.js';
 import { ingestPush, startScheduler, type Scheduler } from '../sync/index.js';
@@ -163,13 +163,16 @@ program
   .requiredOption('--out <dir>', 'output directory (must be empty or absent)')
   .option('--gzip', 'gzip every file (advised at district scale: about 0.7 GiB instead of 5 GiB)')
   .option('--overwrite', 'replace a non-empty output directory')
-  .action(async (opts: { scale: ScaleName; seed: number; out: string; gzip?: boolean; overwrite?: boolean }) => {
+  .addOption(new Option('--noise <preset>', 'default: the noise of every earlier run; realistic: also homophones, wrong birth days, transposed digits, name-and-phone-only records, duplicates, twins and namesakes')
+    .choices(Object.keys(NOISE_PRESETS)).default('default'))
+  .action(async (opts: { scale: ScaleName; seed: number; out: string; gzip?: boolean; overwrite?: boolean; noise: NoisePreset }) => {
     const bar = new SingleBar({ format: ' {stage} [{bar}] {percentage}% | {value}/{total} | {duration_formatted}', hideCursor: true }, Presets.shades_classic);
     let stage = '';
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort());
     const manifest = await generateWorld({
       scale: opts.scale, seed: opts.seed, outDir: opts.out, gzip: opts.gzip ?? false, overwrite: opts.overwrite ?? false, signal: abort.signal,
+      ...NOISE_PRESETS[opts.noise],
       onProgress: (next, done, total) => {
         if (next !== stage) {
           if (stage) bar.stop();

@@ -19,9 +19,10 @@ import { makeResidentId } from '../domain/idNumber.js';
 import { creditCodeCheckChar, makeCreditCode, organizationCodeCheckChar } from '../domain/creditCode.js';
 import { type AddressStyle, type Site, renderAddress, variantAddress } from './address.js';
 import { type GridPlan, type Plan, type ScaleName, type ScaleSpec, SCALES, makePlan, rectRing, round6 } from './layout.js';
-import { fullName, givenName, nameVariant, surname, type Sex } from './names.js';
+import { fullName, givenName, homophoneName, nameVariant, soundAlikeGiven, surname, type Sex } from './names.js';
 import {
-  DEPARTMENTS, type Department, type NoiseConfig, NoiseDice, type NoiseOverrides, type NoiseTag, mistypeId, resolveNoise,
+  DEPARTMENTS, type Department, EXTRA, type Lookalikes, type NoiseConfig, NoiseDice, type NoiseOverrides, type NoiseTag, mistypeId, resolveLookalikes,
+  resolveNoise, transposeId, transposePhone, wrongBirthDay,
 } from './noise.js';
 import {
   DISTRICT, ETHNICITIES, FLOATING_HOME, HUKOU_MOVED_IN, NameBook, OUTSIDE_REGIONS, localRegionCode, makeEstateName,
@@ -42,7 +43,7 @@ import {
   type SocialSpecialGroup, type SocialSubsidy, type TruthLink, WORLD_FILES,
 } from './types.js';
 
-export const GENERATOR_VERSION = '1.0.0';
+export const GENERATOR_VERSION = '1.1.0';
 
 export type ProgressStage = 'plan' | 'generate' | 'close';
 
@@ -53,6 +54,8 @@ export interface GenerateOptions {
   /** gzip every file (`true` = level 1, or a level 1–9). Default false: plain NDJSON. */
   gzip?: boolean | number;
   noise?: NoiseOverrides;
+  /** Twins and namesakes in the world (`REALISTIC_LOOKALIKES`); default none. Unlike noise, these change the world. */
+  lookalikes?: Partial<Lookalikes>;
   /** Called as work advances: ('plan', 0|1, 1), ('generate', grids done, grids), ('close', files closed, files). */
   onProgress?: (stage: ProgressStage, done: number, total: number) => void;
   signal?: AbortSignal;
@@ -92,6 +95,21 @@ class Pool<T> {
   pick(rng: Rng): T | undefined {
     return this.items.length === 0 ? undefined : this.items[Math.floor(rng.next() * this.items.length)];
   }
+}
+
+// Duplicate registrations take source ids from ranges real ones never reach (at most 30,000,000
+// people, so at most that many records per sequence), so adding them shifts no existing id.
+const DUPLICATE_INDEX = 5_000_000_000;
+const DUPLICATE_SEQ = 90_000_000;
+
+const populationId = (i: number): string => `RY${DISTRICT.code}${pad(scrambleSmall(i, 10_000_000_000, 1_000_003, 1_234_567_891), 10)}`;
+
+/** Which of a person's fields a department record holds, beyond the name. */
+interface Holds {
+  /** The record has a phone field for the person (default true). */
+  phone?: boolean;
+  /** The record may be name-and-phone-only (no ID number; the caller drops address and birth date). */
+  phoneOnly?: boolean;
 }
 
 const BASE_DAY = daysFromCivil(1900, 1, 1);
@@ -188,6 +206,10 @@ interface EnterpriseCtx {
   legalRepName: string;
   legalRepId: string;
 }
+
+const SOCIAL_CATEGORY: Record<Exclude<PersonTag, 'community_correction'>, SocialSpecialGroup['category']> = {
+  elderly_living_alone: '独居老人', disabled: '残疾人', hardship: '困难群众', left_behind_child: '留守儿童',
+};
 
 interface HazardCtx { sourceId: string; building: BuildingCtx; enterprise: EnterpriseCtx | null; type: string; foundDay: number }
 
@@ -364,6 +386,8 @@ class WorldGenerator {
   private fireSeq = 0;
   private socialSeq = 0;
   private grantSeq = 0;
+  private policeDupSeq = 0;
+  private socialDupSeq = 0;
   private readonly courtSeq = new Map<string, number>();
 
   // Bounded pools reaching back across grids.
@@ -375,8 +399,16 @@ class WorldGenerator {
   // Per-grid state.
   private deptRng: Rng[] = [];
   private dice: NoiseDice[] = [];
+  private dupRng: Rng[] = [];
+  private dupDice: NoiseDice[] = [];
 
-  constructor(private readonly plan: Plan, private readonly seed: number, noise: NoiseConfig, outDir: string, gzipLevel: number | null) {
+  /** People with a look-alike (twin, namesake): the tags every truth row about them carries. Only look-alikes are kept. */
+  private readonly lookalikeOf = new Map<number, NoiseTag[]>();
+
+  constructor(
+    private readonly plan: Plan, private readonly seed: number, noise: NoiseConfig, private readonly lookalikes: Lookalikes, outDir: string,
+    gzipLevel: number | null,
+  ) {
     this.noise = noise;
     this.sinks = new SinkSet(outDir, gzipLevel);
     for (const f of WORLD_FILES) this.out[`world/${f}`] = this.sinks.open(`world/${f}`);
@@ -392,7 +424,23 @@ class WorldGenerator {
   }
 
   private truth(dept: Department, stream: string, sourceId: string, entity: EntityType, index: number, links: TruthLink[], noise: NoiseTag[]): void {
+    if (this.lookalikeOf.size > 0) {
+      // New arrays: callers reuse theirs for several records (an inspection and its hazards).
+      if (entity === 'person') noise = this.withLookalike(noise, index);
+      links = links.map((l) => (l.entity === 'person' ? { ...l, noise: this.withLookalike(l.noise, l.index) } : l));
+    }
     this.sink(`truth/${dept}`).write({ department: dept, stream, sourceId, entity, index, links, noise });
+  }
+
+  private withLookalike(noise: NoiseTag[], personIndex: number): NoiseTag[] {
+    const extra = this.lookalikeOf.get(personIndex);
+    return extra ? [...noise, ...extra.filter((t) => !noise.includes(t))] : noise;
+  }
+
+  private markLookalike(p: PersonCtx, tag: NoiseTag): void {
+    const tags = this.lookalikeOf.get(p.index) ?? [];
+    if (!tags.includes(tag)) tags.push(tag);
+    this.lookalikeOf.set(p.index, tags);
   }
 
   private rc(d: Department): Rng {
@@ -403,31 +451,79 @@ class WorldGenerator {
     return (this.dice[DEPT_INDEX[d]] as NoiseDice).roll();
   }
 
+  /** A duplicate registration's content stream and noise: its own, so duplicates shift nothing else. */
+  private dupContent(d: Department): Rng {
+    return this.dupRng[DEPT_INDEX[d]] as Rng;
+  }
+
+  private dupRoll(d: Department): Float64Array {
+    return (this.dupDice[DEPT_INDEX[d]] as NoiseDice).roll();
+  }
+
   // --- noise ---------------------------------------------------------------------------------
 
-  /** Name, ID and phone as department `d` holds them; noise tags pushed to `tags`. */
-  private personFields(d: Department, p: PersonLike, u: Float64Array, tags: NoiseTag[]): { id: string | null; name: string; phone: string | null } {
+  /**
+   * Name, ID and phone as department `d` holds them; noise tags pushed to `tags`. `phoneOnly`
+   * says the record keeps only name and phone: the caller leaves out the address and birth date.
+   */
+  private personFields(
+    d: Department, p: PersonLike, u: Float64Array, tags: NoiseTag[], holds: Holds = {},
+  ): { id: string | null; name: string; phone: string | null; phoneOnly: boolean } {
     const r = this.noise[d];
+    const holdsPhone = holds.phone ?? true;
+    // Decided first: a name-and-phone-only record has no ID number to get wrong.
+    const phoneOnly = (holds.phoneOnly ?? false) && holdsPhone && p.phone !== null && (u[EXTRA.phoneOnly] as number) < r.namePhoneOnly;
     let id: string | null = p.idNumber;
-    if ((u[0] as number) < r.idMissing) {
+    if (phoneOnly) {
+      id = null;
+      tags.push('name_phone_only');
+    } else if ((u[0] as number) < r.idMissing) {
       id = null;
       tags.push('id_missing');
     } else if ((u[1] as number) < r.idMistyped) {
       id = mistypeId(p.idNumber, u[2] as number, u[3] as number);
       tags.push('id_mistyped');
+    } else if ((u[EXTRA.idTransposed] as number) < r.idTransposed) {
+      const t = transposeId(p.idNumber, u[EXTRA.idTransposedAt] as number);
+      if (t !== null) {
+        id = t;
+        tags.push('id_transposed');
+      }
     }
-    let name = p.name;
+    // A homophone first, then perhaps another form of it (張維, 张 维).
+    let base = p.name;
+    if ((u[EXTRA.homophone] as number) < r.nameHomophone) base = homophoneName(p.name, u[EXTRA.homophoneChoice] as number) ?? p.name;
+    let name = base;
     if ((u[4] as number) < r.nameVariant) {
-      const v = nameVariant(p.name, u[5] as number);
+      const v = nameVariant(base, u[5] as number);
       name = v.text;
+      // In pinyin a homophone reads exactly like the true name: nothing of it is left to see.
+      if (base !== p.name && v.kind !== 'pinyin') tags.push('name_homophone');
       tags.push(v.kind === 'traditional' ? 'name_traditional' : v.kind === 'space' ? 'name_space' : 'name_pinyin');
+    } else if (base !== p.name) {
+      name = base;
+      tags.push('name_homophone');
     }
     let phone = p.phone;
     if (phone !== null && p.index >= 0 && (u[8] as number) < r.stalePhone) {
       phone = mobile(PERSON_PHONE_SPACE + p.index);
       tags.push('phone_stale');
     }
-    return { id, name, phone };
+    if (phone !== null && holdsPhone && (u[EXTRA.phoneTransposed] as number) < r.phoneTransposed) {
+      const t = transposePhone(phone, u[EXTRA.phoneTransposedAt] as number);
+      if (t !== null) {
+        phone = t;
+        tags.push('phone_transposed');
+      }
+    }
+    return { id, name, phone, phoneOnly };
+  }
+
+  /** The birth date (a day number) as department `d` holds it: sometimes a few days off, or day and month swapped. */
+  private birthFields(d: Department, p: PersonCtx, u: Float64Array, tags: NoiseTag[]): number {
+    if ((u[EXTRA.birthDay] as number) >= this.noise[d].birthDayWrong) return p.birthDay;
+    tags.push('birth_day_wrong');
+    return wrongBirthDay(p.birthDay, u[EXTRA.birthDayChoice] as number);
   }
 
   /** An address as department `d` writes it: its own style, sometimes another, sometimes the old one. */
@@ -503,7 +599,9 @@ class WorldGenerator {
   private grid(g: GridPlan): void {
     const rng = Rng.of(this.seed, Stream.grid, g.index);
     this.deptRng = DEPARTMENTS.map((_, i) => Rng.of(this.seed, Stream.deptContent, i, g.index));
-    this.dice = DEPARTMENTS.map((_, i) => new NoiseDice(Rng.of(this.seed, Stream.deptNoise, i, g.index)));
+    this.dice = DEPARTMENTS.map((_, i) => new NoiseDice(Rng.of(this.seed, Stream.deptNoise, i, g.index), Rng.of(this.seed, Stream.deptNoiseExtra, i, g.index)));
+    this.dupRng = DEPARTMENTS.map((_, i) => Rng.of(this.seed, Stream.deptDuplicates, i, g.index, 0));
+    this.dupDice = DEPARTMENTS.map((_, i) => new NoiseDice(Rng.of(this.seed, Stream.deptDuplicates, i, g.index, 1), Rng.of(this.seed, Stream.deptDuplicates, i, g.index, 2)));
     const firstPerson = this.people;
     const firstHousehold = this.households;
     const firstBuilding = this.buildings;
@@ -704,6 +802,11 @@ class WorldGenerator {
   private householdsOf(g: GridPlan, b: BuildingCtx, slots: readonly Slot[], rng: Rng, adults: PersonCtx[], peopleTarget: (done: number) => number): void {
     const village = b.kind === 'village';
     let houseOwner: PersonCtx | null = null;
+    // What is written about the building's people waits until all of them exist, so a look-alike
+    // (a neighbour's name) is settled before any row names them. Each department's stream still
+    // sees its records in the same order.
+    const later: Array<() => void> = [];
+    const residents: PersonCtx[] = [];
     for (const slot of slots) {
       const dw: DwellingCtx = { index: this.dwellings++, buildingIndex: b.index, site: b.site, unit: slot.unit, room: slot.room };
       const doneInGrid = dw.index - this.gridStartDwelling;
@@ -727,7 +830,8 @@ class WorldGenerator {
           situation === 'estate_owner' ? rng.chance(0.15) : situation === 'estate_rented' ? rng.chance(0.85) : situation === 'village_owner' ? rng.chance(0.03) : rng.chance(0.95);
         const composition = COMPOSITIONS[situation].pick(rng);
         householdIndex = this.households++;
-        members = this.household(g, rng, dw, householdIndex, composition, floating);
+        members = this.household(g, rng, dw, householdIndex, composition, floating, later);
+        residents.push(...members);
         head = members[0] ?? null;
         for (const p of members) if (p.age >= 18) adults.push(p);
       }
@@ -741,9 +845,37 @@ class WorldGenerator {
         index: dw.index, buildingIndex: b.index, gridIndex: g.index, unit: dw.unit, floor: slot.floor, room: dw.room, areaM2, occupancy,
         ownerPersonIndex: owner?.index ?? null, householdIndex, address: renderAddress(dw.site, dw.unit, dw.room, 'full'),
       } satisfies DwellingRow);
-      this.housingDwelling(dw, slot.floor, areaM2, occupancy, owner, occupancy === 'rented' ? head : null, b);
+      const tenant = occupancy === 'rented' ? head : null;
+      later.push(() => this.housingDwelling(dw, slot.floor, areaM2, occupancy, owner, tenant, b));
       this.pastDwellings.push(dw);
       for (const p of members) if (p.residence === 'hukou' && p.age >= 30) this.landlords.push(p);
+    }
+    if (this.lookalikes.namesakes > 0) this.namesakes(residents);
+    for (const write of later) write();
+  }
+
+  /**
+   * Neighbours who share a name: some people take the full name of someone of the same sex in
+   * another household of the building, the closest in age (often born the same year). Only
+   * where the household's names stay consistent: the same surname, or a woman other than a
+   * daughter (children take the father's surname, so hers is passed on to no one in the home).
+   */
+  private namesakes(residents: PersonCtx[]): void {
+    for (const p of residents) {
+      if (this.lookalikeOf.has(p.index)) continue;
+      const lr = Rng.of(this.seed, Stream.lookalikes, 2, p.index);
+      if (lr.next() >= this.lookalikes.namesakes) continue;
+      const freeSurname = p.sex === 'female' && p.relation !== 'child' && p.relation !== 'grandchild';
+      const year = civilFromDays(p.birthDay).y;
+      const candidates = residents.filter((a) => a.householdNumber !== p.householdNumber && a.sex === p.sex && a.name !== p.name
+        && !this.lookalikeOf.has(a.index) && (freeSurname || a.name.charAt(0) === p.name.charAt(0)));
+      if (candidates.length === 0) continue;
+      const gap = (a: PersonCtx): number => Math.abs(civilFromDays(a.birthDay).y - year);
+      const best = Math.min(...candidates.map(gap));
+      const a = lr.pick(candidates.filter((x) => gap(x) === best));
+      p.name = a.name;
+      this.markLookalike(p, 'namesake');
+      this.markLookalike(a, 'namesake');
     }
   }
 
@@ -760,7 +892,8 @@ class WorldGenerator {
     const links: TruthLink[] = [];
     const person = (p: PersonCtx, role: string): HousingPerson => {
       const noise: NoiseTag[] = [];
-      const f = this.personFields('housing', p, role === 'owner' ? u : this.roll('housing'), noise);
+      // The bureau lists owners and tenants by name, ID number and phone; some only by name and phone.
+      const f = this.personFields('housing', p, role === 'owner' ? u : this.roll('housing'), noise, { phoneOnly: true });
       links.push({ role, entity: 'person', index: p.index, noise });
       return { name: f.name, id_number: f.id, phone: f.phone };
     };
@@ -775,8 +908,24 @@ class WorldGenerator {
     this.truth('housing', 'dwellings', code, 'dwelling', dw.index, links, tags);
   }
 
-  private household(g: GridPlan, rng: Rng, dw: DwellingCtx, householdIndex: number, composition: Composition, floating: boolean): PersonCtx[] {
+  private household(
+    g: GridPlan, rng: Rng, dw: DwellingCtx, householdIndex: number, composition: Composition, floating: boolean, later: Array<() => void>,
+  ): PersonCtx[] {
     const specs = compose(rng, composition, floating);
+    // Twins: the second of exactly two children is born on the first one's day (drawn from a
+    // stream of its own; the world's draws go on as before, though what follows from the new
+    // age may differ).
+    let twins: readonly [number, number] | null = null;
+    let lr: Rng | null = null;
+    const kids = specs.flatMap((m, k) => (m.relation === 'child' ? [k] : []));
+    if (this.lookalikes.twins > 0 && kids.length === 2) {
+      lr = Rng.of(this.seed, Stream.lookalikes, 1, householdIndex);
+      const [k1, k2] = kids as [number, number];
+      if (lr.next() < this.lookalikes.twins) {
+        twins = [k1, k2];
+        specs[k2] = { ...(specs[k2] as MemberSpec), age: (specs[k1] as MemberSpec).age };
+      }
+    }
     const number = pad(scrambleSmall(householdIndex, 1_000_000_000, 387_420_489, 104_729_000), 9);
     const residence: Residence = floating ? 'floating' : 'hukou';
     const familyHome = floating ? FLOATING_PICK.pick(rng) : null;
@@ -787,18 +936,27 @@ class WorldGenerator {
     const firstPersonIndex = this.people;
     const out: PersonCtx[] = [];
     const ethnicity = ETHNICITY_PICK.pick(rng);
-    for (const m of specs) {
-      const birthDay = TODAY - Math.floor((m.age + rng.next()) * 365.2425);
+    for (const [k, m] of specs.entries()) {
+      const firstTwin = twins && k === twins[1] ? (out[twins[0]] as PersonCtx) : null;
+      let birthDay = TODAY - Math.floor((m.age + rng.next()) * 365.2425);
+      if (firstTwin) birthDay = firstTwin.birthDay;
       const birthYear = civilFromDays(birthDay).y;
       let origin: { code: string; name: string };
       if (familyHome) origin = m.relation === 'spouse' && rng.chance(0.3) ? pairToOrigin(FLOATING_PICK.pick(rng)) : pairToOrigin(familyHome);
       else if (movedIn && m.relation !== 'grandchild' && !(m.relation === 'child' && m.age < 16)) origin = pairToOrigin(movedIn);
       else origin = { code: localRegionCode(birthYear), name: '浙江省杭州市余杭区' };
+      if (firstTwin) origin = firstTwin.origin;
       const { id, birthDay: bd } = this.ids.allocate(origin.code, birthDay, m.sex);
       const age = ageOn(bd);
       const phoneRate = age < 14 ? 0 : age < 18 ? 0.6 : age < 70 ? 0.97 : age < 80 ? 0.75 : 0.4;
+      let name = m.surname + givenName(rng, m.sex, birthYear);
+      if (firstTwin && lr) {
+        // Some parents give twins names that sound alike (子轩, 梓萱); none gives both the same one.
+        const alike = lr.chance(0.2) || name === firstTwin.name ? soundAlikeGiven(firstTwin.name.slice(1), lr) : null;
+        if (alike !== null) name = m.surname + alike;
+      }
       const p: PersonCtx = {
-        index: this.people++, idNumber: id, name: m.surname + givenName(rng, m.sex, birthYear), sex: m.sex, birthDay: bd, age,
+        index: this.people++, idNumber: id, name, sex: m.sex, birthDay: bd, age,
         phone: rng.chance(phoneRate) ? mobile(this.people - 1) : null, residence, relation: m.relation, householdNumber: number, dwelling: dw,
         gridIndex: g.index, communityName: g.community.name, origin, movedFrom: from, movedOnDay, tags: [],
         ethnicity: rng.chance(0.9) ? ethnicity : ETHNICITY_PICK.pick(rng),
@@ -809,6 +967,10 @@ class WorldGenerator {
       if (m.relation === 'grandchild' && composition === 'grandparents_grandchild' && age < 16) p.tags.push('left_behind_child');
       if (age >= 20 && age <= 55 && rng.chance(0.0025)) p.tags.push('community_correction');
       out.push(p);
+      if (firstTwin) {
+        this.markLookalike(firstTwin, 'twin');
+        this.markLookalike(p, 'twin');
+      }
     }
     const headRow: HouseholdRow = {
       index: householdIndex, number, dwellingIndex: dw.index, buildingIndex: dw.buildingIndex, gridIndex: g.index, residence, composition,
@@ -816,6 +978,12 @@ class WorldGenerator {
     };
     this.sink('world/households').write(headRow);
     const head = out[0];
+    later.push(() => this.peopleRecords(g, dw, householdIndex, out, head));
+    return out;
+  }
+
+  /** The world's rows for a household's people and every department record about each of them. */
+  private peopleRecords(g: GridPlan, dw: DwellingCtx, householdIndex: number, out: PersonCtx[], head: PersonCtx | undefined): void {
     for (const p of out) {
       this.sink('world/people').write({
         index: p.index, idNumber: p.idNumber, name: p.name, sex: p.sex, birthDate: isoDay(p.birthDay), ethnicity: p.ethnicity, phone: p.phone,
@@ -829,7 +997,6 @@ class WorldGenerator {
       this.courtPerson(p);
       if (p.age >= 18) this.adults.push(p);
     }
-    return out;
   }
 
   // --- departments about people --------------------------------------------------------------
@@ -839,15 +1006,24 @@ class WorldGenerator {
     const u = this.roll('population');
     // Everyone with hukou is registered; a few floating residents never were.
     if (p.residence === 'floating' && r.chance(0.04)) return;
+    const twice = (u[EXTRA.duplicate] as number) < this.noise.population.duplicate;
+    this.populationRecord(p, r, u, populationId(p.index), false);
+    // Registered twice: a second record with fresh content and noise, under an id no person has.
+    if (twice) this.populationRecord(p, this.dupContent('population'), this.dupRoll('population'), populationId(DUPLICATE_INDEX + p.index), true);
+  }
+
+  private populationRecord(p: PersonCtx, r: Rng, u: Float64Array, sourceId: string, duplicate: boolean): void {
     const tags: NoiseTag[] = [];
+    // The register always holds ID number, birth date and address: no name-and-phone-only records.
     const f = this.personFields('population', p, u, tags);
+    const birth = this.birthFields('population', p, u, tags);
     const xzz = this.personAddress('population', p, u, tags);
+    if (duplicate) tags.push('duplicate_registration');
     // Hukou residents who moved often keep their hukou at the old address.
     const hukouAt = p.residence === 'hukou' && p.movedFrom && r.chance(0.5) ? p.movedFrom : p.dwelling;
     const registered = p.residence === 'hukou' ? Math.max(p.birthDay + r.int(0, 60), TODAY - 365 * 30) : (p.movedOnDay ?? TODAY - r.int(30, 2000));
-    const sourceId = `RY${DISTRICT.code}${pad(scrambleSmall(p.index, 10_000_000_000, 1_000_003, 1_234_567_891), 10)}`;
     this.sink('population/residents').write({
-      RYBH: sourceId, GMSFHM: f.id, XM: f.name, XB: p.sex === 'male' ? '1' : '2', CSRQ: compactDay(p.birthDay), MZ: p.ethnicity, LXDH: f.phone,
+      RYBH: sourceId, GMSFHM: f.id, XM: f.name, XB: p.sex === 'male' ? '1' : '2', CSRQ: compactDay(birth), MZ: p.ethnicity, LXDH: f.phone,
       RYLB: p.residence === 'hukou' ? '户籍人口' : '流动人口', HH: p.householdNumber, YHZGX: RELATION_TEXT(p),
       HJDZ: p.residence === 'hukou' ? renderAddress(hukouAt.site, hukouAt.unit, hukouAt.room, 'province') : p.origin.name, XZZ: xzz,
       DJRQ: compactDay(Math.min(registered, TODAY)), GXSJ: localBeijing(this.stamp(r, Math.max(registered, p.movedOnDay ?? 0, TODAY - 720))),
@@ -860,20 +1036,31 @@ class WorldGenerator {
     const r = this.rc('police');
     const u = this.roll('police');
     if (r.chance(0.1)) return; // not registered
+    const twice = (u[EXTRA.duplicate] as number) < this.noise.police.duplicate;
+    this.policeRecord(p, r, u, ++this.policeRegSeq, false);
+    if (twice) this.policeRecord(p, this.dupContent('police'), this.dupRoll('police'), DUPLICATE_SEQ + ++this.policeDupSeq, true);
+  }
+
+  private policeRecord(p: PersonCtx, r: Rng, u: Float64Array, seq: number, duplicate: boolean): void {
     const tags: NoiseTag[] = [];
-    const f = this.personFields('police', p, u, tags);
-    const jzdz = this.personAddress('police', p, u, tags);
-    const regDay = tags.includes('address_stale') ? TODAY - r.int(400, 1500) : (p.movedOnDay ?? TODAY - r.int(10, 1500)) + r.int(0, 20);
+    const f = this.personFields('police', p, u, tags, { phoneOnly: true });
+    const place: NoiseTag[] = [];
+    const address = this.personAddress('police', p, u, place);
+    // A name-and-phone-only registration has no address; its dates still follow from the one the station had.
+    const stale = place.includes('address_stale');
+    if (!f.phoneOnly) tags.push(...place);
+    if (duplicate) tags.push('duplicate_registration');
+    const jzdz = f.phoneOnly ? null : address;
+    const regDay = stale ? TODAY - r.int(400, 1500) : (p.movedOnDay ?? TODAY - r.int(10, 1500)) + r.int(0, 20);
     const permit = TODAY - regDay > 180 && r.chance(0.75);
     const permitIssued = regDay + 180 + r.int(0, 30);
     const expires = permit ? permitIssued + 365 * (1 + Math.floor((TODAY - permitIssued) / 365)) : null;
-    const seq = ++this.policeRegSeq;
     const sourceId = `JZ${civilFromDays(Math.min(regDay, TODAY)).y}${pad(seq, 8)}`;
     this.sink('police/residence_registrations').write({
       djbh: sourceId, sfzh: f.id, xm: f.name, xb: p.sex === 'male' ? '男' : '女', lxdh: f.phone, hjdz: p.origin.name, jzdz,
       jzsy: p.age < 20 && r.chance(0.3) ? '就学' : r.pick(['务工', '务工', '务工', '经商', '投亲靠友']), djrq: isoDay(Math.min(regDay, TODAY)),
       jzzbh: permit ? `${DISTRICT.code}${pad(scrambleSmall(seq, 100_000_000, 43_112_609, 9_876_543), 8)}` : null, yxqz: expires !== null ? isoDay(expires) : null,
-      zt: tags.includes('address_stale') && r.chance(0.3) ? '注销' : '有效', gxsj: compactBeijing(this.stamp(r, Math.min(regDay, TODAY - 1))),
+      zt: stale && r.chance(0.3) ? '注销' : '有效', gxsj: compactBeijing(this.stamp(r, Math.min(regDay, TODAY - 1))),
     } satisfies PoliceRegistration);
     this.truth('police', 'residence_registrations', sourceId, 'person', p.index, [], tags);
   }
@@ -883,38 +1070,48 @@ class WorldGenerator {
     const age80 = p.age >= 80 && p.residence === 'hukou'; // 高龄津贴 is paid to registered residents
     if (groups.length === 0 && !age80) return;
     const r = this.rc('social');
-    const CATEGORY: Record<Exclude<PersonTag, 'community_correction'>, SocialSpecialGroup['category']> = {
-      elderly_living_alone: '独居老人', disabled: '残疾人', hardship: '困难群众', left_behind_child: '留守儿童',
-    };
     const objectNos: string[] = [];
+    const guardianOf = household.find((x) => x.relation === 'head') ?? head;
     for (const tag of groups) {
       const u = this.roll('social');
       if (r.chance(0.03)) continue; // not yet registered
-      const tags: NoiseTag[] = [];
-      const f = this.personFields('social', p, u, tags);
-      const address = this.personAddress('social', p, u, tags);
-      let detail: string | null = null;
-      if (tag === 'disabled') detail = `${r.pick(['肢体', '视力', '听力', '言语', '智力', '精神'])}${r.pick(['一', '二', '三', '四'])}级`;
-      if (tag === 'hardship') detail = r.pick(['最低生活保障', '最低生活保障边缘', '特困供养']);
-      if (tag === 'elderly_living_alone') detail = r.pick(['每周探访一次', '每日电话问候']);
-      let guardian: SocialSpecialGroup['guardian'] = null;
-      if (tag === 'left_behind_child') {
-        const g = household.find((x) => x.relation === 'head') ?? head;
-        guardian = { name: g.name, phone: g.phone };
-      }
-      const seq = ++this.socialSeq;
-      const code = { elderly_living_alone: 'DJ', disabled: 'CJ', hardship: 'KN', left_behind_child: 'LS' }[tag];
-      const sourceId = `MZ${code}${pad(seq, 8)}`;
-      objectNos.push(sourceId);
-      const registered = TODAY - r.int(20, 2500);
-      this.sink('social/special_groups').write({
-        object_no: sourceId, name: f.name, id_number: f.id, sex: p.sex === 'male' ? '男' : '女', birth_date: isoDay(p.birthDay), category: CATEGORY[tag],
-        detail, community: p.communityName, address, phone: f.phone, guardian, registered_on: isoDay(registered), status: '在册',
-        updated_at: isoBeijing(this.stamp(r, Math.max(registered, TODAY - 400))),
-      } satisfies SocialSpecialGroup);
-      const guardianLinks: TruthLink[] = guardian ? [{ role: 'guardian', entity: 'person', index: (household.find((x) => x.relation === 'head') ?? head).index, noise: [] }] : [];
-      this.truth('social', 'special_groups', sourceId, 'person', p.index, guardianLinks, tags);
+      const twice = (u[EXTRA.duplicate] as number) < this.noise.social.duplicate;
+      objectNos.push(this.specialGroup(p, tag, r, u, ++this.socialSeq, guardianOf, false));
+      if (twice) this.specialGroup(p, tag, this.dupContent('social'), this.dupRoll('social'), DUPLICATE_SEQ + ++this.socialDupSeq, guardianOf, true);
     }
+    this.subsidies(p, r, age80, objectNos);
+  }
+
+  /** One person × category in the special-groups register; returns its object_no. */
+  private specialGroup(
+    p: PersonCtx, tag: Exclude<PersonTag, 'community_correction'>, r: Rng, u: Float64Array, seq: number, guardianOf: PersonCtx, duplicate: boolean,
+  ): string {
+    const tags: NoiseTag[] = [];
+    const f = this.personFields('social', p, u, tags, { phoneOnly: true });
+    const place: NoiseTag[] = [];
+    const address = this.personAddress('social', p, u, place);
+    if (!f.phoneOnly) tags.push(...place);
+    const birth = f.phoneOnly ? null : this.birthFields('social', p, u, tags);
+    if (duplicate) tags.push('duplicate_registration');
+    let detail: string | null = null;
+    if (tag === 'disabled') detail = `${r.pick(['肢体', '视力', '听力', '言语', '智力', '精神'])}${r.pick(['一', '二', '三', '四'])}级`;
+    if (tag === 'hardship') detail = r.pick(['最低生活保障', '最低生活保障边缘', '特困供养']);
+    if (tag === 'elderly_living_alone') detail = r.pick(['每周探访一次', '每日电话问候']);
+    const guardian: SocialSpecialGroup['guardian'] = tag === 'left_behind_child' ? { name: guardianOf.name, phone: guardianOf.phone } : null;
+    const code = { elderly_living_alone: 'DJ', disabled: 'CJ', hardship: 'KN', left_behind_child: 'LS' }[tag];
+    const sourceId = `MZ${code}${pad(seq, 8)}`;
+    const registered = TODAY - r.int(20, 2500);
+    this.sink('social/special_groups').write({
+      object_no: sourceId, name: f.name, id_number: f.id, sex: p.sex === 'male' ? '男' : '女', birth_date: birth === null ? null : isoDay(birth),
+      category: SOCIAL_CATEGORY[tag], detail, community: p.communityName, address: f.phoneOnly ? null : address, phone: f.phone, guardian,
+      registered_on: isoDay(registered), status: '在册', updated_at: isoBeijing(this.stamp(r, Math.max(registered, TODAY - 400))),
+    } satisfies SocialSpecialGroup);
+    const guardianLinks: TruthLink[] = guardian ? [{ role: 'guardian', entity: 'person', index: guardianOf.index, noise: [] }] : [];
+    this.truth('social', 'special_groups', sourceId, 'person', p.index, guardianLinks, tags);
+    return sourceId;
+  }
+
+  private subsidies(p: PersonCtx, r: Rng, age80: boolean, objectNos: string[]): void {
     // Monthly grants.
     const grants: Array<[string, number]> = [];
     if (p.tags.includes('hardship')) grants.push(['最低生活保障金', 1310]);
@@ -924,7 +1121,7 @@ class WorldGenerator {
     for (const [subsidy, amount] of grants) {
       const u = this.roll('social');
       const tags: NoiseTag[] = [];
-      const f = this.personFields('social', p, u, tags);
+      const f = this.personFields('social', p, u, tags, { phone: false });
       const start = TODAY - r.int(30, 2000);
       const c = civilFromDays(start);
       const seq = ++this.grantSeq;
@@ -947,7 +1144,7 @@ class WorldGenerator {
   /** A party's fields as the court wrote them; its noise goes to `tags`. */
   private courtParty(role: CourtParty['role'], p: PersonCtx, tags: NoiseTag[], withAddress: boolean): CourtParty {
     const u = this.roll('court');
-    const f = this.personFields('court', p, u, tags);
+    const f = this.personFields('court', p, u, tags, { phone: false });
     return { role, name: f.name, idNumber: f.id, creditCode: null, address: withAddress ? this.personAddress('court', p, u, tags) : null };
   }
 
@@ -1017,7 +1214,7 @@ class WorldGenerator {
     };
     if (p) {
       const u = this.roll('court');
-      const f = this.personFields('court', p, u, tags);
+      const f = this.personFields('court', p, u, tags, { phone: false });
       record = { ...common, debtorType: '自然人', name: f.name, idNumber: f.id, creditCode: null, legalRepresentative: null, address: this.personAddress('court', p, u, tags) };
       this.sink('court/dishonest_debtors').write(record);
       this.truth('court', 'dishonest_debtors', caseNo, 'person', p.index, links, tags);
@@ -1365,6 +1562,7 @@ export async function generateWorld(options: GenerateOptions): Promise<Manifest>
   // Phone numbers and household numbers are bijections of indices within fixed ranges.
   if (scale.people > 30_000_000 || scale.dwellings > 30_000_000) throw new Error('one run generates at most 30,000,000 people and dwellings (one city)');
   const noise = resolveNoise(options.noise);
+  const lookalikes = resolveLookalikes(options.lookalikes);
   const gzipLevel = options.gzip === undefined || options.gzip === false ? null : options.gzip === true ? 1 : options.gzip;
   if (gzipLevel !== null && !(Number.isInteger(gzipLevel) && gzipLevel >= 1 && gzipLevel <= 9)) throw new Error('gzip level must be 1..9');
   const progress = options.onProgress ?? ((): void => undefined);
@@ -1379,7 +1577,7 @@ export async function generateWorld(options: GenerateOptions): Promise<Manifest>
   const plan = makePlan(scale, seed);
   progress('plan', 1, 1);
 
-  const gen = new WorldGenerator(plan, seed, noise, outDir, gzipLevel);
+  const gen = new WorldGenerator(plan, seed, noise, lookalikes, outDir, gzipLevel);
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
@@ -1390,7 +1588,7 @@ export async function generateWorld(options: GenerateOptions): Promise<Manifest>
     const files = await gen.close(progress);
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
     const manifest: Manifest = {
-      generator: 'liandong-world', version: GENERATOR_VERSION, seed, scale, now: NOW_ISO, gzip: gzipLevel !== null, noise, entities, files,
+      generator: 'liandong-world', version: GENERATOR_VERSION, seed, scale, now: NOW_ISO, gzip: gzipLevel !== null, noise, lookalikes, entities, files,
       timing: { generateMs: Math.round(performance.now() - started), peakRssBytes: peakRss },
     };
     writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -6,7 +6,10 @@
  */
 export { generateWorld, resolveScale, GENERATOR_VERSION, type GenerateOptions, type ProgressStage } from './generator.js';
 export { SCALES, type ScaleName, type ScaleSpec } from './layout.js';
-export { DEFAULT_NOISE, DEPARTMENTS, resolveNoise, type Department, type NoiseConfig, type NoiseOverrides, type NoiseRates, type NoiseTag } from './noise.js';
+export {
+  DEFAULT_NOISE, DEPARTMENTS, NOISE_PRESETS, NO_LOOKALIKES, REALISTIC_LOOKALIKES, REALISTIC_NOISE, resolveLookalikes, resolveNoise, type Department,
+  type Lookalikes, type NoiseConfig, type NoiseOverrides, type NoisePreset, type NoiseRates, type NoiseTag,
+} from './noise.js';
 export { ADDRESS_STYLES, renderAddress, type AddressStyle, type Site } from './address.js';
 export { NOW_ISO } from './time.js';
 export { readNdjson, worldFile } from './read.js';

@@ -64,6 +64,16 @@ const GIVEN: Record<Cohort, Record<Sex, Char[]>> = {
   },
 };
 
+// Homophones for given-name characters whose pinyin no other character here shares: common
+// name characters a clerk may write for them (芳 → 方, 斌 → 彬). Only used as replacements.
+const EXTRA_HOMOPHONES = c(
+  '方:fang 维:wei:維 玮:wei:瑋 彬:bin 滨:bin:濱 波:bo 纯:chun:純 冬:dong 钢:gang:鋼 晗:han 寒:han 杭:hang 宏:hong 洪:hong 虹:hong '
+  + '涓:juan 鹃:juan:鵑 楷:kai 岚:lan:嵐 蓝:lan:藍 灵:ling:靈 铃:ling:鈴 凌:ling 隆:long 朋:peng 琦:qi 祺:qi 奇:qi 茜:qian 千:qian '
+  + '蔷:qiang:薔 芹:qin 勤:qin 仕:shi 斯:si 韬:tao:韜 桃:tao 添:tian 甜:tian 亭:ting 庭:ting 侠:xia:俠 小:xiao 筱:xiao 孝:xiao 修:xiu '
+  + '学:xue:學 洋:yang 扬:yang:揚 遥:yao:遙 尧:yao:堯 则:ze:則 真:zhen 贞:zhen:貞 中:zhong 仲:zhong 蓉:rong 融:rong 冉:ran 淑:shu '
+  + '书:shu:書 嵩:song 得:de 帼:guo:幗',
+);
+
 const PINYIN = new Map<string, string>();
 const TRADITIONAL = new Map<string, string>();
 for (const [s, py, , tr] of SURNAME_TABLE) {
@@ -77,6 +87,69 @@ for (const bySex of Object.values(GIVEN)) {
       if (tr) TRADITIONAL.set(ch, tr);
     }
   }
+}
+
+for (const [ch, py, tr] of EXTRA_HOMOPHONES) {
+  PINYIN.set(ch, py);
+  if (tr) TRADITIONAL.set(ch, tr);
+}
+
+/**
+ * For each given-name character, the other characters with the same toneless pinyin: the ones
+ * the generator uses, grouped by pinyin, and the hand-added ones above. Sorted, so the choice
+ * made from a draw never depends on insertion order.
+ */
+const HOMOPHONES = new Map<string, readonly string[]>();
+{
+  const byPinyin = new Map<string, Set<string>>();
+  const given = new Set<string>();
+  for (const bySex of Object.values(GIVEN)) {
+    for (const chars of Object.values(bySex)) {
+      for (const [ch, py] of chars) {
+        given.add(ch);
+        byPinyin.set(py, (byPinyin.get(py) ?? new Set()).add(ch));
+      }
+    }
+  }
+  for (const [ch, py] of EXTRA_HOMOPHONES) byPinyin.set(py, (byPinyin.get(py) ?? new Set()).add(ch));
+  for (const ch of given) {
+    const others = [...(byPinyin.get(PINYIN.get(ch) as string) ?? [])].filter((x) => x !== ch).sort();
+    if (others.length > 0) HOMOPHONES.set(ch, others);
+  }
+}
+
+/** The characters with the same toneless pinyin as a given-name character (none for others). */
+export function homophonesOf(ch: string): readonly string[] {
+  return HOMOPHONES.get(ch) ?? [];
+}
+
+/**
+ * The name with one given-name character replaced by a homophone (张伟 → 张维), chosen by u in
+ * [0, 1) among every (position, replacement) pair; null if no character of the given name has one.
+ * The surname (always one character here) is kept: clerks get given names wrong, not surnames.
+ */
+export function homophoneName(name: string, u: number): string | null {
+  const chars = [...name];
+  const options: Array<[number, string]> = [];
+  for (let i = 1; i < chars.length; i++) for (const h of homophonesOf(chars[i] as string)) options.push([i, h]);
+  if (options.length === 0) return null;
+  const [i, h] = options[Math.min(options.length - 1, Math.floor(u * options.length))] as [number, string];
+  chars[i] = h;
+  return chars.join('');
+}
+
+/** A given name sounding exactly like `given` but written differently (子轩 → 梓萱), or null: twins' names. */
+export function soundAlikeGiven(given: string, rng: Rng): string | null {
+  const out = [...given].map((ch) => {
+    const hs = homophonesOf(ch);
+    return hs.length > 0 && rng.chance(0.7) ? rng.pick(hs) : ch;
+  });
+  if (out.join('') !== given) return out.join('');
+  const chars = [...given];
+  const first = chars.findIndex((ch) => homophonesOf(ch).length > 0);
+  if (first < 0) return null;
+  out[first] = rng.pick(homophonesOf(chars[first] as string));
+  return out.join('');
 }
 
 const SURNAMES = new Weighted(SURNAME_TABLE.map(([s, , w]) => [s, w] as const));

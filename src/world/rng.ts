@@ -50,6 +50,12 @@ export const Stream = {
   /** Department noise: hash(seed, deptNoise, dept, grid); a fixed number of draws per record. */
   deptNoise: 8,
   names: 9,
+  /** Department noise of the kinds added later: hash(seed, deptNoiseExtra, dept, grid); a fixed number of draws per record. */
+  deptNoiseExtra: 10,
+  /** Duplicate registrations' content and noise: hash(seed, deptDuplicates, dept, grid, part); drawn only for duplicates. */
+  deptDuplicates: 11,
+  /** Look-alikes in the world (twins, namesakes): hash(seed, lookalikes, kind, household or person index). */
+  lookalikes: 12,
 } as const;
 
 export class Rng {

@@ -3,7 +3,7 @@
  * connectors and the evaluation code build on. `index` fields are 0-based and equal to the
  * row's line number in its world file. See README.md for the file layout.
  */
-import type { Department, NoiseConfig, NoiseTag } from './noise.js';
+import type { Department, Lookalikes, NoiseConfig, NoiseTag } from './noise.js';
 import type { ScaleSpec } from './layout.js';
 
 export type Sex = 'male' | 'female';
@@ -233,6 +233,7 @@ export interface Manifest {
   now: string;
   gzip: boolean;
   noise: NoiseConfig;
+  lookalikes: Lookalikes;
   entities: {
     areas: number; grids: number; gridMembers: number; buildings: number; dwellings: number; households: number; people: number;
     enterprises: number; cases: number;
@@ -345,7 +346,8 @@ export interface PoliceRegistration {
   xb: '男' | '女';
   lxdh: string | null;
   hjdz: string;
-  jzdz: string;
+  /** null only in a name-and-phone-only registration. */
+  jzdz: string | null;
   jzsy: string;
   djrq: string;
   jzzbh: string | null;
@@ -443,11 +445,12 @@ export interface SocialSpecialGroup {
   name: string;
   id_number: string | null;
   sex: '男' | '女';
-  birth_date: string;
+  /** null only in a name-and-phone-only record, as is the address. */
+  birth_date: string | null;
   category: '独居老人' | '残疾人' | '困难群众' | '留守儿童';
   detail: string | null;
   community: string;
-  address: string;
+  address: string | null;
   phone: string | null;
   guardian: { name: string; phone: string | null } | null;
   registered_on: string;

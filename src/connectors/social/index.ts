@@ -167,7 +167,8 @@ export function mapSpecialGroup(r: Record<string, unknown>): MappedRecord {
   const facts: PersonFacts = {
     name: text(r, 'name', true),
     sex,
-    birthDate: date(r, 'birth_date'),
+    // Absent only in a record that gives just name and phone (no ID number, address or birth date).
+    birthDate: r.birth_date === null || r.birth_date === undefined ? undefined : date(r, 'birth_date'),
     phone: text(r, 'phone', false),
     address: text(r, 'address', false),
   };
