@@ -40,11 +40,9 @@ const isEntityType = (s: string): s is EntityType => (ENTITY_TYPES as readonly s
  * without it; the preset may be noise rates (generateWorld's `noise`) or generator options with a
  * `noise` key (plus look-alike options).
  */
-export function realisticNoise(): Partial<Omit<GenerateOptions, 'scale' | 'seed' | 'outDir'>> | null {
-  const preset = (world as unknown as Record<string, unknown>).REALISTIC_NOISE;
-  if (preset === undefined || preset === null || typeof preset !== 'object') return null;
-  const p = preset as Record<string, unknown>;
-  return 'noise' in p ? p : { noise: p };
+/** The generator options of the realistic preset (harder noise and look-alikes, src/world/noise.ts). */
+export function realisticNoise(): Partial<Omit<GenerateOptions, 'scale' | 'seed' | 'outDir'>> {
+  return { noise: world.NOISE_PRESETS.realistic.noise, lookalikes: world.NOISE_PRESETS.realistic.lookalikes };
 }
 
 /** The role of a record's own subject among the item keys. */

@@ -1,6 +1,6 @@
 /**
  * Entity resolution against the generator's truth, end to end: a tiny district (seed 7, with the
- * realistic noise preset when src/world exports one), its seven simulated department systems,
+ * realistic noise preset), its seven simulated department systems,
  * all seven connectors synced in-process into two stores, one keys-only (the baseline) and one
  * with the default (full) resolution, each scored by bench/lib/resolutionEval.ts.
  *
@@ -22,20 +22,20 @@ import {
 
 const REALISTIC = realisticNoise();
 
-// Pairwise precision and recall over pairs of person items (see resolutionEval.ts). Default noise,
-// tiny world, seed 7: keys only 1.000 / 0.926; full resolution 1.000 / 0.986.
+// Pairwise precision and recall over pairs of person items (see resolutionEval.ts), on the tiny
+// world (seed 7) with the realistic noise preset: keys only 1.000 / 0.838; full resolution
+// 1.000 / 0.982.
 const PERSON_PRECISION_MIN = 0.999;
-const PERSON_RECALL_MIN = REALISTIC ? 0.95 : 0.98;
-// B-cubed recall of the person items that carry usable evidence: keys only 0.968, full 0.997.
-const PERSON_USABLE_RECALL_MIN = REALISTIC ? 0.97 : 0.995;
-// B-cubed precision and recall per place and enterprise item: 1.000 / 1.000 for all three with
-// full resolution (buildings 0.707 with keys only, before fire inspections named their location).
+const PERSON_RECALL_MIN = 0.975;
+// B-cubed recall of the person items that carry usable evidence: keys only 0.929, full 0.994.
+const PERSON_USABLE_RECALL_MIN = 0.99;
+// B-cubed precision and recall per place and enterprise item: 1.000 / 1.000 for all three.
 const BUILDING_PRECISION_MIN = 0.999;
-const BUILDING_RECALL_MIN = REALISTIC ? 0.95 : 0.99;
+const BUILDING_RECALL_MIN = 0.99;
 const DWELLING_PRECISION_MIN = 0.999;
-const DWELLING_RECALL_MIN = REALISTIC ? 0.95 : 0.99;
+const DWELLING_RECALL_MIN = 0.99;
 const ENTERPRISE_PRECISION_MIN = 0.999;
-const ENTERPRISE_RECALL_MIN = REALISTIC ? 0.95 : 0.99;
+const ENTERPRISE_RECALL_MIN = 0.99;
 /** Predicted clusters holding more than one world entity, all types together. */
 const FALSE_MERGES_MAX = 0;
 
@@ -70,7 +70,7 @@ describeEachDatabase('entity resolution against the truth', ({ open }) => {
   }
 
   beforeAll(async () => {
-    world = await testWorld('tiny', 7, REALISTIC ? { name: 'realistic', options: REALISTIC } : undefined);
+    world = await testWorld('tiny', 7, { name: 'realistic', options: REALISTIC });
     items = await readTruthItems(world);
     sims = await startSimulators({ dataDir: world, host: '127.0.0.1', seed: 3, incidentIntervalMs: 0 });
     connectors = configuredConnectors(Object.fromEntries(sims.map((s) => [s.department, s.connectorConfig])));
