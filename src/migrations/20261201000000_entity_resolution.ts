@@ -22,8 +22,12 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('mention_index').notNullable().defaultTo(0);
   });
 
-  // Every value any department holds for an entity, one row per (kind, value): what blocking
-  // looks candidates up by and what comparison reads. Always derivable again from the records.
+  // What the relink after each sync reads: person slots still unlinked.
+  await knex.raw("create index source_record_unlinked_person on source_record (id) where entity_id is null and link_type = 'person'");
+  await knex.raw("create index source_link_unlinked_person on source_link (id) where entity_id is null and entity_type = 'person'");
+
+  // The values blocking looks candidates up by (and names, for their frequency), one row per
+  // (kind, value). Like resolution_profile, always derivable again from the records.
   await knex.schema.createTable('resolution_key', (t) => {
     t.text('entity_type').notNullable();
     t.text('kind').notNullable();
@@ -31,6 +35,15 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('entity_id').notNullable();
     t.primary(['entity_type', 'kind', 'value', 'entity_id']);
     t.index(['entity_type', 'entity_id']);
+  });
+
+  // Every value compared, per entity, as one JSON object of kind → values: one row to read per
+  // candidate and one to write per linked record, where a row per value cost ten.
+  await knex.schema.createTable('resolution_profile', (t) => {
+    t.text('entity_type').notNullable();
+    t.bigInteger('entity_id').notNullable();
+    t.jsonb('profile').notNullable();
+    t.primary(['entity_type', 'entity_id']);
   });
 
   // Pairs the model was unsure of: a record (or one of its mentions) and a candidate entity.
@@ -98,9 +111,11 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['resolution_run', 'match_model', 'entity_alias', 'match_decision', 'match_candidate', 'resolution_key']) {
+  for (const table of ['resolution_run', 'match_model', 'entity_alias', 'match_decision', 'match_candidate', 'resolution_profile', 'resolution_key']) {
     await knex.schema.dropTableIfExists(table);
   }
+  await knex.raw('drop index if exists source_link_unlinked_person');
+  await knex.raw('drop index if exists source_record_unlinked_person');
   await knex.schema.alterTable('source_link', (t) => t.dropColumn('mention_index'));
   for (const table of LINKED) {
     await knex.schema.alterTable(table, (t) => {

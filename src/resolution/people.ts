@@ -13,7 +13,7 @@ import { bulkInsert } from '../store/ingest/bulk.js';
 import type { Row } from '../store/loaders.js';
 import { score, type Evidence, type MatchModel, type Scored } from './model.js';
 import {
-  BLOCKING_KINDS, KEYLESS_PREFIX, canLink, comparePerson, hasUsableEvidence, mayAutoLink, personKeys, profileOf,
+  BLOCKING_KINDS, KEYLESS_PREFIX, canLink, comparePerson, hasUsableEvidence, indexRows, mayAutoLink, personKeys, profileFromJson, profileValues,
   type KeyRow, type PersonEvidence, type PersonProfile,
 } from './person.js';
 import type { Decisions, LinkOutcome, ResolutionOptions } from './types.js';
@@ -32,6 +32,12 @@ export interface PersonSlot {
 const MAX_BLOCK = 200;
 /** Candidates scored per slot, the ones sharing most keys first. */
 const MAX_CANDIDATES = 60;
+
+/** jsonb union of the stored profile and the new one, kind by kind (for ON CONFLICT DO UPDATE). */
+const PROFILE_UNION = `(select coalesce(jsonb_object_agg(k, (select jsonb_agg(distinct v) from (
+    select jsonb_array_elements_text(coalesce(resolution_profile.profile -> k, '[]'::jsonb)) as v
+    union select jsonb_array_elements_text(coalesce(excluded.profile -> k, '[]'::jsonb))) vs)), '{}'::jsonb)
+  from (select jsonb_object_keys(resolution_profile.profile) as k union select jsonb_object_keys(excluded.profile)) ks)`;
 
 export const UNLINKED: LinkOutcome = { entityId: null, method: null, score: null, evidence: null, review: [] };
 
@@ -86,10 +92,17 @@ export class PersonResolver {
     const ids = [...new Set(links.map((l) => l.entityId))];
     const withId = new Set(((await trx('person').whereRaw('id = any(?::bigint[])', [ids]).whereNotNull('id_number').select('id')) as Row[]).map((r) => String(r.id)));
     const rows = new Map<string, Row>();
+    const profiles = new Map<string, Record<string, string[]>>();
     for (const l of links) {
-      for (const k of personKeys(l.evidence, withId.has(l.entityId))) {
+      for (const k of indexRows(l.evidence, withId.has(l.entityId))) {
         rows.set(`${k.kind}\u0000${k.value}\u0000${l.entityId}`, { entity_type: 'person', kind: k.kind, value: k.value, entity_id: l.entityId });
       }
+      const merged = profiles.get(l.entityId) ?? {};
+      for (const [kind, values] of Object.entries(profileValues(l.evidence))) {
+        const list = (merged[kind] ??= []);
+        for (const v of values) if (!list.includes(v)) list.push(v);
+      }
+      profiles.set(l.entityId, merged);
     }
     const idsWithId = ids.filter((id) => withId.has(id));
     if (idsWithId.length > 0) {
@@ -99,6 +112,9 @@ export class PersonResolver {
     for (let i = 0; i < all.length; i += 20_000) {
       await bulkInsert(trx, 'resolution_key', all.slice(i, i + 20_000), 'on conflict do nothing');
     }
+    // The union with what is stored happens in the statement, so two syncs adding to one person lose nothing.
+    await bulkInsert(trx, 'resolution_profile', [...profiles].map(([id, profile]) => ({ entity_type: 'person', entity_id: id, profile })),
+      `on conflict (entity_type, entity_id) do update set profile = ${PROFILE_UNION}`);
   }
 
   /** Scores candidates for an ad-hoc description (case intake's "who is calling"), best first. */
@@ -225,16 +241,9 @@ export class PersonResolver {
   private async profiles(trx: Knex | Knex.Transaction, ids: string[]): Promise<Map<string, PersonProfile>> {
     const out = new Map<string, PersonProfile>();
     if (ids.length === 0) return out;
-    const rows = (await trx('resolution_key').where('entity_type', 'person').whereRaw('entity_id = any(?::bigint[])', [ids])
-      .select('entity_id', 'kind', 'value')) as Row[];
-    const grouped = new Map<string, KeyRow[]>();
-    for (const r of rows) {
-      const id = String(r.entity_id);
-      let list = grouped.get(id);
-      if (!list) grouped.set(id, (list = []));
-      list.push({ kind: String(r.kind), value: String(r.value) });
-    }
-    for (const [id, list] of grouped) out.set(id, profileOf(id, list));
+    const rows = (await trx('resolution_profile').where('entity_type', 'person').whereRaw('entity_id = any(?::bigint[])', [ids])
+      .select('entity_id', 'profile')) as Row[];
+    for (const r of rows) out.set(String(r.entity_id), profileFromJson(String(r.entity_id), r.profile));
     return out;
   }
 

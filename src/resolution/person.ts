@@ -72,15 +72,13 @@ export function hasUsableEvidence(e: PersonEvidence): boolean {
 
 export type KeyRow = { kind: string; value: string };
 
-/** Kinds looked up to find candidates; the x-kinds are kept only while the person has no ID number. */
-export const BLOCKING_KINDS = ['pyb', 'ph', 'bsn', 'idf'] as const;
+/**
+ * Kinds looked up to find candidates; the x-kinds are kept only while the person has no ID number.
+ * A broken ID number needs no kind of its own: one slip is recovered through its valid neighbours,
+ * and worse is found through the name, birth year, phone or building.
+ */
+export const BLOCKING_KINDS = ['pyb', 'ph', 'bsn'] as const;
 export const KEYLESS_PREFIX = 'x';
-
-function idFragments(id: string): string[] {
-  if (id.length !== 18) return [];
-  // Any one slip in the first 17 leaves at least one of these whole.
-  return [`a${id.slice(0, 14)}`, `b${id.slice(6, 17)}`, `c${id.slice(0, 6)}${id.slice(14, 17)}`];
-}
 
 export function blockingKeys(e: PersonEvidence): KeyRow[] {
   const out: KeyRow[] = [];
@@ -89,7 +87,6 @@ export function blockingKeys(e: PersonEvidence): KeyRow[] {
     if (e.building && e.name.surname) out.push({ kind: 'bsn', value: `${e.building}|${e.name.surname}` });
   }
   for (const p of e.phones) out.push({ kind: 'ph', value: p });
-  if (e.idNumber) for (const f of idFragments(e.idNumber)) out.push({ kind: 'idf', value: f });
   return out;
 }
 
@@ -119,10 +116,32 @@ export function personKeys(e: PersonEvidence, personHasId: boolean): KeyRow[] {
   return out;
 }
 
+/** What resolution_key holds: the kinds looked up (blocking, and names for their frequency). */
+export function indexRows(e: PersonEvidence, personHasId: boolean): KeyRow[] {
+  return personKeys(e, personHasId).filter((k) => k.kind === 'nm' || k.kind.startsWith(KEYLESS_PREFIX) || (BLOCKING_KINDS as readonly string[]).includes(k.kind));
+}
+
+/** What resolution_profile holds: every value compared, by kind (one JSON row per person). */
+export function profileValues(e: PersonEvidence): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const k of personKeys(e, true)) {
+    // Blocking keys made of other values (name pinyin + birth year, building + surname) are not compared.
+    if (k.kind === 'pyb' || k.kind === 'bsn') continue;
+    const list = (out[k.kind] ??= []);
+    if (!list.includes(k.value)) list.push(k.value);
+  }
+  return out;
+}
+
 /** A person as every record linked to it describes them: the union of their keys. */
 export interface PersonProfile {
   id: string;
   values: Map<string, Set<string>>;
+}
+
+export function profileFromJson(id: string, json: unknown): PersonProfile {
+  const obj = (typeof json === 'string' ? JSON.parse(json) : (json ?? {})) as Record<string, string[]>;
+  return { id, values: new Map(Object.entries(obj).map(([k, v]) => [k, new Set(v)])) };
 }
 
 export function profileOf(id: string, rows: Iterable<KeyRow>): PersonProfile {

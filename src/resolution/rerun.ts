@@ -49,7 +49,7 @@ export interface ResolveAllProgress {
 type ChangeRow = { entity_type: string; entity_id: string; change: string; department_id: string; at: Date };
 
 /** Stored person slots of the records with ids in (after, after + BATCH], filtered by `which`. */
-async function storedSlots(knex: Knex | Knex.Transaction, places: Places, after: string, which: 'unlinked' | 'linked-by-key' | 'not-by-key'): Promise<{ slots: StoredSlot[]; last: string | null }> {
+async function storedSlots(knex: Knex | Knex.Transaction, places: Places, after: string, which: 'linked-by-key' | 'not-by-key'): Promise<{ slots: StoredSlot[]; last: string | null }> {
   const records = (await knex('source_record').where('id', '>', after).orderBy('id').limit(BATCH)
     .select('id', 'department_id', 'link_type', 'entity_id', 'link_method', 'facts')) as Row[];
   if (records.length === 0) return { slots: [], last: null };
@@ -59,7 +59,6 @@ async function storedSlots(knex: Knex | Knex.Transaction, places: Places, after:
   const departmentOf = new Map(records.map((r) => [String(r.id), String(r.department_id)]));
   const keep = (entityId: unknown, method: unknown) => {
     const m = method === null || method === undefined ? null : String(method);
-    if (which === 'unlinked') return entityId === null;
     const byKey = entityId !== null && (m === 'key' || m === 'human' || m === 'created' || m === null);
     return which === 'linked-by-key' ? byKey : !byKey;
   };
@@ -135,6 +134,27 @@ async function writeChanges(trx: Knex.Transaction, changes: ChangeRow[]): Promis
   return rows.map((r) => BigInt(String(r.id))).reduce((a, b) => (b > a ? b : a)).toString();
 }
 
+/**
+ * Unlinked person slots only, read through partial indexes (subjects, then mentions, each by its
+ * own id): the relink after every sync must not read the whole store.
+ */
+async function unlinkedSlots(knex: Knex, places: Places, table: 'source_record' | 'source_link', after: string): Promise<{ slots: StoredSlot[]; last: string | null }> {
+  const rows = (table === 'source_record'
+    ? await knex('source_record').whereNull('entity_id').where('link_type', 'person').where('id', '>', after).orderBy('id').limit(BATCH)
+      .select('id', 'id as record_id', 'department_id', 'facts', knex.raw('null::int as mention_index'))
+    : await knex('source_link as l').join('source_record as s', 's.id', 'l.source_record_id').whereNull('l.entity_id').where('l.entity_type', 'person')
+      .where('l.id', '>', after).orderBy('l.id').limit(BATCH)
+      .select('l.id', 'l.source_record_id as record_id', 's.department_id', 'l.facts', 'l.mention_index')) as Row[];
+  if (rows.length === 0) return { slots: [], last: null };
+  return {
+    last: String(rows[rows.length - 1]?.id),
+    slots: rows.map((r) => ({
+      recordId: String(r.record_id), linkId: table === 'source_link' ? String(r.id) : null, mentionIndex: r.mention_index === null ? null : Number(r.mention_index),
+      departmentId: String(r.department_id), entityId: null, method: null, evidence: evidenceOfFacts(places, r.facts),
+    })),
+  };
+}
+
 /** Keys for person slots just linked by key outside resolution (relinked on their ID number). */
 export async function rememberStored(trx: Knex.Transaction, places: Places, resolver: Resolver, rows: ReadonlyArray<{ entityId: string; facts: unknown }>): Promise<void> {
   await resolver.people.remember(trx, rows.map((r) => ({ entityId: r.entityId, evidence: evidenceOfFacts(places, r.facts) })));
@@ -153,19 +173,21 @@ export async function relinkUnlinked(knex: Knex, places: Places, resolver: Resol
   const counts: RerunCounts = { examined: 0, linked: 0, moved: 0, unlinked: 0, review: 0 };
   let lastChangeId: string | null = null;
   if (resolver.options.mode === 'keys' || !newPeople) return { ...counts, lastChangeId };
-  let after = '0';
-  for (;;) {
-    const { slots, last } = await storedSlots(knex, places, after, 'unlinked');
-    if (last === null) break;
-    after = last;
-    const worth = slots.filter((s) => s.evidence.idNumber !== null || s.evidence.name !== null);
-    if (worth.length === 0) continue;
-    const id = await knex.transaction(async (trx) => {
-      const changes: ChangeRow[] = [];
-      await rewrite(trx, resolver, worth, counts, changes);
-      return writeChanges(trx, changes);
-    });
-    if (id !== null) lastChangeId = id;
+  for (const table of ['source_record', 'source_link'] as const) {
+    let after = '0';
+    for (;;) {
+      const { slots, last } = await unlinkedSlots(knex, places, table, after);
+      if (last === null) break;
+      after = last;
+      const worth = slots.filter((s) => s.evidence.idNumber !== null || s.evidence.name !== null);
+      if (worth.length === 0) continue;
+      const id = await knex.transaction(async (trx) => {
+        const changes: ChangeRow[] = [];
+        await rewrite(trx, resolver, worth, counts, changes);
+        return writeChanges(trx, changes);
+      });
+      if (id !== null) lastChangeId = id;
+    }
   }
   return { ...counts, lastChangeId };
 }
@@ -197,7 +219,10 @@ export async function resolveAll(
     .update({ after_record_id: position, done: Number(position), total, counts: JSON.stringify({ stage, counts, pairs }) });
 
   if (state.stage === 'keys') {
-    if (after === '0') await knex('resolution_key').where('entity_type', 'person').delete();
+    if (after === '0') {
+      await knex('resolution_key').where('entity_type', 'person').delete();
+      await knex('resolution_profile').where('entity_type', 'person').delete();
+    }
     for (;;) {
       const { slots, last } = await storedSlots(knex, places, after, 'linked-by-key');
       if (last === null) break;

@@ -23,6 +23,7 @@ const COLUMNS: Record<string, Record<string, PgType>> = {
     link_method: 'text', link_score: 'double precision', link_evidence: 'json',
   },
   resolution_key: { entity_type: 'text', kind: 'text', value: 'text', entity_id: 'bigint' },
+  resolution_profile: { entity_type: 'text', entity_id: 'bigint', profile: 'jsonb' },
   match_candidate: {
     entity_type: 'text', source_record_id: 'bigint', mention_index: 'integer', candidate_id: 'bigint', score: 'double precision', evidence: 'json',
     status: 'text', created_at: 'timestamptz',
