@@ -18,7 +18,9 @@ export type ErrorCode =
   /** A service the hub depends on (the search engine) did not answer; retrying later may work. */
   | 'SERVICE_UNAVAILABLE'
   /** A case command that is not valid in the case's current state; extensions carry `status`, `level` and the `allowed` mutations. */
-  | 'INVALID_TRANSITION';
+  | 'INVALID_TRANSITION'
+  /** mergeEntities of two entities whose keys say they are different (two valid ID numbers, two credit codes). */
+  | 'CONFLICTING_KEYS';
 
 /** An error whose message is written for the client and safe to show. */
 export class SafeError extends GraphQLError {

@@ -2,7 +2,7 @@ import type { Role } from '../generated/graphql.js';
 
 /** Role ids as tokens and the CLI spell them (API.md), and their GraphQL enum. */
 export const ROLE_IDS = [
-  'district-admin', 'street-operator', 'grid-worker', 'police', 'court', 'fire', 'social-worker', 'department-staff', 'integrator', 'dashboard',
+  'district-admin', 'street-operator', 'grid-worker', 'police', 'court', 'fire', 'social-worker', 'department-staff', 'data-steward', 'integrator', 'dashboard',
 ] as const;
 export type RoleId = (typeof ROLE_IDS)[number];
 

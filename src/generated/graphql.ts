@@ -6,6 +6,7 @@ import type { FacetBucket } from '../search/types.js';
 import type { AuditEntryModel, AuditEntryConnectionModel } from '../store/repositories/audit.js';
 import type { CaseEventMessageModel, EntityChangeModel } from '../live/messages.js';
 import type { DashboardModel } from '../store/repositories/dashboard.js';
+import type { MatchCandidateModel, MatchCandidateConnectionModel, MatchDecisionPayloadModel, PersonCandidateModel } from '../store/repositories/resolution.js';
 import type { RequestContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -731,6 +732,85 @@ export type IntakeChannel =
   | 'HOTLINE_12345'
   | 'POLICE_110';
 
+/** Why a record names its entity. */
+export type Link = {
+  __typename?: 'Link';
+  evidence: Array<LinkEvidence>;
+  method: LinkMethod;
+  /** Match probability: 1 for keys and human decisions, null for a record that created its entity. */
+  score?: Maybe<Scalars['Float']['output']>;
+};
+
+/** One field's part in a link: how the record and the entity agreed on it, and the weight (bits) that added. */
+export type LinkEvidence = {
+  __typename?: 'LinkEvidence';
+  /** The agreement level: exact, pinyin, similar, surname, different, slip, fragment, dwelling, building, ... */
+  agreement: Scalars['String']['output'];
+  /** name, birthDate, sex, phone, address, household, idNumber */
+  field: Scalars['String']['output'];
+  weight: Scalars['Float']['output'];
+};
+
+/** How a record (or one of its mentions) came to name its entity. */
+export type LinkMethod =
+  /** The record's department created the entity (no key, nothing matched). */
+  | 'CREATED'
+  /** A data steward or district administrator said so. */
+  | 'HUMAN'
+  /** A valid ID number, credit code or normalised address. */
+  | 'KEY'
+  /** The Fellegi–Sunter match probability passed the auto-link threshold. */
+  | 'PROBABILISTIC'
+  /** A broken ID number or credit code one slip from a known one, the name agreeing. */
+  | 'RECOVERED_KEY';
+
+/** A pair the resolver was unsure of: a record (or one of its mentions) and an entity it may be about. */
+export type MatchCandidate = Node & {
+  __typename?: 'MatchCandidate';
+  /** The Person, Enterprise or Building proposed; null when it is gone or outside your scope. */
+  candidate?: Maybe<Node>;
+  createdAt: Scalars['DateTime']['output'];
+  evidence: Array<LinkEvidence>;
+  id: Scalars['ID']['output'];
+  /** The record; its facts are the slot's (the mention's, for a mention). */
+  record: SourceRecord;
+  /** SUBJECT when the record is about the entity, else the mention's role (OWNER, REPORTER, ...). */
+  role: Scalars['String']['output'];
+  /** Match probability. */
+  score: Scalars['Float']['output'];
+  status: MatchCandidateStatus;
+};
+
+export type MatchCandidateConnection = {
+  __typename?: 'MatchCandidateConnection';
+  edges: Array<MatchCandidateEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type MatchCandidateEdge = {
+  __typename?: 'MatchCandidateEdge';
+  cursor: Scalars['String']['output'];
+  node: MatchCandidate;
+};
+
+export type MatchCandidateStatus =
+  | 'CONFIRMED'
+  | 'PENDING'
+  | 'REJECTED'
+  | 'SUPERSEDED';
+
+/** What a review or correction did: the slot's candidate as it now stands, or the entities involved. */
+export type MatchDecisionPayload = {
+  __typename?: 'MatchDecisionPayload';
+  /** The decision's candidate (confirmMatch, rejectMatch). */
+  candidate?: Maybe<MatchCandidate>;
+  /** splitEntity: the new entity the records moved to. */
+  created?: Maybe<Node>;
+  /** The entity that holds the records now: the candidate linked, the survivor of a merge, the entity split from. */
+  entity?: Maybe<Node>;
+};
+
 /** Why a hit matched; a hit lists the strongest reason first. */
 export type MatchReason =
   /** The normalised place, or part of the address text. */
@@ -766,13 +846,21 @@ export type Mutation = {
   acceptDispatch: CaseChangePayload;
   closeCase: CaseChangePayload;
   completeDispatch: CaseChangePayload;
+  /** The candidate is the one: links its record slot to it (a human decision later syncs keep). */
+  confirmMatch: MatchDecisionPayload;
   dispatchCase: CaseChangePayload;
   /** Sends the case one level up (grid → street → district) now, without waiting for its deadline. */
   escalateCase: CaseChangePayload;
+  /** Two ids of one entity (same type): everything of `merged` moves to `survivor`, and `merged`'s id resolves to it from now on. */
+  mergeEntities: MatchDecisionPayload;
   recordFeedback: CaseChangePayload;
+  /** The candidate is not the one: later resolution never links the slot to it. */
+  rejectMatch: MatchDecisionPayload;
   reopenCase: CaseChangePayload;
   reportCase: CaseChangePayload;
   reportPatrol: CaseChangePayload;
+  /** Records (SourceRecord ids) wrongly on one person move to a new person made from their facts. People only, for now. */
+  splitEntity: MatchDecisionPayload;
   /** The team reached the site and starts work (the arrival the SLA times). */
   startDispatch: CaseChangePayload;
   /** Flags the case for supervised handling (督办): its remaining deadlines run on the stricter clock. */
@@ -815,6 +903,16 @@ export type MutationCompleteDispatchArgs = {
  * The case workflow. Each command is one transaction: an invalid one is an INVALID_TRANSITION error
  * (extensions: status, level, allowed mutations) and writes nothing.
  */
+export type MutationConfirmMatchArgs = {
+  candidateId: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * The case workflow. Each command is one transaction: an invalid one is an INVALID_TRANSITION error
+ * (extensions: status, level, allowed mutations) and writes nothing.
+ */
 export type MutationDispatchCaseArgs = {
   input: DispatchCaseInput;
 };
@@ -834,10 +932,31 @@ export type MutationEscalateCaseArgs = {
  * The case workflow. Each command is one transaction: an invalid one is an INVALID_TRANSITION error
  * (extensions: status, level, allowed mutations) and writes nothing.
  */
+export type MutationMergeEntitiesArgs = {
+  merged: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  survivor: Scalars['ID']['input'];
+};
+
+
+/**
+ * The case workflow. Each command is one transaction: an invalid one is an INVALID_TRANSITION error
+ * (extensions: status, level, allowed mutations) and writes nothing.
+ */
 export type MutationRecordFeedbackArgs = {
   caseId: Scalars['ID']['input'];
   note?: InputMaybe<Scalars['String']['input']>;
   satisfaction: FeedbackSatisfaction;
+};
+
+
+/**
+ * The case workflow. Each command is one transaction: an invalid one is an INVALID_TRANSITION error
+ * (extensions: status, level, allowed mutations) and writes nothing.
+ */
+export type MutationRejectMatchArgs = {
+  candidateId: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -866,6 +985,17 @@ export type MutationReportCaseArgs = {
  */
 export type MutationReportPatrolArgs = {
   input: ReportPatrolInput;
+};
+
+
+/**
+ * The case workflow. Each command is one transaction: an invalid one is an INVALID_TRANSITION error
+ * (extensions: status, level, allowed mutations) and writes nothing.
+ */
+export type MutationSplitEntityArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  records: Array<Scalars['ID']['input']>;
 };
 
 
@@ -945,6 +1075,15 @@ export type PersonCasesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A person who may be the one described, with how sure and why. */
+export type PersonCandidate = {
+  __typename?: 'PersonCandidate';
+  evidence: Array<LinkEvidence>;
+  person: Person;
+  /** Match probability. */
+  score: Scalars['Float']['output'];
+};
+
 export type PersonConnection = {
   __typename?: 'PersonConnection';
   edges: Array<PersonEdge>;
@@ -992,10 +1131,14 @@ export type Query = {
   grid?: Maybe<Grid>;
   grids: GridConnection;
   household?: Maybe<Household>;
+  /** Pending review candidates, best score first (district administrators and data stewards). */
+  matchReviewQueue: MatchCandidateConnection;
   /** Fetches any entity by its global id. */
   node?: Maybe<Node>;
   people: PersonConnection;
   person?: Maybe<Person>;
+  /** People who may be the one described, best first, within your scope and masked as your role requires. */
+  resolvePerson: Array<PersonCandidate>;
   /**
    * One box for everything: a name heard on the phone (王春雷, wangchunlei, wcl, a homophone or a
    * typo), an address as the caller says it (北苑3-2-501), the last digits of an ID number or
@@ -1076,6 +1219,13 @@ export type QueryHouseholdArgs = {
 };
 
 
+export type QueryMatchReviewQueueArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  entityType?: InputMaybe<ResolvableType>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1090,6 +1240,12 @@ export type QueryPeopleArgs = {
 
 export type QueryPersonArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryResolvePersonArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  input: ResolvePersonInput;
 };
 
 
@@ -1148,10 +1304,28 @@ export type ResidenceType =
   | 'FLOATING'
   | 'HUKOU';
 
+/** The entity types records are resolved to. */
+export type ResolvableType =
+  | 'BUILDING'
+  | 'ENTERPRISE'
+  | 'PERSON';
+
+/** What is known about someone: any subset, at least one field. */
+export type ResolvePersonInput = {
+  address?: InputMaybe<Scalars['String']['input']>;
+  /** YYYY-MM-DD */
+  birthDate?: InputMaybe<Scalars['Date']['input']>;
+  idNumber?: InputMaybe<Scalars['String']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** What a user does; decides what they may see. Tokens carry the kebab-case form (`grid-worker`). */
 export type Role =
   | 'COURT'
   | 'DASHBOARD'
+  /** Reviews and corrects entity resolution: the review queue, merges and splits. */
+  | 'DATA_STEWARD'
   /** Staff of a department without a role of its own (environment, urban management, land...): the token's department names it. */
   | 'DEPARTMENT_STAFF'
   | 'DISTRICT_ADMIN'
@@ -1239,6 +1413,8 @@ export type SourceRecord = Node & {
   facts: Array<Fact>;
   fetchedAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
+  /** Why the record (for a record reached through a mention: the mention) names the entity: method, score and evidence; null when unlinked. */
+  link?: Maybe<Link>;
   /** Whether the record is linked to a canonical entity (its key was valid and known). */
   linked: Scalars['Boolean']['output'];
   /** SHA-256 of the raw payload, hex. */
@@ -1442,6 +1618,7 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( GridModel )
     | ( GridMemberModel )
     | ( HouseholdModel )
+    | ( MatchCandidateModel )
     | ( PersonModel )
     | ( SourceRecordModel )
   ;
@@ -1526,6 +1703,14 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   IntakeChannel: IntakeChannel;
+  Link: ResolverTypeWrapper<Link>;
+  LinkEvidence: ResolverTypeWrapper<LinkEvidence>;
+  LinkMethod: LinkMethod;
+  MatchCandidate: ResolverTypeWrapper<MatchCandidateModel>;
+  MatchCandidateConnection: ResolverTypeWrapper<MatchCandidateConnectionModel>;
+  MatchCandidateEdge: ResolverTypeWrapper<Omit<MatchCandidateEdge, 'node'> & { node: ResolversTypes['MatchCandidate'] }>;
+  MatchCandidateStatus: MatchCandidateStatus;
+  MatchDecisionPayload: ResolverTypeWrapper<MatchDecisionPayloadModel>;
   MatchReason: MatchReason;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NearFilter: NearFilter;
@@ -1533,6 +1718,7 @@ export type ResolversTypes = {
   Occupancy: Occupancy;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Person: ResolverTypeWrapper<PersonModel>;
+  PersonCandidate: ResolverTypeWrapper<PersonCandidateModel>;
   PersonConnection: ResolverTypeWrapper<PersonConnectionModel>;
   PersonEdge: ResolverTypeWrapper<Omit<PersonEdge, 'node'> & { node: ResolversTypes['Person'] }>;
   PersonFilter: PersonFilter;
@@ -1542,6 +1728,8 @@ export type ResolversTypes = {
   ReportPatrolInput: ReportPatrolInput;
   ReportPeriod: ReportPeriod;
   ResidenceType: ResidenceType;
+  ResolvableType: ResolvableType;
+  ResolvePersonInput: ResolvePersonInput;
   Role: Role;
   SearchConnection: ResolverTypeWrapper<SearchConnectionModel>;
   SearchEdge: ResolverTypeWrapper<SearchEdgeModel>;
@@ -1623,17 +1811,25 @@ export type ResolversParentTypes = {
   Household: HouseholdModel;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  Link: Link;
+  LinkEvidence: LinkEvidence;
+  MatchCandidate: MatchCandidateModel;
+  MatchCandidateConnection: MatchCandidateConnectionModel;
+  MatchCandidateEdge: Omit<MatchCandidateEdge, 'node'> & { node: ResolversParentTypes['MatchCandidate'] };
+  MatchDecisionPayload: MatchDecisionPayloadModel;
   Mutation: Record<PropertyKey, never>;
   NearFilter: NearFilter;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   PageInfo: PageInfo;
   Person: PersonModel;
+  PersonCandidate: PersonCandidateModel;
   PersonConnection: PersonConnectionModel;
   PersonEdge: Omit<PersonEdge, 'node'> & { node: ResolversParentTypes['Person'] };
   PersonFilter: PersonFilter;
   Query: Record<PropertyKey, never>;
   ReportCaseInput: ReportCaseInput;
   ReportPatrolInput: ReportPatrolInput;
+  ResolvePersonInput: ResolvePersonInput;
   SearchConnection: SearchConnectionModel;
   SearchEdge: SearchEdgeModel;
   SearchFacets: SearchFacetsModel;
@@ -2025,22 +2221,67 @@ export type HouseholdResolvers<ContextType = RequestContext, ParentType extends 
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type LinkResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Link'] = ResolversParentTypes['Link']> = {
+  evidence?: Resolver<Array<ResolversTypes['LinkEvidence']>, ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['LinkMethod'], ParentType, ContextType>;
+  score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type LinkEvidenceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LinkEvidence'] = ResolversParentTypes['LinkEvidence']> = {
+  agreement?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  weight?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type MatchCandidateResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MatchCandidate'] = ResolversParentTypes['MatchCandidate']> = {
+  candidate?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  evidence?: Resolver<Array<ResolversTypes['LinkEvidence']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  record?: Resolver<ResolversTypes['SourceRecord'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['MatchCandidateStatus'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type MatchCandidateConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MatchCandidateConnection'] = ResolversParentTypes['MatchCandidateConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['MatchCandidateEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MatchCandidateEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MatchCandidateEdge'] = ResolversParentTypes['MatchCandidateEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['MatchCandidate'], ParentType, ContextType>;
+};
+
+export type MatchDecisionPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MatchDecisionPayload'] = ResolversParentTypes['MatchDecisionPayload']> = {
+  candidate?: Resolver<Maybe<ResolversTypes['MatchCandidate']>, ParentType, ContextType>;
+  created?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType>;
+  entity?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acceptDispatch?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationAcceptDispatchArgs, 'dispatchId'>>;
   closeCase?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationCloseCaseArgs, 'caseId'>>;
   completeDispatch?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationCompleteDispatchArgs, 'dispatchId' | 'result'>>;
+  confirmMatch?: Resolver<ResolversTypes['MatchDecisionPayload'], ParentType, ContextType, RequireFields<MutationConfirmMatchArgs, 'candidateId'>>;
   dispatchCase?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationDispatchCaseArgs, 'input'>>;
   escalateCase?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationEscalateCaseArgs, 'caseId'>>;
+  mergeEntities?: Resolver<ResolversTypes['MatchDecisionPayload'], ParentType, ContextType, RequireFields<MutationMergeEntitiesArgs, 'merged' | 'survivor'>>;
   recordFeedback?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationRecordFeedbackArgs, 'caseId' | 'satisfaction'>>;
+  rejectMatch?: Resolver<ResolversTypes['MatchDecisionPayload'], ParentType, ContextType, RequireFields<MutationRejectMatchArgs, 'candidateId'>>;
   reopenCase?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationReopenCaseArgs, 'caseId' | 'note'>>;
   reportCase?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationReportCaseArgs, 'input'>>;
   reportPatrol?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationReportPatrolArgs, 'input'>>;
+  splitEntity?: Resolver<ResolversTypes['MatchDecisionPayload'], ParentType, ContextType, RequireFields<MutationSplitEntityArgs, 'id' | 'records'>>;
   startDispatch?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationStartDispatchArgs, 'dispatchId'>>;
   superviseCase?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationSuperviseCaseArgs, 'caseId'>>;
 };
 
 export type NodeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
-  __resolveType: TypeResolveFn<'Address' | 'Area' | 'Building' | 'Case' | 'CaseEvent' | 'Department' | 'Dispatch' | 'Dwelling' | 'Enterprise' | 'Grid' | 'GridMember' | 'Household' | 'Person' | 'SourceRecord', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'Address' | 'Area' | 'Building' | 'Case' | 'CaseEvent' | 'Department' | 'Dispatch' | 'Dwelling' | 'Enterprise' | 'Grid' | 'GridMember' | 'Household' | 'MatchCandidate' | 'Person' | 'SourceRecord', ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -2071,6 +2312,12 @@ export type PersonResolvers<ContextType = RequestContext, ParentType extends Res
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type PersonCandidateResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PersonCandidate'] = ResolversParentTypes['PersonCandidate']> = {
+  evidence?: Resolver<Array<ResolversTypes['LinkEvidence']>, ParentType, ContextType>;
+  person?: Resolver<ResolversTypes['Person'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type PersonConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PersonConnection'] = ResolversParentTypes['PersonConnection']> = {
   edges?: Resolver<Array<ResolversTypes['PersonEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
@@ -2095,9 +2342,11 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   grid?: Resolver<Maybe<ResolversTypes['Grid']>, ParentType, ContextType, RequireFields<QueryGridArgs, 'id'>>;
   grids?: Resolver<ResolversTypes['GridConnection'], ParentType, ContextType, RequireFields<QueryGridsArgs, 'first'>>;
   household?: Resolver<Maybe<ResolversTypes['Household']>, ParentType, ContextType, RequireFields<QueryHouseholdArgs, 'id'>>;
+  matchReviewQueue?: Resolver<ResolversTypes['MatchCandidateConnection'], ParentType, ContextType, RequireFields<QueryMatchReviewQueueArgs, 'entityType' | 'first'>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   people?: Resolver<ResolversTypes['PersonConnection'], ParentType, ContextType, RequireFields<QueryPeopleArgs, 'first'>>;
   person?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType, RequireFields<QueryPersonArgs, 'id'>>;
+  resolvePerson?: Resolver<Array<ResolversTypes['PersonCandidate']>, ParentType, ContextType, RequireFields<QueryResolvePersonArgs, 'first' | 'input'>>;
   search?: Resolver<ResolversTypes['SearchConnection'], ParentType, ContextType, RequireFields<QuerySearchArgs, 'first' | 'query'>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
 };
@@ -2140,6 +2389,7 @@ export type SourceRecordResolvers<ContextType = RequestContext, ParentType exten
   facts?: Resolver<Array<ResolversTypes['Fact']>, ParentType, ContextType>;
   fetchedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  link?: Resolver<Maybe<ResolversTypes['Link']>, ParentType, ContextType>;
   linked?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   payloadHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2244,10 +2494,17 @@ export type Resolvers<ContextType = RequestContext> = {
   GridFacet?: GridFacetResolvers<ContextType>;
   GridMember?: GridMemberResolvers<ContextType>;
   Household?: HouseholdResolvers<ContextType>;
+  Link?: LinkResolvers<ContextType>;
+  LinkEvidence?: LinkEvidenceResolvers<ContextType>;
+  MatchCandidate?: MatchCandidateResolvers<ContextType>;
+  MatchCandidateConnection?: MatchCandidateConnectionResolvers<ContextType>;
+  MatchCandidateEdge?: MatchCandidateEdgeResolvers<ContextType>;
+  MatchDecisionPayload?: MatchDecisionPayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Person?: PersonResolvers<ContextType>;
+  PersonCandidate?: PersonCandidateResolvers<ContextType>;
   PersonConnection?: PersonConnectionResolvers<ContextType>;
   PersonEdge?: PersonEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -38,6 +38,7 @@ const loadNode: Record<NodeType, (data: DataLayer, id: string) => Promise<Loaded
   Case: (d, id) => d.cases.case(id),
   Dispatch: (d, id) => d.cases.dispatch(id),
   CaseEvent: (d, id) => d.cases.caseEvent(id),
+  MatchCandidate: (d, id) => d.resolution.candidate(id),
 };
 
 /** Tags a loaded model with its GraphQL type so `Node.__resolveType` (and unions of nodes) need no guessing. */

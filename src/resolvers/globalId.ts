@@ -3,7 +3,7 @@ import { SafeError } from '../errors.js';
 /** Types that implement Node; a global id names one of them and its database id. */
 export const NODE_TYPES = [
   'Person', 'Household', 'Dwelling', 'Building', 'Address', 'Area', 'Grid', 'GridMember', 'Enterprise',
-  'Department', 'SourceRecord', 'Case', 'Dispatch', 'CaseEvent',
+  'Department', 'SourceRecord', 'Case', 'Dispatch', 'CaseEvent', 'MatchCandidate',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 

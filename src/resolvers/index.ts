@@ -10,9 +10,10 @@ import { caseWorkflowResolvers } from './caseWorkflow.js';
 import { auditResolvers } from './audit.js';
 import { searchResolvers } from './search.js';
 import { liveResolvers } from './live.js';
+import { resolutionResolvers } from './resolution.js';
 
 /** Every domain's resolvers; graphql-tools merges the per-type maps. */
 export const resolvers: Resolvers[] = [
   baseResolvers, viewerResolvers, placesResolvers, peopleResolvers, enterprisesResolvers, departmentsResolvers, casesResolvers, caseWorkflowResolvers, auditResolvers,
-  searchResolvers, liveResolvers,
+  searchResolvers, liveResolvers, resolutionResolvers,
 ];

@@ -29,6 +29,7 @@ import { InProcessBus, type EventBus } from '../events/bus.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { startCaseWatcher, type CaseWatcher } from '../store/caseWatcher.js';
 import { LiveEngine, type LiveExecutionArgs, type LiveOptions } from '../live/engine.js';
+import { createResolutionServices, type ResolutionServices } from '../resolution/decisions.js';
 
 export const GRAPHQL_PATH = '/graphql';
 const DEFAULT_CASE_WATCH_INTERVAL_MS = 30_000;
@@ -57,6 +58,8 @@ export interface HubOptions {
   live?: LiveOptions;
   /** How often the case watcher takes in department records and escalates overdue cases; 0: never (tests call it). Default 30 s. */
   caseWatchIntervalMs?: number;
+  /** The Resolver and places review, correction and resolvePerson use; absent: the hub makes its own, kept for its life. */
+  resolution?: ResolutionServices;
 }
 
 export interface Hub {
@@ -103,11 +106,12 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
   const ownBus = options.bus ? null : new InProcessBus();
   const bus = options.bus ?? ownBus!;
   const clock = options.clock ?? systemClock;
+  const resolution = options.resolution ?? createResolutionServices(db.knex);
 
   const contextFor = (viewer: Viewer, purpose: string | null, requestLog: Logger): RequestContext => ({
     viewer,
     purpose,
-    data: createDataLayer(db.knex, viewer, { purpose, deadline: Date.now() + config.REQUEST_TIMEOUT_MS, search: search ?? null, bus, clock }),
+    data: createDataLayer(db.knex, viewer, { purpose, deadline: Date.now() + config.REQUEST_TIMEOUT_MS, search: search ?? null, bus, clock, resolution }),
     log: requestLog,
   });
   const recordReads = (ctx: RequestContext, args: Pick<ExecutionArgs, 'document' | 'operationName'>) => {

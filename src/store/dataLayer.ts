@@ -15,6 +15,10 @@ import { createCaseWritesRepository } from './repositories/caseWrites.js';
 import { InProcessBus, type EventBus } from '../events/bus.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { createDashboardRepository } from './repositories/dashboard.js';
+import { createResolutionRepository } from './repositories/resolution.js';
+import { createResolutionServices, type ResolutionServices } from '../resolution/decisions.js';
+import DataLoader from 'dataloader';
+import { rowsOf } from './loaders.js';
 
 export interface DataLayerOptions {
   /** The purpose the client declared (`x-purpose`); personal data is refused without one. */
@@ -29,6 +33,11 @@ export interface DataLayerOptions {
   bus?: EventBus;
   /** The time case commands, SLA deadlines and `overdue` use; tests pass a ManualClock. */
   clock?: Clock;
+  /**
+   * The hub's long-lived Resolver and places (review, correction, resolvePerson); absent: made
+   * for this data layer alone, which loads the places again on first use (fine for tools and tests).
+   */
+  resolution?: ResolutionServices;
 }
 
 /**
@@ -46,7 +55,25 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
     }
     return knex(name);
   };
-  const ctx = { knex, policy, reads, table };
+  // Merged-away ids (entity_alias), one statement per batch of misses; chains are followed.
+  const aliases = new DataLoader<string, string | null>(async (keys) => {
+    const out = new Map<string, string | null>();
+    let pending = keys.map((k) => ({ key: k, at: k.slice(k.indexOf(':') + 1) }));
+    for (let hop = 0; hop < 8 && pending.length > 0; hop++) {
+      const rows = await rowsOf(table('entity_alias').whereIn(['entity_type', 'merged_id'], pending.map((p) => [p.key.slice(0, p.key.indexOf(':')), p.at]))
+        .select('entity_type', 'merged_id', 'survivor_id'));
+      const next = new Map(rows.map((r) => [`${String(r.entity_type)}:${String(r.merged_id)}`, String(r.survivor_id)]));
+      pending = pending.flatMap((p) => {
+        const to = next.get(`${p.key.slice(0, p.key.indexOf(':'))}:${p.at}`);
+        if (to === undefined) return [];
+        out.set(p.key, to);
+        return [{ key: p.key, at: to }];
+      });
+    }
+    return keys.map((k) => out.get(k) ?? null);
+  });
+  const survivor = (type: 'person' | 'building' | 'enterprise', id: string) => aliases.load(`${type}:${id}`);
+  const ctx = { knex, policy, reads, table, survivor };
   const clock = options.clock ?? systemClock;
   const bus = options.bus ?? new InProcessBus();
   const places = createPlacesRepository(ctx);
@@ -61,6 +88,17 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
     }
   };
   const cases = createCasesRepository(ctx, people, clock);
+  const departments = createDepartmentsRepository(ctx, subjectVisible);
+  const resolution = createResolutionRepository(ctx, { services: options.resolution ?? createResolutionServices(knex), bus }, {
+    people, departments,
+    forget: () => {
+      aliases.clearAll();
+      people.forget();
+      places.forget();
+      enterprises.forget();
+      departments.forget();
+    },
+  });
   return {
     viewer,
     policy,
@@ -69,7 +107,8 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
     places,
     people,
     enterprises,
-    departments: createDepartmentsRepository(ctx, subjectVisible),
+    departments,
+    resolution,
     cases,
     caseWrites: createCaseWritesRepository(ctx, { bus, clock }, cases),
     audit: createAuditRepository(ctx),

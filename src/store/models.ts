@@ -141,8 +141,36 @@ export interface SourceRecordModel {
   /** SUBJECT, or the role the record names the entity in when reached through a link. */
   role: string;
   linked: boolean;
+  /** Why the record (for a record reached through a link: the mention) names its entity; null while unlinked. */
+  link: LinkModel | null;
+  /** The mention's place in the record when reached through a link; null for the subject. */
+  mentionIndex: number | null;
   /** What the record states (for a link: about the linked entity), unmasked; the repository masks before release. */
   facts: Record<string, unknown>;
+}
+
+export type LinkMethodModel = 'KEY' | 'RECOVERED_KEY' | 'PROBABILISTIC' | 'HUMAN' | 'CREATED';
+export interface LinkEvidenceModel { field: string; agreement: string; weight: number }
+export interface LinkModel { method: LinkMethodModel; score: number | null; evidence: LinkEvidenceModel[] }
+
+/** Stored link_evidence (json: parsed by the driver, or text) as GraphQL's LinkEvidence list. */
+export function evidenceOf(value: unknown): LinkEvidenceModel[] {
+  const list = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  if (!Array.isArray(list)) return [];
+  return (list as Array<Record<string, unknown>>).map((e) => ({ field: str(e.field), agreement: str(e.agreement), weight: Number(e.weight ?? 0) }));
+}
+
+/**
+ * A slot's link columns as a Link. Rows linked before resolution recorded its method (or by the
+ * relink on a key) have no method: they linked on a key.
+ */
+export function linkOf(entityId: unknown, method: unknown, score: unknown, evidence: unknown): LinkModel | null {
+  if (entityId === null || entityId === undefined) return null;
+  return {
+    method: (method === null || method === undefined ? 'KEY' : str(method).toUpperCase()) as LinkMethodModel,
+    score: score === null || score === undefined ? null : Number(score),
+    evidence: evidenceOf(evidence),
+  };
 }
 export const sourceRecordFromRow = (r: Row): SourceRecordModel => ({
   id: str(r.id), departmentId: str(r.department_id), departmentName: str(r.department_name), stream: str(r.stream), sourceId: str(r.source_id),
@@ -150,6 +178,10 @@ export const sourceRecordFromRow = (r: Row): SourceRecordModel => ({
   entityType: strOrNull(r.entity_type), entityId: strOrNull(r.entity_id), sourceUpdatedAt: dateOrNull(r.source_updated_at),
   role: r.link_role ? str(r.link_role).toUpperCase() : 'SUBJECT',
   linked: r.entity_id !== null && r.entity_id !== undefined,
+  link: r.link_role
+    ? linkOf(r.entity_id, r.mention_link_method, r.mention_link_score, r.mention_link_evidence)
+    : linkOf(r.entity_id, r.link_method, r.link_score, r.link_evidence),
+  mentionIndex: r.link_role && r.mention_index !== null && r.mention_index !== undefined ? Number(r.mention_index) : null,
   facts: (r.link_facts ?? r.facts ?? {}) as Record<string, unknown>,
 });
 

@@ -50,6 +50,8 @@ interface RoleRules {
   reportChannels: ReadonlySet<ReportChannel>;
   /** The level of the hierarchy the role acts at: it handles cases at that level and below. */
   level: CaseLevel | null;
+  /** Reviews and corrects entity resolution: the review queue, confirm, reject, merge, split. */
+  resolution: boolean;
 }
 
 /**
@@ -63,9 +65,9 @@ const LEVEL_RANK: Record<CaseLevel, number> = { grid: 0, street: 1, district: 2 
 const COMMAND_CENTER: CaseAction[] = ['report', 'dispatch', 'feedback', 'close', 'reopen', 'escalate'];
 
 const ALL_ROWS: DataKind[] = ['person', 'household', 'place', 'grid', 'grid_member', 'enterprise', 'department', 'source_record', 'case'];
-type RuleInput = Omit<RoleRules, 'reads' | 'counts' | 'records' | 'recordList' | 'caseActions' | 'reportChannels' | 'level'> & {
+type RuleInput = Omit<RoleRules, 'reads' | 'counts' | 'records' | 'recordList' | 'caseActions' | 'reportChannels' | 'level' | 'resolution'> & {
   reads: DataKind[]; counts?: DataKind[]; records: DepartmentName[] | 'all';
-  caseActions?: CaseAction[]; reportChannels?: ReportChannel[]; level?: CaseLevel;
+  caseActions?: CaseAction[]; reportChannels?: ReportChannel[]; level?: CaseLevel; resolution?: boolean;
 };
 const rules = (r: RuleInput): RoleRules => ({
   ...r,
@@ -76,6 +78,7 @@ const rules = (r: RuleInput): RoleRules => ({
   caseActions: new Set(r.caseActions ?? []),
   reportChannels: new Set(r.reportChannels ?? []),
   level: r.level ?? null,
+  resolution: r.resolution ?? false,
 });
 
 /** The role matrix. Changing who sees what is changing this table, and the matrix test beside it. */
@@ -84,6 +87,7 @@ export const ROLE_RULES: Record<RoleId, RoleRules> = {
     scope: 'district', reads: [...ALL_ROWS, 'audit'], unmaskedIdNumber: true, unmaskedPhone: true, tags: true,
     records: 'all', casesOfDepartment: null,
     caseActions: [...COMMAND_CENTER, 'supervise'], reportChannels: ['hotline_12345', 'command_center', 'police_110'], level: 'district',
+    resolution: true,
   }),
   'street-operator': rules({
     scope: 'streets', reads: ALL_ROWS, unmaskedIdNumber: false, unmaskedPhone: true, tags: true,
@@ -117,6 +121,13 @@ export const ROLE_RULES: Record<RoleId, RoleRules> = {
   'department-staff': rules({
     scope: 'district', reads: ALL_ROWS,
     unmaskedIdNumber: false, unmaskedPhone: true, tags: false, records: [], casesOfDepartment: 'own', caseActions: ['work'],
+  }),
+  // Resolves who is who: compares every department's records (ID numbers and phones in clear,
+  // since that is what tells two people apart), confirms, rejects, merges and splits. No case
+  // commands, no special-group tags.
+  'data-steward': rules({
+    scope: 'district', reads: ALL_ROWS, unmaskedIdNumber: true, unmaskedPhone: true, tags: false,
+    records: 'all', casesOfDepartment: null, resolution: true,
   }),
   integrator: rules({
     scope: 'district', reads: ['department', 'grid'], unmaskedIdNumber: false, unmaskedPhone: false, tags: false,
@@ -322,6 +333,12 @@ export class Policy {
   /** A source system's own record id, with any ID number in it masked like the field itself. */
   sourceId(value: string): string {
     return this.role.unmaskedIdNumber ? value : value.replace(EMBEDDED_ID_NUMBER, maskIdNumber);
+  }
+
+  /** Throws unless the viewer reviews and corrects entity resolution (district administrators, data stewards). */
+  assertCanCorrectResolution(): void {
+    if (!this.role.resolution) throw new SafeError('FORBIDDEN', 'Only district administrators and data stewards review and correct entity resolution.');
+    this.assertCanRead('source_record');
   }
 
   assertCanReadTags(): void {

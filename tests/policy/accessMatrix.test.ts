@@ -36,6 +36,7 @@ const EXPECTED: Record<RoleId, Expectation> = {
   fire: { people: 'visible', outOfScope: 'visible', idNumber: 'masked', phone: 'masked', tags: false, records: [], caseIn: 'hidden', ownDepartmentCase: true },
   'social-worker': { people: 'visible', outOfScope: 'visible', idNumber: 'clear', phone: 'clear', tags: true, records: ['population', 'social'], caseIn: 'hidden', ownDepartmentCase: true },
   'department-staff': { people: 'visible', outOfScope: 'visible', idNumber: 'masked', phone: 'clear', tags: false, records: [], caseIn: 'hidden', ownDepartmentCase: true },
+  'data-steward': { people: 'visible', outOfScope: 'visible', idNumber: 'clear', phone: 'clear', tags: false, records: ['court', 'police', 'population', 'social'], caseIn: 'visible', ownDepartmentCase: true },
   integrator: { people: 'forbidden', outOfScope: 'hidden', idNumber: 'masked', phone: 'masked', tags: false, records: [], caseIn: 'hidden', ownDepartmentCase: false },
   dashboard: { people: 'forbidden', outOfScope: 'hidden', idNumber: 'masked', phone: 'masked', tags: false, records: [], caseIn: 'hidden', ownDepartmentCase: false, countOnly: true },
 };
@@ -161,7 +162,7 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
       expect(out.data!.person !== null).toBe(shown);
       expect(out.data!.byNode !== null).toBe(shown);
       expect(out.data!.building !== null).toBe(shown);
-      const deptSeesOutCase = shown && (DEPARTMENT_OF[role] !== undefined || role === 'district-admin');
+      const deptSeesOutCase = shown && (DEPARTMENT_OF[role] !== undefined || role === 'district-admin' || role === 'data-steward');
       expect(out.data!.case !== null).toBe(deptSeesOutCase);
     }
 
@@ -257,7 +258,7 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
         expect(numbers).toContain('MATRIX-IN');
       }
       expect(numbers.includes('MATRIX-IN')).toBe(expected.caseIn === 'visible');
-      expect(numbers.includes('MATRIX-OUT')).toBe(expected.outOfScope === 'visible' && (own !== undefined || role === 'district-admin'));
+      expect(numbers.includes('MATRIX-OUT')).toBe(expected.outOfScope === 'visible' && (own !== undefined || role === 'district-admin' || role === 'data-steward'));
     }
   });
 
@@ -273,6 +274,7 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
     fire: { report: 'FORBIDDEN', dispatch: 'NOT_FOUND', acceptPolice: 'NOT_FOUND', acceptEnvironment: 'NOT_FOUND', escalate: 'NOT_FOUND', supervise: 'NOT_FOUND' },
     'social-worker': { report: 'FORBIDDEN', dispatch: 'NOT_FOUND', acceptPolice: 'NOT_FOUND', acceptEnvironment: 'NOT_FOUND', escalate: 'NOT_FOUND', supervise: 'NOT_FOUND' },
     'department-staff': { report: 'FORBIDDEN', dispatch: 'FORBIDDEN', acceptPolice: 'FORBIDDEN', acceptEnvironment: 'ok', escalate: 'FORBIDDEN', supervise: 'FORBIDDEN' },
+    'data-steward': { report: 'FORBIDDEN', dispatch: 'FORBIDDEN', acceptPolice: 'FORBIDDEN', acceptEnvironment: 'FORBIDDEN', escalate: 'FORBIDDEN', supervise: 'FORBIDDEN' },
     integrator: { report: 'FORBIDDEN', dispatch: 'FORBIDDEN', acceptPolice: 'FORBIDDEN', acceptEnvironment: 'FORBIDDEN', escalate: 'FORBIDDEN', supervise: 'FORBIDDEN' },
     dashboard: { report: 'FORBIDDEN', dispatch: 'FORBIDDEN', acceptPolice: 'FORBIDDEN', acceptEnvironment: 'FORBIDDEN', escalate: 'FORBIDDEN', supervise: 'FORBIDDEN' },
   };
@@ -311,6 +313,81 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
     // Refusals write nothing: the case log grew by exactly the commands that went through.
     const after = await db.knex('case_event').where('case_id', Buffer.from(caseId, 'base64url').toString().split(':')[1]).count({ n: '*' }).first();
     expect(Number(after!.n) - Number(before!.n)).toBe(Object.values(results).filter((r) => r === 'ok').length);
+  });
+
+  // Entity resolution, written out by hand like EXPECTED: who sees a record's link, who uses the
+  // review queue and corrects (only district administrators and data stewards), and resolvePerson
+  // (whoever reads people, in scope and masked). Corrections are probed with ids that change
+  // nothing (an unknown candidate, a self-merge, an empty split), so the probes leave the world as it is.
+  type Access = 'ok' | 'FORBIDDEN';
+  const RESOLUTION: Record<RoleId, { link: Access | 'no-records'; queue: Access; correct: Access; resolvePerson: Access }> = {
+    'district-admin': { link: 'ok', queue: 'ok', correct: 'ok', resolvePerson: 'ok' },
+    'street-operator': { link: 'ok', queue: 'FORBIDDEN', correct: 'FORBIDDEN', resolvePerson: 'ok' },
+    'grid-worker': { link: 'ok', queue: 'FORBIDDEN', correct: 'FORBIDDEN', resolvePerson: 'ok' },
+    police: { link: 'ok', queue: 'FORBIDDEN', correct: 'FORBIDDEN', resolvePerson: 'ok' },
+    court: { link: 'ok', queue: 'FORBIDDEN', correct: 'FORBIDDEN', resolvePerson: 'ok' },
+    fire: { link: 'no-records', queue: 'FORBIDDEN', correct: 'FORBIDDEN', resolvePerson: 'ok' },
+    'social-worker': { link: 'ok', queue: 'FORBIDDEN', correct: 'FORBIDDEN', resolvePerson: 'ok' },
+    'department-staff': { link: 'no-records', queue: 'FORBIDDEN', correct: 'FORBIDDEN', resolvePerson: 'ok' },
+    'data-steward': { link: 'ok', queue: 'ok', correct: 'ok', resolvePerson: 'ok' },
+    integrator: { link: 'FORBIDDEN', queue: 'FORBIDDEN', correct: 'FORBIDDEN', resolvePerson: 'FORBIDDEN' },
+    dashboard: { link: 'FORBIDDEN', queue: 'FORBIDDEN', correct: 'FORBIDDEN', resolvePerson: 'FORBIDDEN' },
+  };
+
+  test.each(Object.keys(RESOLUTION) as RoleId[])('entity resolution: %s', async (role) => {
+    const expected = RESOLUTION[role];
+    const seen = EXPECTED[role];
+    const token = await tokenFor(role);
+    const q = (query: string, variables: Record<string, unknown> = {}) => t.gql(query, variables, { token });
+    const access = (res: { errors?: Array<{ extensions?: Record<string, unknown> }> }): string => (res.errors ? String(res.errors[0]?.extensions?.code) : 'ok');
+    // A pending candidate in the queue: the person's population record against the housemate.
+    const record = await db.knex('source_record').where({ entity_type: 'person', entity_id: w.person }).orderBy('id').first('id');
+    await db.knex('match_candidate').insert({
+      entity_type: 'person', source_record_id: record.id, mention_index: null, candidate_id: w.housemate, score: 0.7,
+      evidence: JSON.stringify([{ field: 'name', agreement: 'surname', weight: 1.5 }]), status: 'pending', created_at: new Date(),
+    }).onConflict(db.knex.raw('(source_record_id, coalesce(mention_index, -1), candidate_id)')).ignore();
+
+    const links = await q(`query($id: ID!) { person(id: $id) { records { link { method score evidence { field } } } } }`, { id: g('Person', w.person) });
+    if (expected.link === 'FORBIDDEN') expect(access(links)).toBe('FORBIDDEN');
+    else {
+      expect(links.errors).toBeUndefined();
+      const records = links.data!.person.records as Array<{ link: { method: string } | null }>;
+      if (expected.link === 'no-records') expect(records).toEqual([]);
+      else for (const r of records) expect(r.link?.method).toBe('KEY');
+    }
+
+    const queue = await q(`{ matchReviewQueue(first: 5) { totalCount edges { node { id record { facts { field value } } candidate { id ... on Person { idNumber } } } } } }`);
+    expect(access(queue)).toBe(expected.queue);
+    if (expected.queue === 'ok') {
+      const node = queue.data!.matchReviewQueue.edges.find((e: any) => e.node.candidate?.id === g('Person', w.housemate))?.node;
+      expect(node).toBeDefined();
+      expect(node.record.facts.find((f: { field: string }) => f.field === 'idNumber')?.value ?? w.idNumber).not.toContain('*');
+    } else {
+      expect(queue.data?.matchReviewQueue ?? null).toBeNull();
+    }
+
+    // Corrections: refused by role before anything is looked up; allowed roles get the probe's own refusal.
+    const corrections = [
+      await q(`mutation($id: ID!) { confirmMatch(candidateId: $id) { candidate { id } } }`, { id: g('MatchCandidate', '999999') }),
+      await q(`mutation($id: ID!) { rejectMatch(candidateId: $id) { candidate { id } } }`, { id: g('MatchCandidate', '999999') }),
+      await q(`mutation($id: ID!) { mergeEntities(survivor: $id, merged: $id) { entity { id } } }`, { id: g('Person', w.person) }),
+      await q(`mutation($id: ID!) { splitEntity(id: $id, records: []) { created { id } } }`, { id: g('Person', w.person) }),
+    ].map(access);
+    expect(corrections).toEqual(expected.correct === 'ok' ? ['NOT_FOUND', 'NOT_FOUND', 'BAD_USER_INPUT', 'BAD_USER_INPUT'] : Array(4).fill('FORBIDDEN'));
+
+    // resolvePerson: in scope and masked like person(id); out of scope left out.
+    const RESOLVE = `query($n: String!) { resolvePerson(input: { idNumber: $n }) { person { id idNumber } score } }`;
+    const found = await q(RESOLVE, { n: w.idNumber });
+    const outside = await q(RESOLVE, { n: w.outIdNumber });
+    expect(access(found)).toBe(expected.resolvePerson);
+    if (expected.resolvePerson === 'ok') {
+      expect(found.data!.resolvePerson[0].person).toEqual({
+        id: g('Person', w.person), idNumber: seen.idNumber === 'clear' ? w.idNumber : `${w.idNumber.slice(0, 6)}********${w.idNumber.slice(-4)}`,
+      });
+      expect(outside.data!.resolvePerson.map((c: { person: { id: string } }) => c.person.id)).toEqual(seen.outOfScope === 'visible' ? [g('Person', w.outPerson)] : []);
+    } else {
+      expect(JSON.stringify(found)).not.toContain(w.idNumber.slice(6, 14));
+    }
   });
 
   test('case commands need a token', async () => {

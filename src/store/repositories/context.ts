@@ -13,4 +13,6 @@ export interface StoreContext {
    * over its deadline stops sending SQL instead of running on after its client was answered.
    */
   table: (name: string) => Knex.QueryBuilder;
+  /** The entity a merged-away id now resolves to (entity_alias); null when the id was never merged. */
+  survivor: (type: 'person' | 'building' | 'enterprise', id: string) => Promise<string | null>;
 }

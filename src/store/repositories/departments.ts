@@ -26,10 +26,33 @@ export function createDepartmentsRepository({ table, policy }: StoreContext, sub
       .orderBy(['source_record.department_id', 'source_record.id'])) as Row[];
     const links = (await withDepartment().join('source_link as l', 'l.source_record_id', 'source_record.id')
       .whereIn(['l.entity_type', 'l.entity_id'], pairs)
-      .select('l.entity_type as link_entity_type', 'l.entity_id as link_entity_id', 'l.role as link_role', 'l.facts as link_facts')
+      .select('l.entity_type as link_entity_type', 'l.entity_id as link_entity_id', 'l.role as link_role', 'l.facts as link_facts', 'l.mention_index',
+        'l.link_method as mention_link_method', 'l.link_score as mention_link_score', 'l.link_evidence as mention_link_evidence')
       .orderBy(['source_record.department_id', 'source_record.id'])) as Row[];
     const viaLinks = links.map((r) => ({ ...r, entity_type: r.link_entity_type, entity_id: r.link_entity_id }));
     return groupInKeyOrder(keys, [...subjects, ...viaLinks], (r) => `${String(r.entity_type)}:${String(r.entity_id)}`, sourceRecordFromRow);
+  });
+  // A record slot (subject or mention) as the review queue shows it: the mention's role, facts and link.
+  const slots = new DataLoader<string, SourceRecordModel | null>(async (keys) => {
+    const pairs = keys.map((k) => k.split(':') as [string, string]);
+    const records = await rowsOf(withDepartment().whereIn('source_record.id', [...new Set(pairs.map(([id]) => id))]));
+    const mentions = pairs.filter(([, m]) => m !== 's');
+    const links = mentions.length === 0 ? [] : await rowsOf(table('source_link')
+      .whereIn(['source_record_id', 'mention_index'], mentions.map(([id, m]) => [id, Number(m)]))
+      .select('source_record_id', 'mention_index', 'role', 'facts', 'entity_type', 'entity_id', 'link_method', 'link_score', 'link_evidence'));
+    const recordOf = new Map(records.map((r) => [String(r.id), r]));
+    const linkOf = new Map(links.map((l) => [`${String(l.source_record_id)}:${String(l.mention_index)}`, l]));
+    return pairs.map(([id, m]) => {
+      const r = recordOf.get(id);
+      if (!r) return null;
+      if (m === 's') return sourceRecordFromRow(r);
+      const l = linkOf.get(`${id}:${m}`);
+      if (!l) return null;
+      return sourceRecordFromRow({
+        ...r, entity_type: l.entity_type, entity_id: l.entity_id, link_role: l.role, link_facts: l.facts, mention_index: l.mention_index,
+        mention_link_method: l.link_method, mention_link_score: l.link_score, mention_link_evidence: l.link_evidence,
+      });
+    });
   });
   const connectorStatus = new DataLoader<string, ConnectorStatusModel>(async (ids) => {
     const rows = await rowsOf(table('department as d')
@@ -112,6 +135,18 @@ export function createDepartmentsRepository({ table, policy }: StoreContext, sub
       if (!r || !visibleDepartment(r)) return null;
       if (r.entityType && r.entityId && !(await subjectVisible(r.entityType, r.entityId))) return null;
       return release(r);
+    },
+    /** One record slot: the record's subject (mentionIndex null) or one of its mentions, as that mention. */
+    async recordSlot(recordId: string, mentionIndex: number | null) {
+      policy.assertCanRead('source_record');
+      const r = await slots.load(`${recordId}:${mentionIndex ?? 's'}`);
+      return r && visibleDepartment(r) ? release(r) : null;
+    },
+    /** Forgets what this request loaded about records (after a correction moved them). */
+    forget() {
+      records.clearAll();
+      recordsBySubject.clearAll();
+      slots.clearAll();
     },
     /** Records about an entity the caller already holds (so already judged visible). */
     async recordsAbout(subject: RecordSubject, id: string) {

@@ -11,15 +11,22 @@ export interface EnterpriseListFilter {
   department?: string | null;
 }
 
-export function createEnterprisesRepository({ knex, table, policy }: StoreContext) {
+export function createEnterprisesRepository({ knex, table, policy, survivor }: StoreContext) {
   const enterprises = byId(() => table('enterprise'), 'id', enterpriseFromRow);
   const enterprisesByBuilding = byForeignKey(() => table('enterprise'), 'building_id', enterpriseFromRow, 'id');
 
   return {
     async enterprise(id: string) {
       policy.assertCanRead('enterprise');
-      const e = await enterprises.load(id);
+      let e = await enterprises.load(id);
+      if (!e) {
+        const now = await survivor('enterprise', id);
+        if (now !== null) e = await enterprises.load(now);
+      }
       return e && policy.inScope(e) ? e : null;
+    },
+    forget() {
+      enterprises.clearAll();
     },
     async enterprisesInBuilding(buildingId: string) {
       policy.assertCanRead('enterprise');

@@ -17,7 +17,7 @@ export interface PersonListFilter {
  * People, their households and tags. Every person leaves this module through `release`: in the
  * viewer's scope, masked as the role requires, and noted for the audit trail.
  */
-export function createPeopleRepository({ knex, table, policy, reads }: StoreContext) {
+export function createPeopleRepository({ knex, table, policy, reads, survivor }: StoreContext) {
   const people = byId(() => table('person'), 'id', personFromRow);
   const membersByHousehold = byForeignKey(() => table('person'), 'household_id', personFromRow, 'id');
   const residentsByDwelling = byForeignKey(() => table('person'), 'dwelling_id', personFromRow, 'id');
@@ -44,7 +44,12 @@ export function createPeopleRepository({ knex, table, policy, reads }: StoreCont
   return {
     async person(id: string) {
       policy.assertCanRead('person');
-      const p = await people.load(id);
+      let p = await people.load(id);
+      if (!p) {
+        // A merged-away id answers with the person it was merged into.
+        const now = await survivor('person', id);
+        if (now !== null) p = await people.load(now);
+      }
       return p && policy.inScope(p) ? release(p) : null;
     },
     async people(filter: PersonListFilter, page: PageArgs) {
@@ -84,6 +89,10 @@ export function createPeopleRepository({ knex, table, policy, reads }: StoreCont
     async residentsOfDwelling(dwellingId: string) {
       policy.assertCanRead('person');
       return releaseAll(await residentsByDwelling.load(dwellingId));
+    },
+    /** Forgets people this request loaded (after a correction changed them). */
+    forget() {
+      people.clearAll();
     },
     /** People loaded elsewhere (a case's people) pass the same gate. */
     releaseAll,

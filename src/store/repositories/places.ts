@@ -14,7 +14,7 @@ export interface BuildingListFilter {
 }
 
 /** Areas, grids and their staff, addresses, buildings and dwellings. */
-export function createPlacesRepository({ knex, table, policy }: StoreContext) {
+export function createPlacesRepository({ knex, table, policy, survivor }: StoreContext) {
   const areas = byId(() => table('area'), 'id', areaFromRow);
   const grids = byId(() => table('grid'), 'id', gridFromRow);
   const membersByGrid = byForeignKey(() => table('grid_member'), 'grid_id', gridMemberFromRow, 'id');
@@ -57,7 +57,17 @@ export function createPlacesRepository({ knex, table, policy }: StoreContext) {
     },
     async building(id: string) {
       policy.assertCanRead('place');
-      return inScope(await buildings.load(id));
+      let b = await buildings.load(id);
+      if (!b) {
+        const now = await survivor('building', id);
+        if (now !== null) b = await buildings.load(now);
+      }
+      return inScope(b);
+    },
+    forget() {
+      buildings.clearAll();
+      dwellings.clearAll();
+      dwellingsByBuilding.clearAll();
     },
     buildings(filter: BuildingListFilter, page: PageArgs) {
       const access = policy.listAccess('place');
