@@ -259,6 +259,8 @@ export async function mergeEntities(
       [survivorId, type, mergedId],
     );
     await trx('resolution_key').where({ entity_type: type, entity_id: mergedId }).delete();
+    // The moved records are remembered on the survivor below; the merged profile goes with its row.
+    await trx('resolution_profile').where({ entity_type: type, entity_id: mergedId }).delete();
     const moveJoin = async (table: string, column: string, rest: string[]) => {
       await trx.raw(
         `insert into ${table} (${[column, ...rest].join(', ')}) select ?, ${rest.join(', ')} from ${table} where ${column} = ? on conflict do nothing`,
@@ -373,6 +375,7 @@ export async function splitEntity(
     ]);
     // Both people's keys again, from the records each holds now.
     await trx('resolution_key').where('entity_type', type).whereIn('entity_id', [entityId, newId]).delete();
+    await trx('resolution_profile').where('entity_type', type).whereIn('entity_id', [entityId, newId]).delete();
     await rememberStored(trx, places, services.resolver, [
       ...staying.map((s) => ({ entityId, facts: s.facts })),
       ...moving.map((s) => ({ entityId: newId, facts: s.facts })),
