@@ -120,14 +120,27 @@ export class PersonResolver {
   /** Scores candidates for an ad-hoc description (case intake's "who is calling"), best first. */
   async candidates(trx: Knex | Knex.Transaction, evidence: PersonEvidence, limit: number): Promise<Array<{ entityId: string } & Scored>> {
     const slot: PersonSlot = { evidence, recordId: null, mentionIndex: null };
-    const byId = evidence.validId ? await this.byIdNumber(trx, [evidence.validId]) : new Map<string, string>();
-    const found = await this.scoreAll(trx, [slot], new Map(), false);
-    const scored = found[0] ?? [];
-    const keyed = evidence.validId ? byId.get(evidence.validId) : undefined;
-    if (keyed !== undefined && !scored.some((s) => s.entityId === keyed)) {
-      scored.unshift({ entityId: keyed, vector: [], weight: 64, probability: 1, evidence: [{ field: 'idNumber', agreement: 'exact', weight: 64 }] });
+    const scored = (await this.scoreAll(trx, [slot], new Map(), false))[0] ?? [];
+    const seen = new Set(scored.map((s) => s.entityId));
+    // An ID number as given finds its holder, or (when it fails its check) the holders of its valid neighbours.
+    const ids = evidence.validId !== null ? [evidence.validId]
+      : evidence.idNumber !== null && evidence.idNumber.length === 18 ? oneEditNeighbours(evidence.idNumber, '0123456789X', isValidResidentId) : [];
+    const holders = [...(await this.byIdNumber(trx, ids)).values()].filter((id) => !seen.has(id));
+    if (holders.length > 0) {
+      const profiles = await this.profiles(trx, holders);
+      const population = await this.populationSize(trx);
+      for (const id of holders) {
+        const profile = profiles.get(id);
+        if (!profile) continue;
+        if (evidence.validId !== null) {
+          scored.push({ entityId: id, vector: [], weight: 64, probability: 1, evidence: [{ field: 'idNumber', agreement: 'exact', weight: 64 }] });
+          continue;
+        }
+        const vector = comparePerson(evidence, profile);
+        scored.push({ entityId: id, vector, ...score(this.model(), vector, population) });
+      }
     }
-    return scored.slice(0, limit);
+    return scored.sort((a, b) => b.weight - a.weight).slice(0, limit);
   }
 
   private async byIdNumber(trx: Knex | Knex.Transaction, ids: string[]): Promise<Map<string, string>> {

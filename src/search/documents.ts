@@ -130,11 +130,15 @@ async function people(knex: Knex, context: SearchContext, sel: DocumentSelection
         'b.lat', 'b.lng', ...addressColumns('a', 'a_'), ...addressColumns('ba', 'b_')),
     'p.id', sel));
   const ids = rows.map((r) => String(r.id));
-  const [tagRows, departments] = await Promise.all([
+  const [tagRows, departments, profileRows] = await Promise.all([
     ids.length === 0 ? [] : rowsOf(knex('person_tag').whereIn('person_id', ids).select('person_id', 'tag').orderBy('tag')),
     departmentsOf(knex, 'person', ids),
+    ids.length === 0 ? [] : rowsOf(knex('resolution_profile').where('entity_type', 'person').whereIn('entity_id', ids).select('entity_id', 'profile')),
   ]);
   const tags = groupBy(tagRows, 'person_id', 'tag');
+  // What every department holds for the person (entity resolution's profile): each phone, each
+  // address in any style (the keys are the normaliser's, as the index's), each name written.
+  const held = new Map(profileRows.map((r) => [String(r.entity_id), (typeof r.profile === 'string' ? JSON.parse(r.profile) : r.profile) as Record<string, string[] | undefined>]));
   return rows.map((r) => {
     const address = str(r.a_text) ?? str(r.b_text);
     const doc = base('person', r, String(r.name), address);
@@ -145,6 +149,14 @@ async function people(knex: Knex, context: SearchContext, sel: DocumentSelection
     setPhones(doc, [str(r.phone)]);
     addPlace(doc, context, r, 'a_');
     addPlace(doc, context, r, 'b_');
+    const profile = held.get(doc.id);
+    if (profile) {
+      setPhones(doc, profile.ph ?? []);
+      doc.dwellingKeys = uniq([...doc.dwellingKeys, ...(profile.dw ?? [])]);
+      doc.buildingKeys = uniq([...doc.buildingKeys, ...(profile.bl ?? [])]);
+      // Former and other written names are found as names the person is known by, not as the name.
+      setPeople(doc, (profile.nm ?? []).filter((n) => n !== doc.name && /\p{Script=Han}/u.test(n)), 'other');
+    }
     doc.tags = tags.get(doc.id) ?? [];
     doc.departments = departments.get(doc.id) ?? [];
     doc.category = str(r.residence_type);

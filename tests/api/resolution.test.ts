@@ -209,7 +209,10 @@ describeEachDatabase('review and correction of entity resolution', ({ open }) =>
     expect(created.id).not.toBe(g('Person', p4));
     const p5 = dbIdOf(created.id);
     expect(await db.knex('match_decision').where({ decision: 'split', entity_id: p4, other_entity_id: p5 })).toHaveLength(1);
-    const keysOf = async (id: string) => (await db.knex('resolution_key').where({ entity_type: 'person', entity_id: id, kind: 'bd' }).pluck('value')).sort();
+    const keysOf = async (id: string) => {
+      const row = (await db.knex('resolution_profile').where({ entity_type: 'person', entity_id: id }).first('profile')) as { profile: { bd?: string[] } } | undefined;
+      return [...(row?.profile.bd ?? [])].sort();
+    };
     expect(await keysOf(p4)).toEqual(['1990-03-03']);
     expect(await keysOf(p5)).toEqual(['1991-08-08']);
     // A later sync keeps the split.

@@ -85,7 +85,7 @@ describe('fire connector', () => {
     }
   });
 
-  test('inspections are about the enterprise (credit code) or the building; hazards about their inspection', async () => {
+  test('inspections are about the enterprise (with or without a credit code) in its building, or the building; hazards about their inspection', async () => {
     const all = data((await readAll(fire, config, 'inspections')).records);
     const byId = new Map(all.map((d) => [d.inspection_no!, d]));
     const unit = inspections.find((i) => i.target_type === '单位' && i.credit_code !== null)!;
@@ -94,11 +94,17 @@ describe('fire connector', () => {
       sourceId: unit.inspection_no,
       updatedAt: unit.updated_at,
       subject: { kind: 'enterprise', authority: 'reference', creditCode: unit.credit_code, facts: { name: unit.target_name, address: unit.address } },
+      mentions: [{ role: 'location', ref: { kind: 'building', authority: 'reference', address: unit.address, facts: {} } }],
+    });
+    // A company the brigade holds no credit code for is still a company, found by its name and address.
+    expect(fire.map('inspections', { ...byId.get(unit.inspection_no), credit_code: null })).toMatchObject({
+      subject: { kind: 'enterprise', creditCode: null, facts: { name: unit.target_name } },
     });
     expect(fire.map('inspections', byId.get(building.inspection_no))).toEqual({
       sourceId: building.inspection_no,
       updatedAt: building.updated_at,
       subject: { kind: 'building', authority: 'reference', address: building.address, facts: { name: building.target_name } },
+      mentions: [],
     });
     expect(byId.get(building.inspection_no)!.credit_code).toBeNull();
     expect(byId.get(unit.inspection_no)!.hazard_count).toBe(String(unit.hazard_count));
@@ -110,6 +116,7 @@ describe('fire connector', () => {
       sourceId: open.hazard_no,
       updatedAt: open.updated_at,
       subject: { kind: 'record', stream: 'inspections', sourceId: open.inspection_no },
+      mentions: open.target_type === '单位' ? [{ role: 'location', ref: { kind: 'building', authority: 'reference', address: raw.address, facts: {} } }] : [],
     });
     // The deadline and status stay in the payload for the overdue-hazard rule.
     expect(raw).toMatchObject({ rectification_deadline: open.rectification_deadline, status: open.status, rectified_on: open.rectified_on });

@@ -11,6 +11,8 @@ import { loadPlaces } from '../../src/store/ingest/places.js';
 import { Resolver } from '../../src/resolution/index.js';
 import { resolveAll } from '../../src/resolution/rerun.js';
 import type { Database } from '../../src/store/db.js';
+import { loadDocuments } from '../../src/search/documents.js';
+import { loadSearchContext } from '../../src/search/context.js';
 
 const id = (seq: number, birth = '1986-05-10') => makeResidentId('330110', birth, seq);
 const person = (authority: PersonRef['authority'], idNumber: string | null, facts: PersonRef['facts']): PersonRef => ({ kind: 'person', authority, idNumber, facts });
@@ -141,6 +143,15 @@ describeEachDatabase('entity resolution on ingest', ({ open }) => {
     expect([second.linked, second.moved, second.unlinked]).toEqual([0, 0, 0]);
     expect(first.examined).toBeGreaterThan(0);
     expect((await mentionOf(police, 'JJ4')).entity_id).toBe(await personId(id(262, '1990-03-02')));
+  });
+
+  test('search finds the person by every phone and name any department holds', async () => {
+    await commit(police, 'residence_registrations', [{ sourceId: 'J7', subject: person('registry', id(161), { name: '张伟', phone: '13600009999' }) }]);
+    await commit(social, 'special_groups', [{ sourceId: 'S7', subject: person('reference', id(161), { name: '張偉' }) }]);
+    const zhang = await personId(id(161));
+    const [doc] = await loadDocuments(db.knex, await loadSearchContext(db.knex), 'person', { ids: [zhang] });
+    expect(doc?.phones).toEqual(expect.arrayContaining(['13912345678', '13600009999']));
+    expect(doc?.name).toBe('张伟');
   });
 
   test('keys mode links on valid keys only, as before resolution', async () => {
