@@ -210,8 +210,8 @@ describeEachDatabase('review and correction of entity resolution', ({ open }) =>
     const p5 = dbIdOf(created.id);
     expect(await db.knex('match_decision').where({ decision: 'split', entity_id: p4, other_entity_id: p5 })).toHaveLength(1);
     const keysOf = async (id: string) => {
-      const row = await db.knex<{ profile: { bd?: string[] } }>('resolution_profile').where({ entity_type: 'person', entity_id: id }).first('profile');
-      return [...(row?.profile.bd ?? [])].sort();
+      const rows: Array<{ profile: { bd?: string[] } }> = await db.knex('resolution_profile').where({ entity_type: 'person', entity_id: id }).select('profile');
+      return [...(rows[0]?.profile.bd ?? [])].sort();
     };
     expect(await keysOf(p4)).toEqual(['1990-03-03']);
     expect(await keysOf(p5)).toEqual(['1991-08-08']);
