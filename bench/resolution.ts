@@ -303,8 +303,8 @@ export function renderResolutionSection(r: ResolutionBenchResult, machine: Machi
   }
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [
-    `<!-- bench:${resolutionSectionName(o.scale)}:start -->`,
-    `## Entity resolution at ${o.scale} scale`,
+    `<!-- bench:${resolutionSectionName(o.scale, o.noise)}:start -->`,
+    `## Entity resolution at ${o.scale} scale${o.noise === 'default' ? '' : `, ${o.noise} noise`}`,
     '',
     `${date} · ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB · ${machine.os} · Node ${machine.node} · \`npm run bench -- --resolution --resolution-scale ${o.scale}${o.noise === 'default' ? '' : ` --resolution-noise ${o.noise}`}\``,
     '',
@@ -339,9 +339,10 @@ export function renderResolutionSection(r: ResolutionBenchResult, machine: Machi
     renderFalseMerges(r.full),
     '',
     '</details>',
-    `<!-- bench:${resolutionSectionName(o.scale)}:end -->`,
+    `<!-- bench:${resolutionSectionName(o.scale, o.noise)}:end -->`,
   ].join('\n');
 }
 
 /** One section per scale in docs/BENCHMARKS.md: a tiny run does not overwrite the small one. */
-export const resolutionSectionName = (scale: ScaleName) => `entity-resolution-${scale}`;
+/** One section per scale and noise, so a realistic run does not replace the default one. */
+export const resolutionSectionName = (scale: ScaleName, noise: string) => (noise === 'default' ? `entity-resolution-${scale}` : `entity-resolution-${scale}-${noise}`);

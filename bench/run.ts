@@ -388,7 +388,7 @@ async function resolutionOnly(ctx: ReturnType<typeof createContext>, opts: Optio
   }
   checkInterrupted();
   process.stdout.write(`\n${section}\n`);
-  if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, resolutionSectionName(opts.resolutionScale));
+  if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, resolutionSectionName(opts.resolutionScale, opts.resolutionNoise));
   return ok ? 0 : 1;
 }
 
