@@ -130,12 +130,12 @@ export class PersonResolver {
       const profiles = await this.profiles(trx, holders);
       const population = await this.populationSize(trx);
       for (const id of holders) {
-        const profile = profiles.get(id);
-        if (!profile) continue;
         if (evidence.validId !== null) {
           scored.push({ entityId: id, vector: [], weight: 64, probability: 1, evidence: [{ field: 'idNumber', agreement: 'exact', weight: 64 }] });
           continue;
         }
+        const profile = profiles.get(id);
+        if (!profile) continue;
         const vector = comparePerson(evidence, profile);
         scored.push({ entityId: id, vector, ...score(this.model(), vector, population) });
       }
