@@ -31,6 +31,7 @@ const CANONICAL_TABLES = [
   'person',
   'person_tag',
   'resolution_key',
+  'resolution_profile',
   'resolution_run',
   'source_link',
   'source_record',
