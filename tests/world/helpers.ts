@@ -1,11 +1,25 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { afterAll } from '@jest/globals';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 export function tempDir(label: string): string {
   return mkdtempSync(join(tmpdir(), `liandong-world-test-${label}-`));
+}
+
+/** Fresh temporary directories for one test file, all removed after its tests. */
+export function freshDirs(): (label: string) => string {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return (label) => {
+    const d = tempDir(label);
+    dirs.push(d);
+    return d;
+  };
 }
 
 /** Every file under dir, relative path → sha256 of its bytes. */

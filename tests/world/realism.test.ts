@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { rmSync } from 'node:fs';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
 import { pinyin } from 'pinyin-pro';
 import { isValidResidentId, makeResidentId } from '../../src/domain/idNumber.js';
@@ -11,17 +10,9 @@ import {
   DEPARTMENTS, DEPARTMENT_STREAMS, REALISTIC_LOOKALIKES, REALISTIC_NOISE, SOURCE_ID_FIELD, WORLD_FILES, generateWorld, type Department,
   type HouseholdRow, type NoiseTag, type PersonRow, type TruthRow,
 } from '../../src/world/index.js';
-import { hashTree, readRows, tempDir } from './helpers.js';
+import { freshDirs, hashTree, readRows } from './helpers.js';
 
-const dirs: string[] = [];
-const fresh = (label: string): string => {
-  const d = tempDir(label);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const fresh = freshDirs();
 
 // Character by character: read as a word, a polyphone may change (生长 shēngzhǎng, 晟长 shèngcháng).
 const toneless = (s: string): string => [...s].map((ch) => pinyin(ch, { toneType: 'none' })).join(' ');

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { readFileSync, rmSync, statSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { beforeAll, describe, expect, test } from '@jest/globals';
+import { readFileSync, statSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isValidCreditCode } from '../../src/domain/creditCode.js';
 import { isValidResidentId, residentIdSex } from '../../src/domain/idNumber.js';
@@ -8,18 +8,10 @@ import {
   type DwellingRow, type EnterpriseRow, type GridMemberRow, type GridRow, type HouseholdRow, type Manifest, type NoiseOverrides, type PersonRow,
   type ProgressStage, type TruthRow,
 } from '../../src/world/index.js';
-import { bbox, hashTree, pointInRing, readRows, signedArea, tempDir } from './helpers.js';
+import { bbox, freshDirs, hashTree, pointInRing, readRows, signedArea } from './helpers.js';
 
 const SEED = 7;
-const dirs: string[] = [];
-const fresh = (label: string): string => {
-  const d = tempDir(label);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const fresh = freshDirs();
 
 interface World {
   dir: string;
