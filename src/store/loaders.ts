@@ -9,6 +9,15 @@ export function rowsOf(query: Knex.QueryBuilder): Promise<Row[]> {
 }
 
 /**
+ * Whole arrays as single statement parameters (`= any(?)`, `unnest(?)`): knex passes an array
+ * binding of raw SQL through to the driver as one PostgreSQL array, though its types only admit
+ * arrays without nulls.
+ */
+export function arrayBindings(...arrays: ReadonlyArray<unknown>[]): Knex.RawBinding[] {
+  return arrays as unknown as Knex.RawBinding[];
+}
+
+/**
  * Loader factories. Each batch function honours DataLoader's contract: one result per key,
  * in the order of the keys, whatever order the database returned rows in. `from` gives a fresh
  * base query each batch (a table, or a table joined to what the policy needs to judge a row).
