@@ -96,7 +96,7 @@ export async function viewerFromAuthorization(verifier: TokenVerifier, header: s
   if (!match?.[1]) throw new SafeError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>".');
   const token = match[1];
   let cache = verified.get(verifier);
-  if (!cache) verified.set(verifier, (cache = new Map()));
+  if (!cache) verified.set(verifier, (cache = new Map<string, { viewer: Viewer; until: number }>()));
   const hit = cache.get(token);
   const now = Date.now();
   if (hit && hit.until > now) return hit.viewer;
