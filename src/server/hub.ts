@@ -260,7 +260,8 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
       throw err;
     }
     const requestLog = log.child({ reqId: req.headers['x-request-id'] ?? undefined });
-    await handleGraphQL(apollo, req, res, {
+    // Someone waits on this one: on PGlite its statements go before the background jobs'.
+    await db.interactive(() => handleGraphQL(apollo, req, res, {
       context: async () => contextFor(viewer, purpose, requestLog),
       timeoutMs: config.REQUEST_TIMEOUT_MS,
       ...(limits.persistedOperations
@@ -278,7 +279,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
             },
           }
         : {}),
-    });
+    }));
   };
 
   httpServer.on('request', (req, res) => {

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { migrationSource } from '../migrations/index.js';
+import { ConnectionScheduler, scheduledPgLiteClient } from './pgliteClient.js';
 
 /** Where the canonical store lives: an embedded PGlite (a directory, or memory) or a PostgreSQL server. */
 export type DatabaseTarget =
@@ -14,6 +14,12 @@ export type DatabaseTarget =
 export interface Database {
   readonly kind: DatabaseTarget['kind'];
   readonly knex: Knex;
+  /**
+   * Runs fn as work a person is waiting for (a GraphQL request). On PGlite, whose one connection
+   * the background jobs share, its statements go first (src/store/pgliteClient.ts); on a
+   * PostgreSQL server, with a pool of connections, it just runs fn.
+   */
+  interactive<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -39,7 +45,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       connection: { connectionString: target.url, application_name: 'liandong' },
       pool: { min: 0, max: target.poolMax },
     });
-    return { kind: 'postgres', knex, close: () => knex.destroy() };
+    return { kind: 'postgres', knex, interactive: (fn) => fn(), close: () => knex.destroy() };
   }
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
   const pglite = await PGlite.create({
@@ -47,14 +53,16 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     extensions: { pg_trgm },
     parsers: pgliteParsers,
   });
+  const scheduler = new ConnectionScheduler();
   const knex = knexFactory({
     // knex-pglite's typings predate knex 3's Client type; the class is a knex Client.
-    client: ClientPgLite,
+    client: scheduledPgLiteClient(scheduler),
     connection: () => ({ pglite }) as unknown as Knex.ConnectionConfig,
   });
   return {
     kind: 'pglite',
     knex,
+    interactive: (fn) => scheduler.interactive(fn),
     close: async () => {
       await knex.destroy();
       if (!pglite.closed) await pglite.close();

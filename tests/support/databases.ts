@@ -61,6 +61,7 @@ async function openUnmigrated(kind: TestDatabaseKind): Promise<Database> {
   return {
     kind: db.kind,
     knex: db.knex,
+    interactive: (fn) => db.interactive(fn),
     async close() {
       try {
         await db.close();
@@ -95,6 +96,7 @@ export function describeEachDatabase(title: string, fn: (ctx: DatabaseContext) =
         const tracked: Database = {
           kind: db.kind,
           knex: db.knex,
+          interactive: (fn) => db.interactive(fn),
           close: () => {
             stillOpen.delete(tracked);
             closed ??= db.close();
