@@ -7,6 +7,7 @@
  *   npm run bench -- --duration 10
  *   npm run bench -- --only postgres --connections 64
  *   npm run bench -- --peer postgraphile=http://127.0.0.1:5000/graphql --peer-query postgraphile=bench/postgraphile.graphql
+ *   npm run bench -- --embedded [--embedded-compare ../main]   # search and profile on PGlite vs PostgreSQL, as npm start runs
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,7 @@ import type { ScaleName } from '../src/world/index.js';
 import { benchSubscribers, renderSubscribersSection, type SubscribersBenchResult } from './subscribers.js';
 import { benchPeers, renderPeersSection } from './peers.js';
 import { benchResolution, renderResolutionSection, resolutionSectionName, type NoisePreset } from './resolution.js';
+import { benchEmbedded, renderEmbeddedSection } from './embedded.js';
 
 /** Policy and audit overhead on each store, measured in-process (bench/policyOverhead.ts). */
 async function policyOverhead(ctx: ReturnType<typeof createContext>, rounds: number): Promise<PolicyOverheadResult[]> {
@@ -96,6 +98,10 @@ interface Options {
   resolutionNoise: NoisePreset;
   resolutionSplink: boolean;
   resolutionThreshold: number;
+  embedded: boolean;
+  embeddedScale: ScaleName;
+  embeddedSeconds: number;
+  embeddedCompare?: string;
 }
 
 const positiveInt = (name: string, min: number) => (value: string) => {
@@ -166,6 +172,13 @@ const program = new Command('bench')
     if (!(n > 0 && n < 1)) throw new InvalidArgumentError('--resolution-threshold must be within (0, 1)');
     return n;
   }, 0.9)
+  .option('--embedded', 'run only the embedded-default benchmark (bench/embedded.ts): the hub as npm start runs it, on PGlite and PostgreSQL; search through GraphQL during and after the first sync, and the profile at --connections for --duration s')
+  .option('--embedded-scale <scale>', 'the generated district the embedded benchmark\'s simulators serve: tiny, small or district', (v: string) => {
+    if (!['tiny', 'small', 'district'].includes(v)) throw new InvalidArgumentError('--embedded-scale must be tiny, small or district');
+    return v;
+  }, 'small')
+  .option('--embedded-seconds <n>', 'seconds of searching after the first sync, per hub', positiveInt('--embedded-seconds', 1), 45)
+  .option('--embedded-compare <dir>', 'also run the hubs of another checkout (its dist/), each just before this build\'s: before and after in one run')
   .showHelpAfterError();
 
 function buildTargets(opts: Options): { targets: Target[]; peerQueries: Array<{ name: string; query: string }> } {
@@ -260,6 +273,7 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   if (opts.resolution) return resolutionOnly(ctx, opts, date);
   if (opts.peers) return peersOnly(ctx, opts, date);
+  if (opts.embedded) return embeddedOnly(ctx, opts, date);
   const outcomes: TargetOutcome[] = [];
   const policyResults: PolicyOverheadResult[] = [];
   let syncResult: SyncBenchResult | undefined;
@@ -418,6 +432,30 @@ async function resolutionOnly(ctx: ReturnType<typeof createContext>, opts: Optio
   checkInterrupted();
   process.stdout.write(`\n${section}\n`);
   if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, resolutionSectionName(opts.resolutionScale, opts.resolutionNoise));
+  return ok ? 0 : 1;
+}
+
+/** --embedded: the embedded default's bench alone (it starts four hubs with simulators of its own). */
+async function embeddedOnly(ctx: ReturnType<typeof createContext>, opts: Options, date: string): Promise<number> {
+  let section: string;
+  let ok: boolean;
+  try {
+    const result = await benchEmbedded(ctx, {
+      scale: opts.embeddedScale, seed: opts.syncSeed, steadySeconds: opts.embeddedSeconds, profileSeconds: opts.duration, warmupSeconds: opts.warmup,
+      connections: opts.connections, readyTimeoutMs: opts.readyTimeout * 1000, ...(opts.embeddedCompare ? { compare: opts.embeddedCompare } : {}),
+    });
+    const args = redactHeaders(process.argv.slice(2));
+    section = renderEmbeddedSection(result, describeMachine(), date, `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`);
+    ok = result.runs.every((r) => !r.failed);
+    const raw = join(tmpdir(), `liandong-bench-embedded-${date.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(raw, JSON.stringify(result, null, 2));
+    progress(`embedded: raw results in ${raw}`);
+  } finally {
+    await runCleanups();
+  }
+  checkInterrupted();
+  process.stdout.write(`\n${section}\n`);
+  if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, 'embedded');
   return ok ? 0 : 1;
 }
 

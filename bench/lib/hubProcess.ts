@@ -5,6 +5,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { track } from './cleanup.js';
 import { LineTail, projectRoot, sleep } from './util.js';
 
@@ -25,6 +26,10 @@ export interface HubProcessOptions {
   /** Added to the bench's own environment: DATABASE_URL or DATA_DIR, and so on. */
   env: Record<string, string>;
   readyTimeoutMs: number;
+  /** Another checkout's CLI (its dist/src/cli/main.js), to run a different build side by side; default: this one's. */
+  cli?: string;
+  /** Each line the hub writes to stdout (its JSON log lines), as it comes. */
+  onLogLine?: (line: string) => void;
 }
 
 const SERVING = /Liandong is serving GraphQL at (\S+)/;
@@ -36,7 +41,7 @@ export function cliPath(): string {
 }
 
 export async function startHubProcess(options: HubProcessOptions): Promise<HubProcess> {
-  const cli = cliPath();
+  const cli = options.cli ?? cliPath();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HOST: '127.0.0.1',
@@ -62,6 +67,10 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
     });
   });
   child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+  if (options.onLogLine && child.stdout) {
+    const onLine = options.onLogLine;
+    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => onLine(line));
+  }
 
   const outputTail = () => {
     const parts = [`--- ${options.label} hub stderr (tail) ---\n${stderr.text() || '(empty)'}`];
