@@ -24,7 +24,7 @@ import { createTestDatabase } from '../tests/support/postgresServer.js';
 import { checkInterrupted, track } from './lib/cleanup.js';
 import { measureCpu, type CpuGroup } from './lib/cpu.js';
 import { listPeople, postGraphQL, variablesFor, type Endpoint } from './lib/graphql.js';
-import { startHubProcess } from './lib/hubProcess.js';
+import { cliPath, mintToken, startHubProcess } from './lib/hubProcess.js';
 import { requestBodies, runLoad, totalErrors, verifyWorkload, type LoadResult } from './lib/load.js';
 import type { Machine } from './lib/report.js';
 import { BENCH_RATE_LIMIT, postmasterTree, type BenchContext } from './lib/targets.js';
@@ -35,6 +35,7 @@ export const EMBEDDED_SEARCH = 'query Search($q: String!) { search(query: $q, fi
 /** The issue's own two, then a spread of the district's people. */
 const FIXED_QUERIES = ['zhangxingqin', '张杏琴'];
 const MIXED_QUERIES = 50;
+const FIRST_SYNC_TIMEOUT_MS = 15 * 60_000;
 
 export interface EmbeddedOptions {
   scale: ScaleName;
@@ -46,7 +47,6 @@ export interface EmbeddedOptions {
   connections: number;
   /** Another checkout whose dist/ is run as "before". */
   compare?: string;
-  readyTimeoutMs: number;
 }
 
 export interface LatencyStats {
@@ -80,7 +80,7 @@ export interface EmbeddedRun {
 }
 
 export interface EmbeddedResult {
-  options: Omit<EmbeddedOptions, 'readyTimeoutMs'>;
+  options: EmbeddedOptions;
   queries: string[];
   runs: EmbeddedRun[];
   load: { before: number[]; after: number[] };
@@ -187,23 +187,40 @@ async function benchOne(ctx: BenchContext, opts: EmbeddedOptions, worldDir: stri
       cpuGroups.push({ label: 'PostgreSQL', pids: () => postmasterTree(server) });
     }
     let caughtUp = false;
+    let servingAt: { url: string; at: number } | null = null;
     const label = `embedded ${build.label} ${store}`;
+    const cli = build.cli ?? cliPath();
+    const headers = {
+      authorization: `Bearer ${await mintToken(cli, { ...process.env, ...env })}`,
+      'x-purpose': 'benchmark: embedded search and profile (npm run bench -- --embedded)',
+    };
     progress(`${label}: starting the hub with the ${opts.scale} district's simulated departments`);
-    const hub = await startHubProcess({
-      label, env, readyTimeoutMs: opts.readyTimeoutMs, ...(build.cli ? { cli: build.cli } : {}),
+    // `liandong start` says it is serving once the first sync is done; its log says so as soon as it listens.
+    const starting = startHubProcess({
+      label, env, readyTimeoutMs: FIRST_SYNC_TIMEOUT_MS, cli,
       onLogLine: (line) => {
+        if (line.includes('"hub is serving"')) {
+          const url = (JSON.parse(line) as { url?: string }).url;
+          if (url) servingAt = { url: url.replace('localhost', '127.0.0.1'), at: performance.now() };
+        }
         if (line.includes('"search index caught up"')) caughtUp = true;
       },
     });
-    const started = performance.now();
+    let failedToStart: unknown = null;
+    starting.catch((error: unknown) => { failedToStart = error; });
+    while (!servingAt && !failedToStart) {
+      checkInterrupted();
+      await sleep(50);
+    }
+    if (failedToStart) throw failedToStart instanceof Error ? failedToStart : new Error(String(failedToStart));
+    const { url, at: started } = servingAt!;
+    const endpoint = { url, headers };
+    progress(`${label}: searching while the first sync runs`);
+    const during = await searchLoop(endpoint, queries, () => caughtUp || failedToStart !== null || performance.now() - started > FIRST_SYNC_TIMEOUT_MS);
+    const hub = await starting;
     try {
       cpuGroups.unshift({ label: 'hub', pids: () => [hub.pid] });
-      const headers = { authorization: `Bearer ${await hub.token()}`, 'x-purpose': 'benchmark: embedded search and profile (npm run bench -- --embedded)' };
-      const endpoint = { url: hub.url, headers };
-      progress(`${label}: searching while the first sync runs`);
-      const deadline = Date.now() + 15 * 60_000;
-      const during = await searchLoop(endpoint, queries, () => caughtUp || Date.now() > deadline || hub.exitReport() !== null);
-      if (!caughtUp) throw new Error(hub.exitReport() ?? 'the first sync did not finish within 15 minutes');
+      if (!caughtUp) throw new Error(hub.exitReport() ?? 'the first sync did not finish');
       run.firstSyncSeconds = Math.round((performance.now() - started) / 100) / 10;
       run.duringSync = statsOf(during.samples, during.errors, during.firstError);
       progress(`${label}: first sync and index done in ${run.firstSyncSeconds} s; ${run.duringSync.n} searches meanwhile, p50 ${run.duringSync.p50} ms, p95 ${run.duringSync.p95} ms, max ${run.duringSync.max} ms`);
@@ -235,8 +252,9 @@ async function benchOne(ctx: BenchContext, opts: EmbeddedOptions, worldDir: stri
       await hub.stop();
     }
   } catch (error) {
-    run.failed = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    progress(`embedded ${build.label} ${store}: FAILED: ${run.failed}`);
+    const message = error instanceof Error ? error.message : String(error);
+    run.failed = message.split('\n')[0];
+    progress(`embedded ${build.label} ${store}: FAILED: ${message}`);
   } finally {
     await dropDb();
     await removeWorkDir();
@@ -263,8 +281,7 @@ export async function benchEmbedded(ctx: BenchContext, opts: EmbeddedOptions): P
     }
   }
   load.after = loadAverage();
-  const { readyTimeoutMs: _r, ...options } = opts;
-  return { options, queries, runs, load, postgresVersion: await serverVersion(server.url) };
+  return { options: opts, queries, runs, load, postgresVersion: await serverVersion(server.url) };
 }
 
 async function serverVersion(url: string): Promise<string> {

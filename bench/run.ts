@@ -442,7 +442,7 @@ async function embeddedOnly(ctx: ReturnType<typeof createContext>, opts: Options
   try {
     const result = await benchEmbedded(ctx, {
       scale: opts.embeddedScale, seed: opts.syncSeed, steadySeconds: opts.embeddedSeconds, profileSeconds: opts.duration, warmupSeconds: opts.warmup,
-      connections: opts.connections, readyTimeoutMs: opts.readyTimeout * 1000, ...(opts.embeddedCompare ? { compare: opts.embeddedCompare } : {}),
+      connections: opts.connections, ...(opts.embeddedCompare ? { compare: opts.embeddedCompare } : {}),
     });
     const args = redactHeaders(process.argv.slice(2));
     section = renderEmbeddedSection(result, describeMachine(), date, `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`);

@@ -148,7 +148,7 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
   }
 }
 
-function mintToken(cli: string, env: NodeJS.ProcessEnv): Promise<string> {
+export function mintToken(cli: string, env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
