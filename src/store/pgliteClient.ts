@@ -50,7 +50,9 @@ export class ConnectionScheduler {
   async interactive<T>(fn: () => Promise<T>): Promise<T> {
     this.activeInteractive++;
     try {
-      return await lane.run(true, fn);
+      // Awaited inside the run: a thenable fn returns (a knex query builder) is started by that
+      // await, and started outside the run it would lose the mark.
+      return await lane.run(true, async () => await fn());
     } finally {
       this.activeInteractive--;
       this.dispatch();
