@@ -41,8 +41,6 @@ export class ConnectionScheduler {
   private readonly waiters: Waiter[] = [];
   private activeInteractive = 0;
   private timer: NodeJS.Timeout | null = null;
-  /** Times a statement waited for the connection, by lane (for the bench and for tests). */
-  readonly stats = { interactive: { acquired: 0, waitedMs: 0 }, background: { acquired: 0, waitedMs: 0 } };
 
   constructor(private readonly maxBackgroundWaitMs = BACKGROUND_MAX_WAIT_MS, private readonly now: () => number = () => performance.now()) {}
 
@@ -64,19 +62,8 @@ export class ConnectionScheduler {
   }
 
   acquire(): Promise<void> {
-    const interactive = this.isInteractive();
-    const since = this.now();
     return new Promise<void>((resolve) => {
-      this.waiters.push({
-        interactive,
-        since,
-        grant: () => {
-          const s = this.stats[interactive ? 'interactive' : 'background'];
-          s.acquired++;
-          s.waitedMs += this.now() - since;
-          resolve();
-        },
-      });
+      this.waiters.push({ interactive: this.isInteractive(), since: this.now(), grant: resolve });
       this.dispatch();
     });
   }
