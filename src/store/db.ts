@@ -59,15 +59,61 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     client: scheduledPgLiteClient(scheduler),
     connection: () => ({ pglite }) as unknown as Knex.ConnectionConfig,
   });
+  // On disk is the hub's store; one in memory lives for a test or a bench, whose statement counts it would disturb.
+  const statistics = target.dataDir ? keepStatistics(knex) : { stop: async () => {} };
   return {
     kind: 'pglite',
     knex,
     interactive: (fn) => scheduler.interactive(fn),
     close: async () => {
+      await statistics.stop();
       await knex.destroy();
       if (!pglite.closed) await pglite.close();
     },
   };
+}
+
+/** When PGlite's tables are analyzed: after the first sync has had time to fill them, then now and then. */
+const FIRST_ANALYZE_MS = 60_000;
+const ANALYZE_EVERY_MS = 15 * 60_000;
+
+/**
+ * PGlite runs one backend and no autovacuum, so nothing ever collects planner statistics
+ * (autoanalyze is autovacuum's job): every plan is made from default estimates. This analyzes
+ * each table now and then, one table a statement, as background work, so a search waits at most
+ * for one table's ANALYZE (search.doc, the largest, took ~0.4 s at `small` scale).
+ */
+function keepStatistics(knex: Knex): { stop(): Promise<void> } {
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = analyzeAllTables(knex, () => stopped).then(() => undefined, () => {
+      // Statistics only make plans better; a table dropped meanwhile or a closing store is no error.
+    });
+  };
+  const first = setTimeout(run, FIRST_ANALYZE_MS).unref();
+  const every = setInterval(run, ANALYZE_EVERY_MS).unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(first);
+      clearInterval(every);
+      await running;
+    },
+  };
+}
+
+/** ANALYZE of every table outside the system schemas, one statement each. */
+export async function analyzeAllTables(knex: Knex, stopped: () => boolean = () => false): Promise<number> {
+  const { rows: tables } = await knex.raw<{ rows: Array<{ t: string }> }>(`select format('%I.%I', schemaname, tablename) as t from pg_tables
+    where schemaname not in ('pg_catalog', 'information_schema') order by 1`);
+  let done = 0;
+  for (const { t } of tables) {
+    if (stopped()) break;
+    await knex.raw(`analyze ${t}`);
+    done++;
+  }
+  return done;
 }
 
 export async function migrateToLatest(knex: Knex): Promise<string[]> {

@@ -1,6 +1,6 @@
 /** PGlite's one connection shared between interactive requests and background work (src/store/pgliteClient.ts). */
 import { ConnectionScheduler } from '../../src/store/pgliteClient.js';
-import { openDatabase, type Database } from '../../src/store/db.js';
+import { analyzeAllTables, openDatabase, type Database } from '../../src/store/db.js';
 
 describe('ConnectionScheduler', () => {
   test('an interactive waiter goes before background waiters that queued earlier', async () => {
@@ -125,6 +125,22 @@ describe('PGlite interactive marks', () => {
       // Were it taken for background work, each would wait out the interactive operation it belongs to (250 ms).
       for (let i = 0; i < 5; i++) await db.interactive(() => db.knex('t').select('id').where('id', i) as unknown as Promise<unknown>);
       expect(performance.now() - started).toBeLessThan(1_000);
+    } finally {
+      await db.close();
+    }
+  }, 60_000);
+});
+
+describe('PGlite statistics', () => {
+  test('analyzeAllTables gives the planner row counts, which PGlite (no autovacuum) never collects itself', async () => {
+    const db = await openDatabase({ kind: 'pglite', dataDir: null });
+    try {
+      await db.knex.raw('create table t (id int primary key)');
+      await db.knex.raw('insert into t select generate_series(1, 5000)');
+      const reltuples = async () => Number((await db.knex.raw(`select reltuples from pg_class where oid = 't'::regclass`)).rows[0].reltuples);
+      expect(await reltuples()).toBeLessThan(0); // never analyzed
+      expect(await analyzeAllTables(db.knex)).toBeGreaterThanOrEqual(1);
+      expect(await reltuples()).toBe(5000);
     } finally {
       await db.close();
     }
