@@ -75,7 +75,7 @@ interface ClientState { connected: number; subscribed: number; received: number;
 async function runVariant(databaseUrl: string, gridId: string, execution: VariantResult['execution'], events: number, opts: SubscribersBenchOptions): Promise<VariantResult> {
   const secret = randomBytes(32).toString('hex');
   const token = await localKeys(new TextEncoder().encode(secret), LIVE_HUB_ISSUER).sign({ subject: 'bench', role: 'district-admin' });
-  const hub = await startLiveHub({ databaseUrl, jwtSecret: secret, env: { LIVE_EXECUTION: execution, LOG_LEVEL: 'error' } });
+  const hub = await startLiveHub({ databaseUrl, jwtSecret: secret, env: { LIVE_EXECUTION: execution, LOG_LEVEL: 'error' }, nodeArgs: process.env.LIVE_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [] });
   const stopHub = track(`live hub (${execution})`, () => hub.stop());
   const clients: Array<{ child: ChildProcess; state: ClientState }> = [];
   try {

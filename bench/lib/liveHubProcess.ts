@@ -17,10 +17,24 @@ export interface LiveHubProcess {
   stop(): Promise<void>;
 }
 
-export async function startLiveHub(options: { databaseUrl: string; jwtSecret: string; env?: Record<string, string>; readyTimeoutMs?: number }): Promise<LiveHubProcess> {
+export interface LiveHubOptions {
+  databaseUrl: string;
+  jwtSecret: string;
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+  /** Node's own flags for the hub (--cpu-prof, --heapsnapshot-signal, …: NODE_OPTIONS refuses some). */
+  nodeArgs?: string[];
+  /** Processors the hub may run on (taskset's list, "0" or "0,1"), to keep the load generator off them. */
+  cpus?: string;
+}
+
+export async function startLiveHub(options: LiveHubOptions): Promise<LiveHubProcess> {
   const entry = join(projectRoot(), 'dist', 'bench', 'lib', 'liveHub.js');
   if (!existsSync(entry)) throw new Error(`${entry} does not exist; run \`npm run build\` first`);
-  const child = spawn(process.execPath, [entry], {
+  const node = [process.execPath, ...(options.nodeArgs ?? []), entry];
+  // taskset execs the command, so the child's pid is the hub's own (for RSS and CPU readings).
+  const [command, ...args] = options.cpus ? ['taskset', '-c', options.cpus, ...node] : node;
+  const child = spawn(command!, args, {
     env: { ...process.env, DATABASE_URL: options.databaseUrl, JWT_SECRET: options.jwtSecret, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
