@@ -9,7 +9,7 @@
  *   npm run bench -- --peer postgraphile=http://127.0.0.1:5000/graphql --peer-query postgraphile=bench/postgraphile.graphql
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { checkInterrupted, installSignalHandlers, isInterrupted, runCleanups } from './lib/cleanup.js';
@@ -79,6 +79,8 @@ interface Options {
   subscriberDistinct: number;
   subscriberClients: number;
   baselineEvents: number;
+  subscriberPin: string;
+  liveBefore?: string;
   searchScale: ScaleName | 'none';
   searchDatabase?: string;
   searchBackends: SearchBackendName[];
@@ -100,6 +102,18 @@ const positiveInt = (name: string, min: number) => (value: string) => {
   return n;
 };
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** --subscriber-pin: where the live hub and its subscriber clients run. */
+function subscriberPin(value: string): { hub: string; clients: string } | null {
+  if (value === 'none') return null;
+  if (value === 'auto') {
+    const cores = availableParallelism();
+    return cores >= 2 ? { hub: '0', clients: cores === 2 ? '1' : `1-${cores - 1}` } : null;
+  }
+  const [hub, clients] = value.split(':');
+  if (!hub || !clients) throw new InvalidArgumentError('--subscriber-pin takes hub:clients (taskset lists), auto or none');
+  return { hub, clients };
+}
 const HUB_TARGETS = ['pglite', 'postgres'] as const;
 
 const program = new Command('bench')
@@ -129,6 +143,8 @@ const program = new Command('bench')
   .option('--subscriber-distinct <n>', 'distinct subscription documents the subscribers rotate over', positiveInt('--subscriber-distinct', 1), 10)
   .option('--subscriber-clients <n>', 'client processes holding the subscribers', positiveInt('--subscriber-clients', 1), 2)
   .option('--baseline-events <n>', 'case events for the per-subscriber execution baseline (0: skip it)', positiveInt('--baseline-events', 0), 10)
+  .option('--subscriber-pin <hub:clients>', 'processors of the live hub and of the subscriber clients as taskset lists ("0:1"), "auto" (hub on the first, clients on the rest, with 2 or more cores) or "none"', 'auto')
+  .option('--live-before <checkout>', 'also measure the live hub of this built checkout (its dist/), first, as "before"')
   .option('--search-scale <scale>', 'search benchmark scale: tiny, small, district, or none (the store comes from the sync bench when the scales match, else from a sync of its own)', (v: string) => {
     if (!['tiny', 'small', 'district', 'none'].includes(v)) throw new InvalidArgumentError('--search-scale must be tiny, small, district or none');
     return v;
@@ -296,7 +312,7 @@ async function main(): Promise<number> {
     if (opts.subscribers !== false) {
       subscribersResult = await benchSubscribers(ctx, {
         subscribers: opts.subscribers, events: opts.subscriberEvents, rate: opts.subscriberRate, distinct: opts.subscriberDistinct,
-        clientProcesses: opts.subscriberClients, baselineEvents: opts.baselineEvents,
+        clientProcesses: opts.subscriberClients, baselineEvents: opts.baselineEvents, pin: subscriberPin(opts.subscriberPin), before: opts.liveBefore ?? null,
       });
     }
     if (opts.searchScale !== 'none' || opts.searchDatabase) {

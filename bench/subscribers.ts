@@ -7,7 +7,7 @@
  * the engine's shared execution (one execution and one serialization per distinct
  * subscription) and with execution per subscriber, as a plain graphql-ws server does.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { loadDemoDistrict } from '../src/demo/district.js';
 import { migrateToLatest, openDatabase } from '../src/store/db.js';
 import { createTestDatabase } from '../tests/support/postgresServer.js';
 import { track } from './lib/cleanup.js';
-import { LIVE_HUB_ISSUER, startLiveHub } from './lib/liveHubProcess.js';
+import { LIVE_HUB_ISSUER, nodeCommand, startLiveHub } from './lib/liveHubProcess.js';
 import type { Machine } from './lib/report.js';
 import { measureCpu, type CpuShare } from './lib/cpu.js';
 import type { BenchContext } from './lib/targets.js';
@@ -33,9 +33,18 @@ export interface SubscribersBenchOptions {
   clientProcesses: number;
   /** Events for the per-subscriber baseline (it is slow; fewer keep the run short). */
   baselineEvents: number;
+  /**
+   * Processors for the hub and for the client processes (taskset lists), or null to let them
+   * share every core. On two cores: the hub on one, the clients on the other.
+   */
+  pin: { hub: string; clients: string } | null;
+  /** A built checkout (its dist/) whose hub is measured first, in the same run, as "before". */
+  before: string | null;
 }
 
 export interface VariantResult {
+  /** shared, per-subscriber, or before (the hub of opts.before, shared). */
+  label: string;
   execution: 'shared' | 'per-subscriber';
   subscribers: number;
   events: number;
@@ -72,11 +81,27 @@ export function benchDocument(k: number): string {
 
 interface ClientState { connected: number; subscribed: number; received: number; closed: number; closeReasons: Record<string, number> }
 
-async function runVariant(databaseUrl: string, gridId: string, execution: VariantResult['execution'], events: number, opts: SubscribersBenchOptions): Promise<VariantResult> {
+/** Descriptors a process holding `sockets` needs (and some for files, the database, the IPC). */
+const openFilesFor = (sockets: number) => sockets + 1024;
+
+/** Source addresses for the clients: one per 20,000 subscribers (below the ~28,000 ephemeral ports of one). */
+const localAddresses = (subscribers: number) => Array.from({ length: Math.max(1, Math.ceil(subscribers / 20_000)) }, (_, i) => `127.0.0.${i + 1}`);
+
+interface Variant { label: string; execution: VariantResult['execution']; entry?: string }
+
+async function runVariant(databaseUrl: string, gridId: string, variant: Variant, events: number, opts: SubscribersBenchOptions): Promise<VariantResult> {
+  const { label, execution } = variant;
   const secret = randomBytes(32).toString('hex');
   const token = await localKeys(new TextEncoder().encode(secret), LIVE_HUB_ISSUER).sign({ subject: 'bench', role: 'district-admin' });
-  const hub = await startLiveHub({ databaseUrl, jwtSecret: secret, env: { LIVE_EXECUTION: execution, LOG_LEVEL: 'error' }, nodeArgs: process.env.LIVE_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [] });
-  const stopHub = track(`live hub (${execution})`, () => hub.stop());
+  const hub = await startLiveHub({
+    databaseUrl, jwtSecret: secret, env: { LIVE_EXECUTION: execution, LOG_LEVEL: 'error' },
+    // Node's flags for the hub, e.g. --cpu-prof or --heapsnapshot-signal=SIGUSR2 (NODE_OPTIONS refuses the first).
+    nodeArgs: process.env.LIVE_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+    maxOpenFiles: openFilesFor(opts.subscribers),
+    ...(opts.pin ? { cpus: opts.pin.hub } : {}),
+    ...(variant.entry ? { entry: variant.entry } : {}),
+  });
+  const stopHub = track(`live hub (${label})`, () => hub.stop());
   const clients: Array<{ child: ChildProcess; state: ClientState }> = [];
   try {
     await sleep(1000);
@@ -86,18 +111,19 @@ async function runVariant(databaseUrl: string, gridId: string, execution: Varian
     const started = Date.now();
     for (let p = 0; p < opts.clientProcesses; p++) {
       const count = Math.min(per, opts.subscribers - p * per);
-      const child = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const [command, ...args] = nodeCommand([entry], { maxOpenFiles: openFilesFor(count), ...(opts.pin ? { cpus: opts.pin.clients } : {}) });
+      const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       track(`subscriber clients ${p}`, async () => { child.kill('SIGKILL'); }, () => child.kill('SIGKILL'));
       const client = { child, state: { connected: 0, subscribed: 0, received: 0, closed: 0, closeReasons: {} } };
       child.on('message', (m: Partial<ClientState>) => { if (m.connected !== undefined) client.state = { ...client.state, ...m }; });
-      child.send({ config: { url: hub.url, token, queries: Array.from({ length: opts.distinct }, (_, k) => benchDocument(k)), count, offset: p * per, wave: 250 } });
+      child.send({ config: { url: hub.url, token, queries: Array.from({ length: opts.distinct }, (_, k) => benchDocument(k)), count, offset: p * per, wave: 250, localAddresses: localAddresses(opts.subscribers) } });
       clients.push(client);
     }
     const metric = async (name: string) => Number(new RegExp(`${name} (\\d+)`).exec(await (await fetch(hub.url.replace('/graphql', '/metrics'))).text())?.[1] ?? 0);
     for (let last = -1; ;) {
       const joined = await metric('liandong_live_subscribers');
       if (joined >= opts.subscribers) break;
-      if (joined !== last) progress(`${execution}: ${joined} of ${opts.subscribers} subscribers joined`);
+      if (joined !== last) progress(`${label}: ${joined} of ${opts.subscribers} subscribers joined`);
       last = joined;
       if (Date.now() - started > 300_000) throw new Error(`only ${joined} of ${opts.subscribers} subscribers joined in 5 minutes`);
       await sleep(1000);
@@ -105,7 +131,7 @@ async function runVariant(databaseUrl: string, gridId: string, execution: Varian
     const connectSeconds = (Date.now() - started) / 1000;
     await sleep(2000);
     const rssSubscribed = rssBytes(hub.pid);
-    progress(`${execution}: ${opts.subscribers} subscribers in ${connectSeconds.toFixed(1)} s (${await metric('liandong_live_groups')} groups); hub RSS ${MiB(rssBefore)} → ${MiB(rssSubscribed)} MiB; writing ${events} case events at ${opts.rate}/s`);
+    progress(`${label}: ${opts.subscribers} subscribers in ${connectSeconds.toFixed(1)} s (${await metric('liandong_live_groups')} groups); hub RSS ${MiB(rssBefore)} → ${MiB(rssSubscribed)} MiB; writing ${events} case events at ${opts.rate}/s`);
 
     const cpuDone = measureCpu([
       { label: 'hub', pids: () => [hub.pid] },
@@ -142,11 +168,11 @@ async function runVariant(databaseUrl: string, gridId: string, execution: Varian
     const closeReasons: Record<string, number> = {};
     for (const c of clients) for (const [k, v] of Object.entries(c.state.closeReasons)) closeReasons[k] = (closeReasons[k] ?? 0) + v;
     const result: VariantResult = {
-      execution, subscribers: opts.subscribers, events, deliveries: latencies.length, expected, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: Math.round(latencies.at(-1) ?? NaN),
+      label, execution, subscribers: opts.subscribers, events, deliveries: latencies.length, expected, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: Math.round(latencies.at(-1) ?? NaN),
       connectSeconds, rssBeforeMiB: MiB(rssBefore), rssSubscribedMiB: MiB(rssSubscribed), rssAfterMiB: MiB(rssAfter),
       kibPerSubscriber: Math.round(((rssSubscribed - rssBefore) / opts.subscribers / 1024) * 10) / 10, closeReasons, cpu,
     };
-    progress(`${execution}: ${result.deliveries}/${expected} deliveries, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms; ${result.kibPerSubscriber} KiB per subscriber`);
+    progress(`${label}: ${result.deliveries}/${expected} deliveries, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms; ${result.kibPerSubscriber} KiB per subscriber`);
     return result;
   } finally {
     for (const c of clients) {
@@ -177,8 +203,11 @@ export async function benchSubscribers(ctx: BenchContext, opts: SubscribersBench
     await db.close();
   }
   const variants: VariantResult[] = [];
-  variants.push(await runVariant(testDb.url, gridId, 'shared', opts.events, opts));
-  if (opts.baselineEvents > 0) variants.push(await runVariant(testDb.url, gridId, 'per-subscriber', opts.baselineEvents, opts));
+  if (opts.before) {
+    variants.push(await runVariant(testDb.url, gridId, { label: 'before', execution: 'shared', entry: join(opts.before, 'dist', 'bench', 'lib', 'liveHub.js') }, opts.events, opts));
+  }
+  variants.push(await runVariant(testDb.url, gridId, { label: 'shared', execution: 'shared' }, opts.events, opts));
+  if (opts.baselineEvents > 0) variants.push(await runVariant(testDb.url, gridId, { label: 'per-subscriber', execution: 'per-subscriber' }, opts.baselineEvents, opts));
   return { options: opts, variants, document: benchDocument(0), postgres };
 }
 
@@ -186,33 +215,40 @@ export async function benchSubscribers(ctx: BenchContext, opts: SubscribersBench
 function busyCaveat(variants: VariantResult[]): string[] {
   const busy = variants.map((v) => ({ v, others: v.cpu.find((c) => c.label.includes('other processes'))?.percent ?? 0 })).filter((b) => b.others >= 50);
   if (!busy.length) return [];
-  return [`- **Not an idle machine:** other processes (PostgreSQL's share is small: one insert per event) used ${busy.map((b) => `${fmt(b.others)}% of a core during ${b.v.execution}`).join(', ')}; the hub waited for CPU, and these latencies are higher than the hub alone gives.`];
+  return [`- **Not an idle machine:** other processes (PostgreSQL's share is small: one insert per event; the rest is other engineers' work on this machine) used ${busy.map((b) => `${fmt(b.others)}% of a core during ${b.v.label}`).join(', ')}; the hub waited for CPU, and these latencies are higher than the hub alone gives.`];
 }
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 export function renderSubscribersSection(result: SubscribersBenchResult, machine: Machine, date: string): string {
   const o = result.options;
-  const rows = result.variants.map((v) => `| ${v.execution} | ${fmt(v.subscribers)} | ${v.events} | ${fmt(v.deliveries)} / ${fmt(v.expected)} | ${fmt(v.p50Ms)} | ${fmt(v.p99Ms)} | ${fmt(v.maxMs)} | ${v.rssBeforeMiB} → ${v.rssSubscribedMiB} (${v.rssAfterMiB} after) | ${v.kibPerSubscriber} | ${Object.entries(v.closeReasons).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none'} |`);
-  const [shared, baseline] = result.variants;
+  const rows = result.variants.map((v) => `| ${v.label} | ${fmt(v.subscribers)} | ${v.events} | ${fmt(v.deliveries)} / ${fmt(v.expected)} | ${fmt(v.p50Ms)} | ${fmt(v.p99Ms)} | ${fmt(v.maxMs)} | ${v.rssBeforeMiB} → ${v.rssSubscribedMiB} (${v.rssAfterMiB} after) | ${v.kibPerSubscriber} | ${Object.entries(v.closeReasons).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none'} |`);
+  const shared = result.variants.find((v) => v.label === 'shared');
+  const baseline = result.variants.find((v) => v.label === 'per-subscriber');
+  const before = result.variants.find((v) => v.label === 'before');
+  const ratio = (a: number, b: number) => fmt(a / Math.max(1, b), 1);
+  const placement = o.pin
+    ? `The hub runs on processor ${o.pin.hub} and the client processes on ${o.pin.clients} (taskset); PostgreSQL and the bench's own process are not pinned.`
+    : `Hub, PostgreSQL and clients share the ${machine.cores} cores (not pinned): the clients' own reading of ${fmt(o.subscribers)} messages per event competes with the hub.`;
   return [
     '<!-- bench:live-subscribers:start -->',
-    '## Live subscribers (issue 5)',
+    '## Live subscribers (issues 5 and 14)',
     '',
     `${fmt(o.subscribers)} WebSocket subscribers of \`caseEvents\` on one hub instance, spread over ${o.distinct} distinct subscription documents (all as a district administrator, so every subscriber receives every event); ${o.events} cases reported through the hub at ${o.rate} per second. Latency runs from the moment the \`reportCase\` mutation is sent to the hub over HTTP (triage, the case, its event and outbox rows in one transaction, then NOTIFY) to the arrival of the message at each subscriber, over every delivery. Memory is the hub process's resident set before the subscribers connected and once all had subscribed.`,
     '',
     `- Date: ${date}`,
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM; Node ${machine.node}; ${machine.os}`,
-    `- Setup: the hub is \`dist/bench/lib/liveHub.js\` (startHub with the LISTEN/NOTIFY bus) on ${result.postgres} (throwaway server, fsync off); subscribers are raw graphql-transport-ws sockets in ${o.clientProcesses} client processes. Hub, PostgreSQL and clients share the ${machine.cores} cores: the clients' own parsing of ${fmt(o.subscribers)} messages per event is in the latency.`,
+    `- Setup: the hub is \`dist/bench/lib/liveHub.js\` (startHub with the LISTEN/NOTIFY bus) on ${result.postgres} (throwaway server, fsync off); subscribers are graphql-transport-ws over plain TCP sockets (bench/lib/subscriberClients.ts, a minimal WebSocket client, so that the load generator costs little per message) in ${o.clientProcesses} client processes. ${placement}`,
     ...busyCaveat(result.variants),
-    '- shared: the live engine executes each event once per distinct subscription and writes the same serialized message to all its sockets. per-subscriber: the same engine executing and serializing for every subscriber, as a plain graphql-ws server does (the baseline).',
+    `- shared: the live engine as it is: each event executed once per distinct subscription, its frame built once and written to every socket. ${before ? `before: the hub of an earlier build (${before.events} events, the same clients and database, in the same run). ` : ''}per-subscriber: the same engine executing and serializing for every subscriber, as a plain graphql-ws server does (the baseline).`,
     '',
-    '| execution | subscribers | events | deliveries | p50 ms | p99 ms | max ms | hub RSS MiB | KiB per subscriber | closed |',
+    '| hub | subscribers | events | deliveries | p50 ms | p99 ms | max ms | hub RSS MiB | KiB per subscriber | closed |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
-    ...result.variants.map((v) => `- ${v.execution}: CPU while events flowed (100% = one core): ${v.cpu.map((c) => `${c.label} ${fmt(c.percent)}%`).join(', ')}; subscribers connected in ${fmt(v.connectSeconds, 1)} s.`),
-    ...(shared && baseline ? ['', `Sharing: p50 ${fmt(baseline.p50Ms / Math.max(1, shared.p50Ms), 1)}× and p99 ${fmt(baseline.p99Ms / Math.max(1, shared.p99Ms), 1)}× lower than per-subscriber execution.`] : []),
+    ...result.variants.map((v) => `- ${v.label}: CPU while events flowed (100% = one core): ${v.cpu.map((c) => `${c.label} ${fmt(c.percent)}%`).join(', ')}; subscribers connected in ${fmt(v.connectSeconds, 1)} s.`),
+    ...(shared && before ? ['', `Against before, in this run: p50 ${ratio(before.p50Ms, shared.p50Ms)}×, p99 ${ratio(before.p99Ms, shared.p99Ms)}× lower; ${ratio(before.kibPerSubscriber, shared.kibPerSubscriber)}× less memory per subscriber.`] : []),
+    ...(shared && baseline ? ['', `Sharing: p50 ${ratio(baseline.p50Ms, shared.p50Ms)}× and p99 ${ratio(baseline.p99Ms, shared.p99Ms)}× lower than per-subscriber execution.`] : []),
     '',
     'The subscription:',
     '',

@@ -26,15 +26,28 @@ export interface LiveHubOptions {
   nodeArgs?: string[];
   /** Processors the hub may run on (taskset's list, "0" or "0,1"), to keep the load generator off them. */
   cpus?: string;
+  /** Raises the hub's open-file limit (one descriptor per subscriber socket); needs the privilege to. */
+  maxOpenFiles?: number;
+  /** Another build's dist/bench/lib/liveHub.js, to measure a hub as it was before a change in the same run. */
+  entry?: string;
+}
+
+/**
+ * The command line that runs `node` (with `args`) on `cpus` and with `maxOpenFiles`: taskset and
+ * prlimit each exec what follows, so the pid spawned is node's own (for RSS and CPU readings).
+ */
+export function nodeCommand(args: string[], options: { cpus?: string; maxOpenFiles?: number }): [string, ...string[]] {
+  let command: string[] = [process.execPath, ...args];
+  if (options.cpus) command = ['taskset', '-c', options.cpus, ...command];
+  if (options.maxOpenFiles) command = ['prlimit', `--nofile=${options.maxOpenFiles}:${options.maxOpenFiles}`, ...command];
+  return command as [string, ...string[]];
 }
 
 export async function startLiveHub(options: LiveHubOptions): Promise<LiveHubProcess> {
-  const entry = join(projectRoot(), 'dist', 'bench', 'lib', 'liveHub.js');
+  const entry = options.entry ?? join(projectRoot(), 'dist', 'bench', 'lib', 'liveHub.js');
   if (!existsSync(entry)) throw new Error(`${entry} does not exist; run \`npm run build\` first`);
-  const node = [process.execPath, ...(options.nodeArgs ?? []), entry];
-  // taskset execs the command, so the child's pid is the hub's own (for RSS and CPU readings).
-  const [command, ...args] = options.cpus ? ['taskset', '-c', options.cpus, ...node] : node;
-  const child = spawn(command!, args, {
+  const [command, ...args] = nodeCommand([...(options.nodeArgs ?? []), entry], options);
+  const child = spawn(command, args, {
     env: { ...process.env, DATABASE_URL: options.databaseUrl, JWT_SECRET: options.jwtSecret, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
