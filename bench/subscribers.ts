@@ -53,6 +53,12 @@ export interface VariantResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Median over events of the first delivery's latency: the mutation, NOTIFY, the log read and one execution. */
+  firstMs: number;
+  /** Median over events of last delivery minus first: the fan-out to every socket. */
+  spreadMs: number;
+  /** The latest delivery of the slowest event. */
+  slowestEventMs: number;
   connectSeconds: number;
   rssBeforeMiB: number;
   rssSubscribedMiB: number;
@@ -156,23 +162,35 @@ async function runVariant(databaseUrl: string, gridId: string, variant: Variant,
     await sleep(1000);
     const rssAfter = rssBytes(hub.pid);
     let latencies: number[] = [];
+    const perEvent = new Map<string, [number, number]>();
     for (const c of clients) {
-      // concat, not push(...): half a million arguments overflow the stack.
-      latencies = latencies.concat(await new Promise<number[]>((resolve) => {
-        c.child.on('message', (m: { latencies?: number[] }) => { if (m.latencies) resolve(m.latencies); });
+      const answer = await new Promise<{ latencies: number[]; events: Record<string, [number, number]> }>((resolve) => {
+        c.child.on('message', (m: { latencies?: number[]; events?: Record<string, [number, number]> }) => {
+          if (m.latencies) resolve({ latencies: m.latencies, events: m.events ?? {} });
+        });
         c.child.send({ startedAt });
-      }));
+      });
+      // concat, not push(...): half a million arguments overflow the stack.
+      latencies = latencies.concat(answer.latencies);
+      for (const [seq, [first, last]] of Object.entries(answer.events)) {
+        const seen = perEvent.get(seq);
+        perEvent.set(seq, seen ? [Math.min(seen[0], first), Math.max(seen[1], last)] : [first, last]);
+      }
     }
     latencies.sort((a, b) => a - b);
     const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN);
+    const median = (values: number[]) => Math.round(values.sort((a, b) => a - b)[values.length >> 1] ?? NaN);
+    const firsts = [...perEvent.values()].map(([first]) => first);
+    const spreads = [...perEvent.values()].map(([first, last]) => last - first);
     const closeReasons: Record<string, number> = {};
     for (const c of clients) for (const [k, v] of Object.entries(c.state.closeReasons)) closeReasons[k] = (closeReasons[k] ?? 0) + v;
     const result: VariantResult = {
       label, execution, subscribers: opts.subscribers, events, deliveries: latencies.length, expected, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: Math.round(latencies.at(-1) ?? NaN),
+      firstMs: median(firsts), spreadMs: median(spreads), slowestEventMs: Math.round(Math.max(...[...perEvent.values()].map(([, last]) => last))),
       connectSeconds, rssBeforeMiB: MiB(rssBefore), rssSubscribedMiB: MiB(rssSubscribed), rssAfterMiB: MiB(rssAfter),
       kibPerSubscriber: Math.round(((rssSubscribed - rssBefore) / opts.subscribers / 1024) * 10) / 10, closeReasons, cpu,
     };
-    progress(`${label}: ${result.deliveries}/${expected} deliveries, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms; ${result.kibPerSubscriber} KiB per subscriber`);
+    progress(`${label}: ${result.deliveries}/${expected} deliveries, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms (per event, median: first delivery ${result.firstMs} ms, fan-out ${result.spreadMs} ms); ${result.kibPerSubscriber} KiB per subscriber`);
     return result;
   } finally {
     for (const c of clients) {
@@ -222,7 +240,7 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFracti
 
 export function renderSubscribersSection(result: SubscribersBenchResult, machine: Machine, date: string): string {
   const o = result.options;
-  const rows = result.variants.map((v) => `| ${v.label} | ${fmt(v.subscribers)} | ${v.events} | ${fmt(v.deliveries)} / ${fmt(v.expected)} | ${fmt(v.p50Ms)} | ${fmt(v.p99Ms)} | ${fmt(v.maxMs)} | ${v.rssBeforeMiB} → ${v.rssSubscribedMiB} (${v.rssAfterMiB} after) | ${v.kibPerSubscriber} | ${Object.entries(v.closeReasons).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none'} |`);
+  const rows = result.variants.map((v) => `| ${v.label} | ${fmt(v.subscribers)} | ${v.events} | ${fmt(v.deliveries)} / ${fmt(v.expected)} | ${fmt(v.p50Ms)} | ${fmt(v.p99Ms)} | ${fmt(v.maxMs)} | ${fmt(v.firstMs)} | ${fmt(v.spreadMs)} | ${v.rssBeforeMiB} → ${v.rssSubscribedMiB} (${v.rssAfterMiB} after) | ${v.kibPerSubscriber} | ${Object.entries(v.closeReasons).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none'} |`);
   const shared = result.variants.find((v) => v.label === 'shared');
   const baseline = result.variants.find((v) => v.label === 'per-subscriber');
   const before = result.variants.find((v) => v.label === 'before');
@@ -242,9 +260,11 @@ export function renderSubscribersSection(result: SubscribersBenchResult, machine
     ...busyCaveat(result.variants),
     `- shared: the live engine as it is: each event executed once per distinct subscription, its frame built once and written to every socket. ${before ? `before: the hub of an earlier build (${before.events} events, the same clients and database, in the same run). ` : ''}per-subscriber: the same engine executing and serializing for every subscriber, as a plain graphql-ws server does (the baseline).`,
     '',
-    '| hub | subscribers | events | deliveries | p50 ms | p99 ms | max ms | hub RSS MiB | KiB per subscriber | closed |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| hub | subscribers | events | deliveries | p50 ms | p99 ms | max ms | first delivery ms | fan-out ms | hub RSS MiB | KiB per subscriber | closed |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
+    '',
+    'First delivery and fan-out are medians over the events: the first is the latency of the earliest subscriber to get an event (the mutation, NOTIFY, reading the log, one execution), the fan-out is from that one to the last.',
     '',
     ...result.variants.map((v) => `- ${v.label}: CPU while events flowed (100% = one core): ${v.cpu.map((c) => `${c.label} ${fmt(c.percent)}%`).join(', ')}; subscribers connected in ${fmt(v.connectSeconds, 1)} s.`),
     ...(shared && before ? ['', `Against before, in this run: p50 ${ratio(before.p50Ms, shared.p50Ms)}×, p99 ${ratio(before.p99Ms, shared.p99Ms)}× lower; ${ratio(before.kibPerSubscriber, shared.kibPerSubscriber)}× less memory per subscriber.`] : []),

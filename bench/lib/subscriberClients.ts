@@ -12,7 +12,7 @@
  * in and looks for the event's number without decoding the message.
  *
  * Parent → child (IPC): { config } to start; { startedAt: Record<seq, ms> } to get latencies.
- * Child → parent: { connected, subscribed, received, closed } progress; { latencies } at the end.
+ * Child → parent: { connected, subscribed, received, closed } progress; { latencies, events } at the end.
  * A message is matched to its event by the event's note, `bench-<seq>`.
  */
 import { randomBytes } from 'node:crypto';
@@ -186,11 +186,21 @@ process.on('message', (msg: { config?: Config; startedAt?: Record<string, number
     void start(msg.config).then(report);
   } else if (msg.startedAt) {
     const latencies: number[] = [];
+    /** Per event: its first and last delivery here (how long the write took, and how long the fan-out). */
+    const events: Record<string, [number, number]> = {};
     for (const [seq, times] of arrivals) {
       const started = msg.startedAt[String(seq)];
-      if (started !== undefined) for (const t of times) latencies.push(t - started);
+      if (started === undefined) continue;
+      let first = Infinity;
+      let last = -Infinity;
+      for (const t of times) {
+        latencies.push(t - started);
+        first = Math.min(first, t - started);
+        last = Math.max(last, t - started);
+      }
+      events[String(seq)] = [first, last];
     }
-    process.send?.({ latencies });
+    process.send?.({ latencies, events });
   } else if (msg.stop) {
     for (const socket of sockets) socket.destroy();
     process.exit(0);
