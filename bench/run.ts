@@ -27,7 +27,7 @@ import { createTestDatabase } from '../tests/support/postgresServer.js';
 import { benchSync, renderSyncSection, type SyncBenchResult } from './sync.js';
 import { benchSearch, renderSearchSection, type SearchBackendName, type SearchBenchResult } from './search.js';
 import type { ScaleName } from '../src/world/index.js';
-import { benchSubscribers, renderSubscribersSection, type SubscribersBenchResult } from './subscribers.js';
+import { benchSubscribers, renderSubscribersSection, subscribersSectionName, type SubscribersBenchResult } from './subscribers.js';
 import { benchResolution, renderResolutionSection, resolutionSectionName, type NoisePreset } from './resolution.js';
 
 /** Policy and audit overhead on each store, measured in-process (bench/policyOverhead.ts). */
@@ -346,7 +346,7 @@ async function main(): Promise<number> {
   if (subscribersResult) {
     const section = renderSubscribersSection(subscribersResult, describeMachine(), date);
     process.stdout.write(`\n${section}\n`);
-    if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, 'live-subscribers');
+    if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, subscribersSectionName(subscribersResult.options));
   }
   if (searchResult) {
     const args = redactHeaders(process.argv.slice(2)).map((a) => (/^postgres(ql)?:\/\//.test(a) ? '<url>' : a.replace(/^(--search-database=).*/, '$1<url>')));

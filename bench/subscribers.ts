@@ -18,7 +18,7 @@ import { createTestDatabase } from '../tests/support/postgresServer.js';
 import { track } from './lib/cleanup.js';
 import { LIVE_HUB_ISSUER, nodeCommand, startLiveHub } from './lib/liveHubProcess.js';
 import type { Machine } from './lib/report.js';
-import { measureCpu, type CpuShare } from './lib/cpu.js';
+import { cpuSecondsOf, measureCpu, type CpuShare } from './lib/cpu.js';
 import type { BenchContext } from './lib/targets.js';
 import { progress, projectRoot } from './lib/util.js';
 
@@ -53,6 +53,13 @@ export interface VariantResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /**
+   * The hub's CPU time while events flowed, per delivery (µs): what one subscriber costs per
+   * event, keep-alive pings included. Steadier than latency on a loaded machine.
+   */
+  hubCpuUsPerDelivery: number;
+  /** The client processes' CPU per delivery (µs). */
+  clientCpuUsPerDelivery: number;
   /** Median over events of the first delivery's latency: the mutation, NOTIFY, the log read and one execution. */
   firstMs: number;
   /** Median over events of last delivery minus first: the fan-out to every socket. */
@@ -131,7 +138,8 @@ async function runVariant(databaseUrl: string, gridId: string, variant: Variant,
       if (joined >= opts.subscribers) break;
       if (joined !== last) progress(`${label}: ${joined} of ${opts.subscribers} subscribers joined`);
       last = joined;
-      if (Date.now() - started > 300_000) throw new Error(`only ${joined} of ${opts.subscribers} subscribers joined in 5 minutes`);
+      const limitMs = Math.max(300_000, opts.subscribers * 10);
+      if (Date.now() - started > limitMs) throw new Error(`only ${joined} of ${opts.subscribers} subscribers joined in ${Math.round(limitMs / 1000)} s`);
       await sleep(1000);
     }
     const connectSeconds = (Date.now() - started) / 1000;
@@ -143,6 +151,8 @@ async function runVariant(databaseUrl: string, gridId: string, variant: Variant,
       { label: 'hub', pids: () => [hub.pid] },
       { label: 'subscriber clients', pids: () => clients.map((c) => c.child.pid ?? -1) },
     ], 'PostgreSQL and other processes');
+    const clientPids = () => clients.map((c) => c.child.pid ?? -1);
+    const cpuAtStart = { hub: cpuSecondsOf([hub.pid]), clients: cpuSecondsOf(clientPids()) };
     const startedAt: Record<string, number> = {};
     const writes: Array<Promise<void>> = [];
     const t0 = Date.now();
@@ -159,6 +169,7 @@ async function runVariant(databaseUrl: string, gridId: string, variant: Variant,
       await sleep(500);
     }
     const cpu = cpuDone().filter((c) => c.label !== 'load generator');
+    const cpuUsed = { hub: cpuSecondsOf([hub.pid]) - cpuAtStart.hub, clients: cpuSecondsOf(clientPids()) - cpuAtStart.clients };
     await sleep(1000);
     const rssAfter = rssBytes(hub.pid);
     let latencies: number[] = [];
@@ -186,11 +197,13 @@ async function runVariant(databaseUrl: string, gridId: string, variant: Variant,
     for (const c of clients) for (const [k, v] of Object.entries(c.state.closeReasons)) closeReasons[k] = (closeReasons[k] ?? 0) + v;
     const result: VariantResult = {
       label, execution, subscribers: opts.subscribers, events, deliveries: latencies.length, expected, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: Math.round(latencies.at(-1) ?? NaN),
+      hubCpuUsPerDelivery: Math.round((cpuUsed.hub * 1e6 * 10) / Math.max(1, latencies.length)) / 10,
+      clientCpuUsPerDelivery: Math.round((cpuUsed.clients * 1e6 * 10) / Math.max(1, latencies.length)) / 10,
       firstMs: median(firsts), spreadMs: median(spreads), slowestEventMs: Math.round(Math.max(...[...perEvent.values()].map(([, last]) => last))),
       connectSeconds, rssBeforeMiB: MiB(rssBefore), rssSubscribedMiB: MiB(rssSubscribed), rssAfterMiB: MiB(rssAfter),
       kibPerSubscriber: Math.round(((rssSubscribed - rssBefore) / opts.subscribers / 1024) * 10) / 10, closeReasons, cpu,
     };
-    progress(`${label}: ${result.deliveries}/${expected} deliveries, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms (per event, median: first delivery ${result.firstMs} ms, fan-out ${result.spreadMs} ms); ${result.kibPerSubscriber} KiB per subscriber`);
+    progress(`${label}: ${result.deliveries}/${expected} deliveries, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms (per event, median: first delivery ${result.firstMs} ms, fan-out ${result.spreadMs} ms); hub CPU ${result.hubCpuUsPerDelivery} µs per delivery; ${result.kibPerSubscriber} KiB per subscriber`);
     return result;
   } finally {
     for (const c of clients) {
@@ -238,9 +251,17 @@ function busyCaveat(variants: VariantResult[]): string[] {
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/**
+ * The BENCHMARKS.md section of a run: the default 10,000 pinned apart, and one of its own for
+ * every other count and for shared cores, so that a 50,000 run does not replace the 10,000 one.
+ */
+export function subscribersSectionName(o: SubscribersBenchOptions): string {
+  return `live-subscribers${o.subscribers === 10_000 ? '' : `-${o.subscribers}`}${o.pin ? '' : '-shared-cores'}`;
+}
+
 export function renderSubscribersSection(result: SubscribersBenchResult, machine: Machine, date: string): string {
   const o = result.options;
-  const rows = result.variants.map((v) => `| ${v.label} | ${fmt(v.subscribers)} | ${v.events} | ${fmt(v.deliveries)} / ${fmt(v.expected)} | ${fmt(v.p50Ms)} | ${fmt(v.p99Ms)} | ${fmt(v.maxMs)} | ${fmt(v.firstMs)} | ${fmt(v.spreadMs)} | ${v.rssBeforeMiB} → ${v.rssSubscribedMiB} (${v.rssAfterMiB} after) | ${v.kibPerSubscriber} | ${Object.entries(v.closeReasons).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none'} |`);
+  const rows = result.variants.map((v) => `| ${v.label} | ${fmt(v.subscribers)} | ${v.events} | ${fmt(v.deliveries)} / ${fmt(v.expected)} | ${fmt(v.p50Ms)} | ${fmt(v.p99Ms)} | ${fmt(v.maxMs)} | ${fmt(v.firstMs)} | ${fmt(v.spreadMs)} | ${fmt(v.hubCpuUsPerDelivery, 1)} | ${v.rssBeforeMiB} → ${v.rssSubscribedMiB} (${v.rssAfterMiB} after) | ${v.kibPerSubscriber} | ${Object.entries(v.closeReasons).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none'} |`);
   const shared = result.variants.find((v) => v.label === 'shared');
   const baseline = result.variants.find((v) => v.label === 'per-subscriber');
   const before = result.variants.find((v) => v.label === 'before');
@@ -249,8 +270,8 @@ export function renderSubscribersSection(result: SubscribersBenchResult, machine
     ? `The hub runs on processor ${o.pin.hub} and the client processes on ${o.pin.clients} (taskset); PostgreSQL and the bench's own process are not pinned.`
     : `Hub, PostgreSQL and clients share the ${machine.cores} cores (not pinned): the clients' own reading of ${fmt(o.subscribers)} messages per event competes with the hub.`;
   return [
-    '<!-- bench:live-subscribers:start -->',
-    '## Live subscribers (issues 5 and 14)',
+    `<!-- bench:${subscribersSectionName(o)}:start -->`,
+    `## Live subscribers${o.subscribers === 10_000 ? '' : `: ${fmt(o.subscribers)}`}${o.pin ? '' : ', clients sharing the hub\'s cores'} (issues 5 and 14)`,
     '',
     `${fmt(o.subscribers)} WebSocket subscribers of \`caseEvents\` on one hub instance, spread over ${o.distinct} distinct subscription documents (all as a district administrator, so every subscriber receives every event); ${o.events} cases reported through the hub at ${o.rate} per second. Latency runs from the moment the \`reportCase\` mutation is sent to the hub over HTTP (triage, the case, its event and outbox rows in one transaction, then NOTIFY) to the arrival of the message at each subscriber, over every delivery. Memory is the hub process's resident set before the subscribers connected and once all had subscribed.`,
     '',
@@ -260,14 +281,14 @@ export function renderSubscribersSection(result: SubscribersBenchResult, machine
     ...busyCaveat(result.variants),
     `- shared: the live engine as it is: each event executed once per distinct subscription, its frame built once and written to every socket. ${before ? `before: the hub of an earlier build (${before.events} events, the same clients and database, in the same run). ` : ''}per-subscriber: the same engine executing and serializing for every subscriber, as a plain graphql-ws server does (the baseline).`,
     '',
-    '| hub | subscribers | events | deliveries | p50 ms | p99 ms | max ms | first delivery ms | fan-out ms | hub RSS MiB | KiB per subscriber | closed |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| hub | subscribers | events | deliveries | p50 ms | p99 ms | max ms | first delivery ms | fan-out ms | hub CPU µs per delivery | hub RSS MiB | KiB per subscriber | closed |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
-    'First delivery and fan-out are medians over the events: the first is the latency of the earliest subscriber to get an event (the mutation, NOTIFY, reading the log, one execution), the fan-out is from that one to the last.',
+    'First delivery and fan-out are medians over the events: the first is the latency of the earliest subscriber to get an event (the mutation, NOTIFY, reading the log, one execution), the fan-out is from that one to the last. Hub CPU per delivery is the hub process\'s CPU time while events flowed (keep-alive pings included) over the deliveries: the steadiest figure when other work shares the machine.',
     '',
-    ...result.variants.map((v) => `- ${v.label}: CPU while events flowed (100% = one core): ${v.cpu.map((c) => `${c.label} ${fmt(c.percent)}%`).join(', ')}; subscribers connected in ${fmt(v.connectSeconds, 1)} s.`),
-    ...(shared && before ? ['', `Against before, in this run: p50 ${ratio(before.p50Ms, shared.p50Ms)}×, p99 ${ratio(before.p99Ms, shared.p99Ms)}× lower; ${ratio(before.kibPerSubscriber, shared.kibPerSubscriber)}× less memory per subscriber.`] : []),
+    ...result.variants.map((v) => `- ${v.label}: CPU while events flowed (100% = one core): ${v.cpu.map((c) => `${c.label} ${fmt(c.percent)}%`).join(', ')}; clients ${fmt(v.clientCpuUsPerDelivery, 1)} µs per delivery; subscribers connected in ${fmt(v.connectSeconds, 1)} s.`),
+    ...(shared && before ? ['', `Against before, in this run: p50 ${ratio(before.p50Ms, shared.p50Ms)}×, p99 ${ratio(before.p99Ms, shared.p99Ms)}× lower; ${ratio(before.hubCpuUsPerDelivery, shared.hubCpuUsPerDelivery)}× less hub CPU per delivery; ${ratio(before.kibPerSubscriber, shared.kibPerSubscriber)}× less memory per subscriber.`] : []),
     ...(shared && baseline ? ['', `Sharing: p50 ${ratio(baseline.p50Ms, shared.p50Ms)}× and p99 ${ratio(baseline.p99Ms, shared.p99Ms)}× lower than per-subscriber execution.`] : []),
     '',
     'The subscription:',
@@ -275,6 +296,6 @@ export function renderSubscribersSection(result: SubscribersBenchResult, machine
     '```graphql',
     result.document,
     '```',
-    '<!-- bench:live-subscribers:end -->',
+    `<!-- bench:${subscribersSectionName(o)}:end -->`,
   ].join('\n');
 }
