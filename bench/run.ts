@@ -80,7 +80,9 @@ interface Options {
   subscriberClients: number;
   baselineEvents: number;
   subscriberPin: string;
+  subscriptionsPerSocket: number;
   liveBefore?: string;
+  liveHub?: string;
   searchScale: ScaleName | 'none';
   searchDatabase?: string;
   searchBackends: SearchBackendName[];
@@ -144,6 +146,8 @@ const program = new Command('bench')
   .option('--subscriber-clients <n>', 'client processes holding the subscribers', positiveInt('--subscriber-clients', 1), 2)
   .option('--baseline-events <n>', 'case events for the per-subscriber execution baseline (0: skip it)', positiveInt('--baseline-events', 0), 10)
   .option('--subscriber-pin <hub:clients>', 'processors of the live hub and of the subscriber clients as taskset lists ("0:1"), "auto" (hub on the first, clients on the rest, with 2 or more cores) or "none"', 'auto')
+  .option('--subscriptions-per-socket <n>', 'subscriptions each subscriber socket carries (for more subscribers than a process may open sockets)', positiveInt('--subscriptions-per-socket', 1), 1)
+  .option('--live-hub <checkout>', 'measure the live hub of this built checkout instead of this one (A/B runs of the whole bench)')
   .option('--live-before <checkout>', 'also measure the live hub of this built checkout (its dist/), first, as "before"')
   .option('--search-scale <scale>', 'search benchmark scale: tiny, small, district, or none (the store comes from the sync bench when the scales match, else from a sync of its own)', (v: string) => {
     if (!['tiny', 'small', 'district', 'none'].includes(v)) throw new InvalidArgumentError('--search-scale must be tiny, small, district or none');
@@ -313,6 +317,7 @@ async function main(): Promise<number> {
       subscribersResult = await benchSubscribers(ctx, {
         subscribers: opts.subscribers, events: opts.subscriberEvents, rate: opts.subscriberRate, distinct: opts.subscriberDistinct,
         clientProcesses: opts.subscriberClients, baselineEvents: opts.baselineEvents, pin: subscriberPin(opts.subscriberPin), before: opts.liveBefore ?? null,
+        perSocket: opts.subscriptionsPerSocket, hub: opts.liveHub ?? null,
       });
     }
     if (opts.searchScale !== 'none' || opts.searchDatabase) {

@@ -7,7 +7,7 @@
  * the engine's shared execution (one execution and one serialization per distinct
  * subscription) and with execution per subscriber, as a plain graphql-ws server does.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +31,11 @@ export interface SubscribersBenchOptions {
   distinct: number;
   /** Client processes holding the sockets. */
   clientProcesses: number;
+  /**
+   * Subscriptions each socket carries (graphql-ws multiplexes them): beyond one, how a hub
+   * whose process may not open a socket per subscriber still serves that many subscriptions.
+   */
+  perSocket: number;
   /** Events for the per-subscriber baseline (it is slow; fewer keep the run short). */
   baselineEvents: number;
   /**
@@ -40,6 +45,8 @@ export interface SubscribersBenchOptions {
   pin: { hub: string; clients: string } | null;
   /** A built checkout (its dist/) whose hub is measured first, in the same run, as "before". */
   before: string | null;
+  /** A built checkout whose hub stands in for this one's (for A/B runs of the whole bench). */
+  hub?: string | null;
 }
 
 export interface VariantResult {
@@ -72,6 +79,8 @@ export interface VariantResult {
   rssAfterMiB: number;
   kibPerSubscriber: number;
   closeReasons: Record<string, number>;
+  /** Mutations that failed (their events are not expected). */
+  failedWrites: string[];
   /** CPU while events were written and delivered, percent of one core. */
   cpu: CpuShare[];
 }
@@ -95,22 +104,44 @@ export function benchDocument(k: number): string {
 interface ClientState { connected: number; subscribed: number; received: number; closed: number; closeReasons: Record<string, number> }
 
 /** Descriptors a process holding `sockets` needs (and some for files, the database, the IPC). */
-const openFilesFor = (sockets: number) => sockets + 1024;
+const openFilesFor = (sockets: number) => sockets + 512;
 
-/** Source addresses for the clients: one per 20,000 subscribers (below the ~28,000 ephemeral ports of one). */
-const localAddresses = (subscribers: number) => Array.from({ length: Math.max(1, Math.ceil(subscribers / 20_000)) }, (_, i) => `127.0.0.${i + 1}`);
+/** The open-file limits of processes started from here: [soft, hard]. */
+function openFileLimits(): [number, number] {
+  const read = (flag: string) => Number(execFileSync('sh', ['-c', `ulimit ${flag}`], { encoding: 'utf8' }).trim()) || Infinity;
+  return [read('-Sn'), read('-Hn')];
+}
+
+/** The limit to raise a process to for `sockets`, or undefined when the soft one will do; fails when the hard one will not. */
+function raisedOpenFiles(sockets: number, who: string): number | undefined {
+  const [soft, hard] = openFileLimits();
+  const needed = openFilesFor(sockets);
+  if (needed <= soft) return undefined;
+  if (needed > hard) {
+    throw new Error(`${who} would hold ${sockets} sockets, but a process here may open at most ${hard} files (hard limit): use --subscriptions-per-socket or more client processes`);
+  }
+  return needed;
+}
+
+/**
+ * Source addresses for the clients' sockets: one per 10,000, from 127.0.0.2, well below the
+ * ~28,000 ephemeral ports of one, and leaving 127.0.0.1's to the database and the mutations.
+ */
+const localAddresses = (sockets: number) => Array.from({ length: Math.max(1, Math.ceil(sockets / 10_000)) }, (_, i) => `127.0.0.${i + 2}`);
 
 interface Variant { label: string; execution: VariantResult['execution']; entry?: string }
 
 async function runVariant(databaseUrl: string, gridId: string, variant: Variant, events: number, opts: SubscribersBenchOptions): Promise<VariantResult> {
   const { label, execution } = variant;
+  const sockets = Math.ceil(opts.subscribers / opts.perSocket);
+  const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : { [key]: value } as Record<K, V>);
   const secret = randomBytes(32).toString('hex');
   const token = await localKeys(new TextEncoder().encode(secret), LIVE_HUB_ISSUER).sign({ subject: 'bench', role: 'district-admin' });
   const hub = await startLiveHub({
     databaseUrl, jwtSecret: secret, env: { LIVE_EXECUTION: execution, LOG_LEVEL: 'error' },
     // Node's flags for the hub, e.g. --cpu-prof or --heapsnapshot-signal=SIGUSR2 (NODE_OPTIONS refuses the first).
     nodeArgs: process.env.LIVE_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
-    maxOpenFiles: openFilesFor(opts.subscribers),
+    ...optional('maxOpenFiles', raisedOpenFiles(sockets, 'the hub')),
     ...(opts.pin ? { cpus: opts.pin.hub } : {}),
     ...(variant.entry ? { entry: variant.entry } : {}),
   });
@@ -120,16 +151,16 @@ async function runVariant(databaseUrl: string, gridId: string, variant: Variant,
     await sleep(1000);
     const rssBefore = rssBytes(hub.pid);
     const entry = join(projectRoot(), 'dist', 'bench', 'lib', 'subscriberClients.js');
-    const per = Math.ceil(opts.subscribers / opts.clientProcesses);
+    const per = Math.ceil(sockets / opts.clientProcesses);
     const started = Date.now();
     for (let p = 0; p < opts.clientProcesses; p++) {
-      const count = Math.min(per, opts.subscribers - p * per);
-      const [command, ...args] = nodeCommand([entry], { maxOpenFiles: openFilesFor(count), ...(opts.pin ? { cpus: opts.pin.clients } : {}) });
+      const count = Math.min(per, sockets - p * per);
+      const [command, ...args] = nodeCommand([entry], { ...optional('maxOpenFiles', raisedOpenFiles(count, `client process ${p}`)), ...(opts.pin ? { cpus: opts.pin.clients } : {}) });
       const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       track(`subscriber clients ${p}`, async () => { child.kill('SIGKILL'); }, () => child.kill('SIGKILL'));
       const client = { child, state: { connected: 0, subscribed: 0, received: 0, closed: 0, closeReasons: {} } };
       child.on('message', (m: Partial<ClientState>) => { if (m.connected !== undefined) client.state = { ...client.state, ...m }; });
-      child.send({ config: { url: hub.url, token, queries: Array.from({ length: opts.distinct }, (_, k) => benchDocument(k)), count, offset: p * per, wave: 250, localAddresses: localAddresses(opts.subscribers) } });
+      child.send({ config: { url: hub.url, token, queries: Array.from({ length: opts.distinct }, (_, k) => benchDocument(k)), count, offset: p * per, wave: 250, localAddresses: localAddresses(sockets), perSocket: opts.perSocket } });
       clients.push(client);
     }
     const metric = async (name: string) => Number(new RegExp(`${name} (\\d+)`).exec(await (await fetch(hub.url.replace('/graphql', '/metrics'))).text())?.[1] ?? 0);
@@ -154,15 +185,21 @@ async function runVariant(databaseUrl: string, gridId: string, variant: Variant,
     const clientPids = () => clients.map((c) => c.child.pid ?? -1);
     const cpuAtStart = { hub: cpuSecondsOf([hub.pid]), clients: cpuSecondsOf(clientPids()) };
     const startedAt: Record<string, number> = {};
+    const failedWrites: string[] = [];
     const writes: Array<Promise<void>> = [];
     const t0 = Date.now();
     for (let i = 0; i < events; i++) {
       const due = t0 + (i * 1000) / opts.rate;
       if (due > Date.now()) await sleep(due - Date.now());
-      writes.push(hub.report({ gridId, category: 'city.construction_waste', title: `bench ${i}`, note: `bench-${i}` }).then((r) => { startedAt[String(i)] = r.startedAt; }));
+      // Handled at once: a rejection left for later would end the whole bench, and leave the hub running.
+      writes.push(hub.report({ gridId, category: 'city.construction_waste', title: `bench ${i}`, note: `bench-${i}` }).then(
+        (r) => { startedAt[String(i)] = r.startedAt; },
+        (err: unknown) => { failedWrites.push(`event ${i}: ${(err as Error).message}`); },
+      ));
     }
     await Promise.all(writes);
-    const expected = events * opts.subscribers;
+    if (failedWrites.length) progress(`${label}: ${failedWrites.length} of ${events} mutations failed (${failedWrites.slice(0, 3).join('; ')})`);
+    const expected = (events - failedWrites.length) * opts.subscribers;
     const deadline = Date.now() + 120_000;
     while (clients.reduce((s, c) => s + c.state.received, 0) < expected && Date.now() < deadline) {
       if (clients.every((c) => c.state.closed >= c.state.connected && c.state.connected > 0)) break;
@@ -201,7 +238,7 @@ async function runVariant(databaseUrl: string, gridId: string, variant: Variant,
       clientCpuUsPerDelivery: Math.round((cpuUsed.clients * 1e6 * 10) / Math.max(1, latencies.length)) / 10,
       firstMs: median(firsts), spreadMs: median(spreads), slowestEventMs: Math.round(Math.max(...[...perEvent.values()].map(([, last]) => last))),
       connectSeconds, rssBeforeMiB: MiB(rssBefore), rssSubscribedMiB: MiB(rssSubscribed), rssAfterMiB: MiB(rssAfter),
-      kibPerSubscriber: Math.round(((rssSubscribed - rssBefore) / opts.subscribers / 1024) * 10) / 10, closeReasons, cpu,
+      kibPerSubscriber: Math.round(((rssSubscribed - rssBefore) / opts.subscribers / 1024) * 10) / 10, closeReasons, failedWrites, cpu,
     };
     progress(`${label}: ${result.deliveries}/${expected} deliveries, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms (per event, median: first delivery ${result.firstMs} ms, fan-out ${result.spreadMs} ms); hub CPU ${result.hubCpuUsPerDelivery} µs per delivery; ${result.kibPerSubscriber} KiB per subscriber`);
     return result;
@@ -234,10 +271,11 @@ export async function benchSubscribers(ctx: BenchContext, opts: SubscribersBench
     await db.close();
   }
   const variants: VariantResult[] = [];
+  const hubEntry = (checkout: string) => join(checkout, 'dist', 'bench', 'lib', 'liveHub.js');
   if (opts.before) {
-    variants.push(await runVariant(testDb.url, gridId, { label: 'before', execution: 'shared', entry: join(opts.before, 'dist', 'bench', 'lib', 'liveHub.js') }, opts.events, opts));
+    variants.push(await runVariant(testDb.url, gridId, { label: 'before', execution: 'shared', entry: hubEntry(opts.before) }, opts.events, opts));
   }
-  variants.push(await runVariant(testDb.url, gridId, { label: 'shared', execution: 'shared' }, opts.events, opts));
+  variants.push(await runVariant(testDb.url, gridId, { label: 'shared', execution: 'shared', ...(opts.hub ? { entry: hubEntry(opts.hub) } : {}) }, opts.events, opts));
   if (opts.baselineEvents > 0) variants.push(await runVariant(testDb.url, gridId, { label: 'per-subscriber', execution: 'per-subscriber' }, opts.baselineEvents, opts));
   return { options: opts, variants, document: benchDocument(0), postgres };
 }
@@ -273,7 +311,7 @@ export function renderSubscribersSection(result: SubscribersBenchResult, machine
     `<!-- bench:${subscribersSectionName(o)}:start -->`,
     `## Live subscribers${o.subscribers === 10_000 ? '' : `: ${fmt(o.subscribers)}`}${o.pin ? '' : ', clients sharing the hub\'s cores'} (issues 5 and 14)`,
     '',
-    `${fmt(o.subscribers)} WebSocket subscribers of \`caseEvents\` on one hub instance, spread over ${o.distinct} distinct subscription documents (all as a district administrator, so every subscriber receives every event); ${o.events} cases reported through the hub at ${o.rate} per second. Latency runs from the moment the \`reportCase\` mutation is sent to the hub over HTTP (triage, the case, its event and outbox rows in one transaction, then NOTIFY) to the arrival of the message at each subscriber, over every delivery. Memory is the hub process's resident set before the subscribers connected and once all had subscribed.`,
+    `${fmt(o.subscribers)} ${o.perSocket > 1 ? `subscriptions of \`caseEvents\` over ${fmt(Math.ceil(o.subscribers / o.perSocket))} WebSocket connections (${o.perSocket} each, as graphql-ws multiplexes them: a process here may open at most ${fmt(openFileLimits()[1])} files, so one hub process cannot hold a socket per subscriber)` : 'WebSocket subscribers of `caseEvents`'} on one hub instance, spread over ${o.distinct} distinct subscription documents (all as a district administrator, so every subscriber receives every event); ${o.events} cases reported through the hub at ${o.rate} per second. Latency runs from the moment the \`reportCase\` mutation is sent to the hub over HTTP (triage, the case, its event and outbox rows in one transaction, then NOTIFY) to the arrival of the message at each subscriber, over every delivery. Memory is the hub process's resident set before the subscribers connected and once all had subscribed.`,
     '',
     `- Date: ${date}`,
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM; Node ${machine.node}; ${machine.os}`,
@@ -288,6 +326,7 @@ export function renderSubscribersSection(result: SubscribersBenchResult, machine
     'First delivery and fan-out are medians over the events: the first is the latency of the earliest subscriber to get an event (the mutation, NOTIFY, reading the log, one execution), the fan-out is from that one to the last. Hub CPU per delivery is the hub process\'s CPU time while events flowed (keep-alive pings included) over the deliveries: the steadiest figure when other work shares the machine.',
     '',
     ...result.variants.map((v) => `- ${v.label}: CPU while events flowed (100% = one core): ${v.cpu.map((c) => `${c.label} ${fmt(c.percent)}%`).join(', ')}; clients ${fmt(v.clientCpuUsPerDelivery, 1)} µs per delivery; subscribers connected in ${fmt(v.connectSeconds, 1)} s.`),
+    ...result.variants.filter((v) => v.failedWrites.length).map((v) => `- ${v.label}: ${v.failedWrites.length} of ${v.events} mutations failed (their deliveries are not expected): ${v.failedWrites.slice(0, 3).join('; ')}.`),
     ...(shared && before ? ['', `Against before, in this run: p50 ${ratio(before.p50Ms, shared.p50Ms)}×, p99 ${ratio(before.p99Ms, shared.p99Ms)}× lower; ${ratio(before.hubCpuUsPerDelivery, shared.hubCpuUsPerDelivery)}× less hub CPU per delivery; ${ratio(before.kibPerSubscriber, shared.kibPerSubscriber)}× less memory per subscriber.`] : []),
     ...(shared && baseline ? ['', `Sharing: p50 ${ratio(baseline.p50Ms, shared.p50Ms)}× and p99 ${ratio(baseline.p99Ms, shared.p99Ms)}× lower than per-subscriber execution.`] : []),
     '',

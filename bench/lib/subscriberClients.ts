@@ -33,6 +33,8 @@ interface Config {
    * ephemeral ports towards one server port, fewer than 50,000 subscribers need.
    */
   localAddresses?: string[];
+  /** Subscriptions per socket, ids "1", "2", …; subscriber i's queries rotate from i × perSocket. */
+  perSocket?: number;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -112,8 +114,12 @@ function open(config: Config, index: number): Promise<void> {
           for (let j = i + NOTE.length; j < payload.length && payload[j]! >= 48 && payload[j]! <= 57; j++) seq = seq * 10 + payload[j]! - 48;
           record(seq, at);
         } else if (payload.indexOf(ACK) >= 0) {
-          socket.write(text({ id: '1', type: 'subscribe', payload: { query: config.queries[(config.offset + index) % config.queries.length] } }));
-          subscribed++;
+          const perSocket = config.perSocket ?? 1;
+          for (let k = 0; k < perSocket; k++) {
+            const query = config.queries[((config.offset + index) * perSocket + k) % config.queries.length];
+            socket.write(text({ id: String(k + 1), type: 'subscribe', payload: { query } }));
+          }
+          subscribed += perSocket;
           done();
         }
       } else if (opcode === 0x9) {

@@ -4,10 +4,11 @@
  * - One tailer per log reads each new event once for the whole hub (src/live/tailer.ts).
  * - Subscriptions that would produce the same bytes form a group: the same operation text,
  *   the same variables (but for the resume cursor) and the same Policy.scopeKey(). An event is
- *   executed once per group, with a fresh data layer, and its serialized message is written to
- *   every socket of the group. graphql-ws still owns the protocol (connect, subscribe,
- *   complete); frames of `next` are written here, since its own path would serialize once per
- *   subscriber.
+ *   executed once per group, with a fresh data layer, serialized once, and framed once (the
+ *   complete WebSocket frame, per subscription id): each socket of the group then costs one
+ *   write of the same bytes. graphql-ws still owns the protocol (connect, subscribe, complete);
+ *   frames of `next` are written here, since its own path would serialize once per subscriber
+ *   and `ws` would frame once per socket.
  * - A socket whose unsent backlog passes `maxBufferedBytes` is closed (4429, "slow consumer")
  *   instead of being waited for: writes never block, so one slow socket delays nobody.
  * - `after: cursor` replays the log from the cursor to where this hub's tailer stood when the
