@@ -83,6 +83,7 @@ interface Options {
   subscriptionsPerSocket: number;
   liveBefore?: string;
   liveHub?: string;
+  liveRounds: number;
   searchScale: ScaleName | 'none';
   searchDatabase?: string;
   searchBackends: SearchBackendName[];
@@ -148,6 +149,7 @@ const program = new Command('bench')
   .option('--subscriber-pin <hub:clients>', 'processors of the live hub and of the subscriber clients as taskset lists ("0:1"), "auto" (hub on the first, clients on the rest, with 2 or more cores) or "none"', 'auto')
   .option('--subscriptions-per-socket <n>', 'subscriptions each subscriber socket carries (for more subscribers than a process may open sockets)', positiveInt('--subscriptions-per-socket', 1), 1)
   .option('--live-hub <checkout>', 'measure the live hub of this built checkout instead of this one (A/B runs of the whole bench)')
+  .option('--live-rounds <n>', 'with --live-before: rounds of before then this hub, in turn', positiveInt('--live-rounds', 1), 1)
   .option('--live-before <checkout>', 'also measure the live hub of this built checkout (its dist/), first, as "before"')
   .option('--search-scale <scale>', 'search benchmark scale: tiny, small, district, or none (the store comes from the sync bench when the scales match, else from a sync of its own)', (v: string) => {
     if (!['tiny', 'small', 'district', 'none'].includes(v)) throw new InvalidArgumentError('--search-scale must be tiny, small, district or none');
@@ -317,7 +319,7 @@ async function main(): Promise<number> {
       subscribersResult = await benchSubscribers(ctx, {
         subscribers: opts.subscribers, events: opts.subscriberEvents, rate: opts.subscriberRate, distinct: opts.subscriberDistinct,
         clientProcesses: opts.subscriberClients, baselineEvents: opts.baselineEvents, pin: subscriberPin(opts.subscriberPin), before: opts.liveBefore ?? null,
-        perSocket: opts.subscriptionsPerSocket, hub: opts.liveHub ?? null,
+        perSocket: opts.subscriptionsPerSocket, hub: opts.liveHub ?? null, rounds: opts.liveRounds,
       });
     }
     if (opts.searchScale !== 'none' || opts.searchDatabase) {

@@ -45,6 +45,8 @@ export interface SubscribersBenchOptions {
   pin: { hub: string; clients: string } | null;
   /** A built checkout (its dist/) whose hub is measured first, in the same run, as "before". */
   before: string | null;
+  /** With `before`: this many rounds of before then shared (default 1). */
+  rounds?: number;
   /** A built checkout whose hub stands in for this one's (for A/B runs of the whole bench). */
   hub?: string | null;
 }
@@ -133,7 +135,7 @@ interface Variant { label: string; execution: VariantResult['execution']; entry?
 
 async function runVariant(databaseUrl: string, gridId: string, variant: Variant, events: number, opts: SubscribersBenchOptions): Promise<VariantResult> {
   const { label, execution } = variant;
-  const sockets = Math.ceil(opts.subscribers / opts.perSocket);
+  const sockets = opts.subscribers / opts.perSocket;
   const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : { [key]: value } as Record<K, V>);
   const secret = randomBytes(32).toString('hex');
   const token = await localKeys(new TextEncoder().encode(secret), LIVE_HUB_ISSUER).sign({ subject: 'bench', role: 'district-admin' });
@@ -253,6 +255,7 @@ async function runVariant(databaseUrl: string, gridId: string, variant: Variant,
 }
 
 export async function benchSubscribers(ctx: BenchContext, opts: SubscribersBenchOptions): Promise<SubscribersBenchResult> {
+  if (opts.subscribers % opts.perSocket !== 0) throw new Error(`--subscribers (${opts.subscribers}) must be a multiple of --subscriptions-per-socket (${opts.perSocket})`);
   const server = await ctx.postgresServer();
   const testDb = await createTestDatabase(server.url);
   track(`database ${testDb.name}`, () => testDb.drop());
@@ -272,10 +275,14 @@ export async function benchSubscribers(ctx: BenchContext, opts: SubscribersBench
   }
   const variants: VariantResult[] = [];
   const hubEntry = (checkout: string) => join(checkout, 'dist', 'bench', 'lib', 'liveHub.js');
-  if (opts.before) {
-    variants.push(await runVariant(testDb.url, gridId, { label: 'before', execution: 'shared', entry: hubEntry(opts.before) }, opts.events, opts));
+  const rounds = opts.before ? opts.rounds ?? 1 : 1;
+  for (let round = 1; round <= rounds; round++) {
+    // Before and after in turn, round by round: the other work on the machine drifts, and a
+    // ratio of neighbours is fairer than one of two distant runs.
+    const suffix = rounds > 1 ? ` #${round}` : '';
+    if (opts.before) variants.push(await runVariant(testDb.url, gridId, { label: `before${suffix}`, execution: 'shared', entry: hubEntry(opts.before) }, opts.events, opts));
+    variants.push(await runVariant(testDb.url, gridId, { label: `shared${suffix}`, execution: 'shared', ...(opts.hub ? { entry: hubEntry(opts.hub) } : {}) }, opts.events, opts));
   }
-  variants.push(await runVariant(testDb.url, gridId, { label: 'shared', execution: 'shared', ...(opts.hub ? { entry: hubEntry(opts.hub) } : {}) }, opts.events, opts));
   if (opts.baselineEvents > 0) variants.push(await runVariant(testDb.url, gridId, { label: 'per-subscriber', execution: 'per-subscriber' }, opts.baselineEvents, opts));
   return { options: opts, variants, document: benchDocument(0), postgres };
 }
@@ -300,9 +307,15 @@ export function subscribersSectionName(o: SubscribersBenchOptions): string {
 export function renderSubscribersSection(result: SubscribersBenchResult, machine: Machine, date: string): string {
   const o = result.options;
   const rows = result.variants.map((v) => `| ${v.label} | ${fmt(v.subscribers)} | ${v.events} | ${fmt(v.deliveries)} / ${fmt(v.expected)} | ${fmt(v.p50Ms)} | ${fmt(v.p99Ms)} | ${fmt(v.maxMs)} | ${fmt(v.firstMs)} | ${fmt(v.spreadMs)} | ${fmt(v.hubCpuUsPerDelivery, 1)} | ${v.rssBeforeMiB} → ${v.rssSubscribedMiB} (${v.rssAfterMiB} after) | ${v.kibPerSubscriber} | ${Object.entries(v.closeReasons).map(([k, n]) => `${n}× ${k}`).join(', ') || 'none'} |`);
-  const shared = result.variants.find((v) => v.label === 'shared');
+  const shared = result.variants.find((v) => v.label.startsWith('shared'));
   const baseline = result.variants.find((v) => v.label === 'per-subscriber');
-  const before = result.variants.find((v) => v.label === 'before');
+  const before = result.variants.find((v) => v.label.startsWith('before'));
+  const pairs = result.variants.flatMap((v, i) => (v.label.startsWith('before') && result.variants[i + 1]?.label.startsWith('shared') ? [[v, result.variants[i + 1]!] as const] : []));
+  const medianOf = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1] ?? NaN;
+  const pairRatio = (f: (v: VariantResult) => number) => {
+    const each = pairs.map(([b, a]) => f(b) / Math.max(1e-9, f(a)));
+    return `${fmt(medianOf([...each]), 1)}×${each.length > 1 ? ` (${each.map((r) => fmt(r, 1)).join(', ')})` : ''}`;
+  };
   const ratio = (a: number, b: number) => fmt(a / Math.max(1, b), 1);
   const placement = o.pin
     ? `The hub runs on processor ${o.pin.hub} and the client processes on ${o.pin.clients} (taskset); PostgreSQL and the bench's own process are not pinned.`
@@ -327,7 +340,7 @@ export function renderSubscribersSection(result: SubscribersBenchResult, machine
     '',
     ...result.variants.map((v) => `- ${v.label}: CPU while events flowed (100% = one core): ${v.cpu.map((c) => `${c.label} ${fmt(c.percent)}%`).join(', ')}; clients ${fmt(v.clientCpuUsPerDelivery, 1)} µs per delivery; subscribers connected in ${fmt(v.connectSeconds, 1)} s.`),
     ...result.variants.filter((v) => v.failedWrites.length).map((v) => `- ${v.label}: ${v.failedWrites.length} of ${v.events} mutations failed (their deliveries are not expected): ${v.failedWrites.slice(0, 3).join('; ')}.`),
-    ...(shared && before ? ['', `Against before, in this run: p50 ${ratio(before.p50Ms, shared.p50Ms)}×, p99 ${ratio(before.p99Ms, shared.p99Ms)}× lower; ${ratio(before.hubCpuUsPerDelivery, shared.hubCpuUsPerDelivery)}× less hub CPU per delivery; ${ratio(before.kibPerSubscriber, shared.kibPerSubscriber)}× less memory per subscriber.`] : []),
+    ...(pairs.length ? ['', `Against before, in this run (before ÷ shared, the median over the ${pairs.length} pair${pairs.length > 1 ? 's, then each pair' : ''}): p50 ${pairRatio((v) => v.p50Ms)}, p99 ${pairRatio((v) => v.p99Ms)}, hub CPU per delivery ${pairRatio((v) => v.hubCpuUsPerDelivery)}, memory per subscriber ${pairRatio((v) => v.kibPerSubscriber)}.`] : []),
     ...(shared && baseline ? ['', `Sharing: p50 ${ratio(baseline.p50Ms, shared.p50Ms)}× and p99 ${ratio(baseline.p99Ms, shared.p99Ms)}× lower than per-subscriber execution.`] : []),
     '',
     'The subscription:',
