@@ -131,10 +131,16 @@ function raisedOpenFiles(sockets: number, who: string): number | undefined {
  */
 const localAddresses = (sockets: number) => Array.from({ length: Math.max(1, Math.ceil(sockets / 10_000)) }, (_, i) => `127.0.0.${i + 2}`);
 
+let nextSeq = 0;
+
 interface Variant { label: string; execution: VariantResult['execution']; entry?: string }
 
 async function runVariant(databaseUrl: string, gridId: string, variant: Variant, events: number, opts: SubscribersBenchOptions): Promise<VariantResult> {
   const { label, execution } = variant;
+  // Numbers no earlier run used: a hub's tailer starts at the log's settled head, so a new hub
+  // may still deliver the last events of the run before it, and those must not count.
+  const firstSeq = nextSeq;
+  nextSeq += events;
   const sockets = opts.subscribers / opts.perSocket;
   const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : { [key]: value } as Record<K, V>);
   const secret = randomBytes(32).toString('hex');
@@ -162,7 +168,7 @@ async function runVariant(databaseUrl: string, gridId: string, variant: Variant,
       track(`subscriber clients ${p}`, async () => { child.kill('SIGKILL'); }, () => child.kill('SIGKILL'));
       const client = { child, state: { connected: 0, subscribed: 0, received: 0, closed: 0, closeReasons: {} } };
       child.on('message', (m: Partial<ClientState>) => { if (m.connected !== undefined) client.state = { ...client.state, ...m }; });
-      child.send({ config: { url: hub.url, token, queries: Array.from({ length: opts.distinct }, (_, k) => benchDocument(k)), count, offset: p * per, wave: 250, localAddresses: localAddresses(sockets), perSocket: opts.perSocket } });
+      child.send({ config: { url: hub.url, token, queries: Array.from({ length: opts.distinct }, (_, k) => benchDocument(k)), count, offset: p * per, wave: 250, localAddresses: localAddresses(sockets), perSocket: opts.perSocket, firstSeq } });
       clients.push(client);
     }
     const metric = async (name: string) => Number(new RegExp(`${name} (\\d+)`).exec(await (await fetch(hub.url.replace('/graphql', '/metrics'))).text())?.[1] ?? 0);
@@ -188,14 +194,16 @@ async function runVariant(databaseUrl: string, gridId: string, variant: Variant,
     const cpuAtStart = { hub: cpuSecondsOf([hub.pid]), clients: cpuSecondsOf(clientPids()) };
     const startedAt: Record<string, number> = {};
     const failedWrites: string[] = [];
+
     const writes: Array<Promise<void>> = [];
     const t0 = Date.now();
     for (let i = 0; i < events; i++) {
       const due = t0 + (i * 1000) / opts.rate;
       if (due > Date.now()) await sleep(due - Date.now());
       // Handled at once: a rejection left for later would end the whole bench, and leave the hub running.
-      writes.push(hub.report({ gridId, category: 'city.construction_waste', title: `bench ${i}`, note: `bench-${i}` }).then(
-        (r) => { startedAt[String(i)] = r.startedAt; },
+      const seq = firstSeq + i;
+      writes.push(hub.report({ gridId, category: 'city.construction_waste', title: `bench ${seq}`, note: `bench-${seq}` }).then(
+        (r) => { startedAt[String(seq)] = r.startedAt; },
         (err: unknown) => { failedWrites.push(`event ${i}: ${(err as Error).message}`); },
       ));
     }
