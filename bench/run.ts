@@ -10,7 +10,7 @@
  *   npm run bench -- --embedded [--embedded-compare ../main]   # search and profile on PGlite vs PostgreSQL, as npm start runs
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { checkInterrupted, installSignalHandlers, isInterrupted, runCleanups } from './lib/cleanup.js';
@@ -28,7 +28,7 @@ import { createTestDatabase } from '../tests/support/postgresServer.js';
 import { benchSync, renderSyncSection, type SyncBenchResult } from './sync.js';
 import { benchSearch, renderSearchSection, type SearchBackendName, type SearchBenchResult } from './search.js';
 import type { ScaleName } from '../src/world/index.js';
-import { benchSubscribers, renderSubscribersSection, type SubscribersBenchResult } from './subscribers.js';
+import { benchSubscribers, renderSubscribersSection, subscribersSectionName, type SubscribersBenchResult } from './subscribers.js';
 import { benchPeers, renderPeersSection } from './peers.js';
 import { benchResolution, renderResolutionSection, resolutionSectionName, type NoisePreset } from './resolution.js';
 import { benchEmbedded, renderEmbeddedSection } from './embedded.js';
@@ -82,6 +82,11 @@ interface Options {
   subscriberDistinct: number;
   subscriberClients: number;
   baselineEvents: number;
+  subscriberPin: string;
+  subscriptionsPerSocket: number;
+  liveBefore?: string;
+  liveHub?: string;
+  liveRounds: number;
   searchScale: ScaleName | 'none';
   searchDatabase?: string;
   searchBackends: SearchBackendName[];
@@ -110,6 +115,18 @@ const positiveInt = (name: string, min: number) => (value: string) => {
   return n;
 };
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** --subscriber-pin: where the live hub and its subscriber clients run. */
+function subscriberPin(value: string): { hub: string; clients: string } | null {
+  if (value === 'none') return null;
+  if (value === 'auto') {
+    const cores = availableParallelism();
+    return cores >= 2 ? { hub: '0', clients: cores === 2 ? '1' : `1-${cores - 1}` } : null;
+  }
+  const [hub, clients] = value.split(':');
+  if (!hub || !clients) throw new InvalidArgumentError('--subscriber-pin takes hub:clients (taskset lists), auto or none');
+  return { hub, clients };
+}
 const HUB_TARGETS = ['pglite', 'postgres'] as const;
 
 const program = new Command('bench')
@@ -139,6 +156,11 @@ const program = new Command('bench')
   .option('--subscriber-distinct <n>', 'distinct subscription documents the subscribers rotate over', positiveInt('--subscriber-distinct', 1), 10)
   .option('--subscriber-clients <n>', 'client processes holding the subscribers', positiveInt('--subscriber-clients', 1), 2)
   .option('--baseline-events <n>', 'case events for the per-subscriber execution baseline (0: skip it)', positiveInt('--baseline-events', 0), 10)
+  .option('--subscriber-pin <hub:clients>', 'processors of the live hub and of the subscriber clients as taskset lists ("0:1"), "auto" (hub on the first, clients on the rest, with 2 or more cores) or "none"', 'auto')
+  .option('--subscriptions-per-socket <n>', 'subscriptions each subscriber socket carries (for more subscribers than a process may open sockets)', positiveInt('--subscriptions-per-socket', 1), 1)
+  .option('--live-hub <checkout>', 'measure the live hub of this built checkout instead of this one (A/B runs of the whole bench)')
+  .option('--live-rounds <n>', 'with --live-before: rounds of before then this hub, in turn', positiveInt('--live-rounds', 1), 1)
+  .option('--live-before <checkout>', 'also measure the live hub of this built checkout (its dist/), first, as "before"')
   .option('--search-scale <scale>', 'search benchmark scale: tiny, small, district, or none (the store comes from the sync bench when the scales match, else from a sync of its own)', (v: string) => {
     if (!['tiny', 'small', 'district', 'none'].includes(v)) throw new InvalidArgumentError('--search-scale must be tiny, small, district or none');
     return v;
@@ -318,7 +340,8 @@ async function main(): Promise<number> {
     if (opts.subscribers !== false) {
       subscribersResult = await benchSubscribers(ctx, {
         subscribers: opts.subscribers, events: opts.subscriberEvents, rate: opts.subscriberRate, distinct: opts.subscriberDistinct,
-        clientProcesses: opts.subscriberClients, baselineEvents: opts.baselineEvents,
+        clientProcesses: opts.subscriberClients, baselineEvents: opts.baselineEvents, pin: subscriberPin(opts.subscriberPin), before: opts.liveBefore ?? null,
+        perSocket: opts.subscriptionsPerSocket, hub: opts.liveHub ?? null, rounds: opts.liveRounds,
       });
     }
     if (opts.searchScale !== 'none' || opts.searchDatabase) {
@@ -352,7 +375,7 @@ async function main(): Promise<number> {
   if (subscribersResult) {
     const section = renderSubscribersSection(subscribersResult, describeMachine(), date);
     process.stdout.write(`\n${section}\n`);
-    if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, 'live-subscribers');
+    if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, subscribersSectionName(subscribersResult.options));
   }
   if (searchResult) {
     const args = redactHeaders(process.argv.slice(2)).map((a) => (/^postgres(ql)?:\/\//.test(a) ? '<url>' : a.replace(/^(--search-database=).*/, '$1<url>')));

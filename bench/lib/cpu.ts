@@ -54,6 +54,11 @@ export function processTree(root: number): number[] {
   return out;
 }
 
+/** CPU seconds (user + system) the processes used so far; 0 for those gone, or without /proc. */
+export function cpuSecondsOf(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + (statOf(pid)?.[1] ?? 0), 0);
+}
+
 export const OTHER_PROCESSES = 'other processes';
 
 export interface CpuGroup {

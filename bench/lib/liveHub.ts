@@ -78,7 +78,8 @@ async function main(): Promise<void> {
     const startedAt = now();
     report(command.input).then(
       (r) => write({ id: command.id, startedAt, ...r }),
-      (err: unknown) => write({ id: command.id, error: (err as Error).message }),
+      // fetch's own message is only "fetch failed": the cause says why (refused, reset, timed out).
+      (err: unknown) => write({ id: command.id, error: [err, (err as Error).cause].filter(Boolean).map((e) => (e as Error).message ?? String(e)).join(': ') }),
     );
   });
   let stopping = false;

@@ -17,10 +17,37 @@ export interface LiveHubProcess {
   stop(): Promise<void>;
 }
 
-export async function startLiveHub(options: { databaseUrl: string; jwtSecret: string; env?: Record<string, string>; readyTimeoutMs?: number }): Promise<LiveHubProcess> {
-  const entry = join(projectRoot(), 'dist', 'bench', 'lib', 'liveHub.js');
+export interface LiveHubOptions {
+  databaseUrl: string;
+  jwtSecret: string;
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+  /** Node's own flags for the hub (--cpu-prof, --heapsnapshot-signal, …: NODE_OPTIONS refuses some). */
+  nodeArgs?: string[];
+  /** Processors the hub may run on (taskset's list, "0" or "0,1"), to keep the load generator off them. */
+  cpus?: string;
+  /** Raises the hub's open-file limit (one descriptor per subscriber socket); needs the privilege to. */
+  maxOpenFiles?: number;
+  /** Another build's dist/bench/lib/liveHub.js, to measure a hub as it was before a change in the same run. */
+  entry?: string;
+}
+
+/**
+ * The command line that runs `node` (with `args`) on `cpus` and with `maxOpenFiles`: taskset and
+ * prlimit each exec what follows, so the pid spawned is node's own (for RSS and CPU readings).
+ */
+export function nodeCommand(args: string[], options: { cpus?: string; maxOpenFiles?: number }): [string, ...string[]] {
+  let command: string[] = [process.execPath, ...args];
+  if (options.cpus) command = ['taskset', '-c', options.cpus, ...command];
+  if (options.maxOpenFiles) command = ['prlimit', `--nofile=${options.maxOpenFiles}:${options.maxOpenFiles}`, ...command];
+  return command as [string, ...string[]];
+}
+
+export async function startLiveHub(options: LiveHubOptions): Promise<LiveHubProcess> {
+  const entry = options.entry ?? join(projectRoot(), 'dist', 'bench', 'lib', 'liveHub.js');
   if (!existsSync(entry)) throw new Error(`${entry} does not exist; run \`npm run build\` first`);
-  const child = spawn(process.execPath, [entry], {
+  const [command, ...args] = nodeCommand([...(options.nodeArgs ?? []), entry], options);
+  const child = spawn(command, args, {
     env: { ...process.env, DATABASE_URL: options.databaseUrl, JWT_SECRET: options.jwtSecret, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

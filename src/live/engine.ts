@@ -4,10 +4,11 @@
  * - One tailer per log reads each new event once for the whole hub (src/live/tailer.ts).
  * - Subscriptions that would produce the same bytes form a group: the same operation text,
  *   the same variables (but for the resume cursor) and the same Policy.scopeKey(). An event is
- *   executed once per group, with a fresh data layer, and its serialized message is written to
- *   every socket of the group. graphql-ws still owns the protocol (connect, subscribe,
- *   complete); frames of `next` are written here, since its own path would serialize once per
- *   subscriber.
+ *   executed once per group, with a fresh data layer, serialized once, and framed once (the
+ *   complete WebSocket frame, per subscription id): each socket of the group then costs one
+ *   write of the same bytes. graphql-ws still owns the protocol (connect, subscribe, complete);
+ *   frames of `next` are written here, since its own path would serialize once per subscriber
+ *   and `ws` would frame once per socket.
  * - A socket whose unsent backlog passes `maxBufferedBytes` is closed (4429, "slow consumer")
  *   instead of being waited for: writes never block, so one slow socket delays nobody.
  * - `after: cursor` replays the log from the cursor to where this hub's tailer stood when the
@@ -94,8 +95,8 @@ interface Subscriber {
   /** Events at or before this were sent already (the resume cursor). */
   floor: LogPosition | null;
   /** While a replay runs: live messages waiting behind it. */
-  pending: Array<{ position: LogPosition; payload: string }> | null;
-  end: (error?: Error) => void;
+  pending: Array<{ position: LogPosition; message: NextMessage }> | null;
+  held: HeldOpen;
 }
 
 interface GroupBase {
@@ -116,7 +117,7 @@ interface DashboardGroup extends GroupBase {
   area: { ids: AreaIdsFilter | null; areaId: string | null; gridId: string | null };
   /** The counters last pushed (without `at`), and the message they made. */
   lastCounters: string | null;
-  lastPayload: string | null;
+  lastMessage: NextMessage | null;
 }
 type Group = CaseGroup | EntityGroup | DashboardGroup;
 
@@ -134,6 +135,14 @@ function rootField(document: DocumentNode, operation: OperationDefinitionNode): 
     return null;
   };
   return visit(operation.selectionSet);
+}
+
+const printed = new WeakMap<DocumentNode, string>();
+/** The document's canonical text; subscribers share documents (src/live/documents.ts), so it is printed once. */
+function printedText(document: DocumentNode): string {
+  let text = printed.get(document);
+  if (text === undefined) printed.set(document, (text = print(document)));
+  return text;
 }
 
 /** JSON with sorted keys: equal variables, equal keys. */
@@ -161,45 +170,109 @@ export interface HeldIterator extends AsyncIterable<never> {
   throw(error: unknown): Promise<IteratorResult<never, void>>;
 }
 
-/** An async iterator graphql-ws can hold and `return()`: it yields nothing, the engine writes the frames. */
-function heldOpen(onEnd: () => void): { iterator: HeldIterator; end: (error?: Error) => void } {
-  let ended = false;
-  let settle: ((r: IteratorResult<never, void>) => void) | null = null;
-  let fail: ((e: Error) => void) | null = null;
-  let error: Error | null = null;
-  const end = (err?: Error) => {
-    if (ended) return;
-    ended = true;
-    onEnd();
+/**
+ * An async iterator graphql-ws can hold and `return()`: it yields nothing, the engine writes the
+ * frames. A class, not closures: tens of thousands are alive at once.
+ */
+class HeldOpen implements HeldIterator {
+  private ended = false;
+  private error: Error | null = null;
+  private settle: ((r: IteratorResult<never, void>) => void) | null = null;
+  private fail: ((e: Error) => void) | null = null;
+
+  constructor(private readonly onEnd: () => void) {}
+
+  end(err?: Error): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.onEnd();
     if (err) {
-      error = err;
-      fail?.(err);
+      this.error = err;
+      this.fail?.(err);
     } else {
-      settle?.({ done: true, value: undefined });
+      this.settle?.({ done: true, value: undefined });
     }
-  };
-  const iterator: HeldIterator = {
-    next: () => new Promise<IteratorResult<never, void>>((resolve, reject) => {
-      if (error) reject(error);
-      else if (ended) resolve({ done: true, value: undefined });
+  }
+
+  next(): Promise<IteratorResult<never, void>> {
+    return new Promise<IteratorResult<never, void>>((resolve, reject) => {
+      if (this.error) reject(this.error);
+      else if (this.ended) resolve({ done: true, value: undefined });
       else {
-        settle = resolve;
-        fail = reject;
+        this.settle = resolve;
+        this.fail = reject;
       }
-    }),
-    return: async () => {
-      end();
-      return { done: true, value: undefined };
-    },
-    throw: async (err: unknown) => {
-      end();
-      throw err;
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return { iterator, end };
+    });
+  }
+
+  async return(): Promise<IteratorResult<never, void>> {
+    this.end();
+    return { done: true, value: undefined };
+  }
+
+  async throw(err: unknown): Promise<IteratorResult<never, void>> {
+    this.end();
+    throw err;
+  }
+
+  [Symbol.asyncIterator](): HeldIterator {
+    return this;
+  }
+}
+
+/** The parts of a `ws` WebSocket the engine writes through (private to `ws`; checked before use). */
+interface WsInternals {
+  _socket?: { write(chunk: Buffer): boolean } | null;
+  _sender?: { _queue?: unknown[]; _state?: number } | null;
+}
+
+/**
+ * The underlying TCP stream of a socket whose sender holds nothing back, or null. Frames written
+ * there go out in order with ws's own (it writes synchronously whenever its queue is empty,
+ * which without per-message compression it always is); otherwise `ws.send` keeps the order.
+ */
+function directStream(socket: WebSocket): { write(chunk: Buffer): boolean } | null {
+  const { _socket: stream, _sender: sender } = socket as unknown as WsInternals;
+  if (!stream || typeof stream.write !== 'function' || !sender || !Array.isArray(sender._queue)) return null;
+  return sender._queue.length === 0 && (sender._state ?? 0) === 0 ? stream : null;
+}
+
+/**
+ * A complete unmasked WebSocket text frame (RFC 6455 §5.2): header and payload in one buffer, so
+ * that a socket gets the message in one write. Built once per message, written to every socket.
+ */
+export function textFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81; // FIN, text
+  if (header === 2) frame[1] = length;
+  else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  frame.write(text, header, 'utf8');
+  return frame;
+}
+
+/** The `next` message of subscription `id` and its frame, made on first use and then shared. */
+class NextMessage {
+  private readonly frames = new Map<string, { text: string; frame: Buffer }>();
+
+  constructor(readonly payload: string) {}
+
+  of(id: string): { text: string; frame: Buffer } {
+    let message = this.frames.get(id);
+    if (!message) {
+      const text = `{"id":${JSON.stringify(id)},"type":"next","payload":${this.payload}}`;
+      message = { text, frame: textFrame(text) };
+      this.frames.set(id, message);
+    }
+    return message;
+  }
 }
 
 export class LiveEngine {
@@ -289,7 +362,7 @@ export class LiveEngine {
     const afterNode = fieldNode.arguments?.find((a) => a.name.value === 'after');
     const cursorVariable = afterNode?.value.kind === Kind.VARIABLE ? afterNode.value.name.value : null;
     const sharedVariables = Object.fromEntries(Object.entries(variableValues ?? {}).filter(([k]) => k !== cursorVariable));
-    let key = [field, print(document), operationName ?? '', canonical(sharedVariables), policy.scopeKey()].join('\n');
+    let key = [field, printedText(document), operationName ?? '', canonical(sharedVariables), policy.scopeKey()].join('\n');
     if (this.options.execution === 'per-subscriber') key += `\n${++this.groupSerial}`;
 
     const topic = TOPIC_OF[field];
@@ -301,9 +374,9 @@ export class LiveEngine {
     this.groups.set(key, group);
 
     const joinedAt = this.tailers[topic].position;
-    const subscriber: Subscriber = { target, floor: cursor, pending: cursor ? [] : null, end: () => undefined };
-    const held = heldOpen(() => this.leave(group, subscriber));
-    subscriber.end = held.end;
+    const subscriber: Subscriber = { target, floor: cursor, pending: cursor ? [] : null, held: null! };
+    const held = new HeldOpen(() => this.leave(group, subscriber));
+    subscriber.held = held;
     group.subscribers.add(subscriber);
     this.tailers[topic].wake();
 
@@ -312,7 +385,7 @@ export class LiveEngine {
     } else if (cursor) {
       void this.replay(group, subscriber, cursor, joinedAt);
     }
-    return held.iterator;
+    return held;
   }
 
   private async createGroup(field: Field, key: string, args: LiveExecutionArgs, values: Record<string, unknown>, policy: Policy): Promise<Group> {
@@ -359,7 +432,7 @@ export class LiveEngine {
         };
       }
       case 'dashboard':
-        return { ...base, field, area: await this.dashboardArea(values.area as string | null | undefined, args.live), lastCounters: null, lastPayload: null };
+        return { ...base, field, area: await this.dashboardArea(values.area as string | null | undefined, args.live), lastCounters: null, lastMessage: null };
     }
   }
 
@@ -383,7 +456,7 @@ export class LiveEngine {
   private async run(group: Group, root: CaseEventMessageModel | EntityChangeModel | DashboardModel, viewer: Viewer, purpose: string | null) {
     const ctx = this.options.contextFor(viewer, purpose);
     const result = await execute({ ...group.args, rootValue: { [group.field]: root }, contextValue: ctx });
-    return { payload: JSON.stringify(this.options.format(result)), ctx };
+    return { message: new NextMessage(JSON.stringify(this.options.format(result))), ctx };
   }
 
   private messageOf(group: CaseGroup | EntityGroup, event: CaseLogEvent | EntityLogEvent): CaseEventMessageModel | EntityChangeModel {
@@ -405,9 +478,8 @@ export class LiveEngine {
         // a whole batch without ever returning to the event loop.
         await yieldToEventLoop();
         try {
-          const { payload, ctx } = await this.run(group, this.messageOf(group, event), group.viewer, group.purpose);
-          const frames = new Map<string, Buffer>();
-          for (const s of audience) this.send(s, event.position, payload, ctx, group, frames);
+          const { message, ctx } = await this.run(group, this.messageOf(group, event), group.viewer, group.purpose);
+          for (const s of audience) this.send(s, event.position, message, ctx, group);
         } catch (err) {
           this.options.log.error({ err, field: group.field }, 'live: executing an event failed');
         }
@@ -415,17 +487,7 @@ export class LiveEngine {
     });
   }
 
-  /** The `next` frame; clients that number their subscriptions alike (many use "1") share its bytes too. */
-  private frame(target: LiveTarget, payload: string, frames?: Map<string, Buffer>): Buffer {
-    let frame = frames?.get(target.id);
-    if (!frame) {
-      frame = Buffer.from(`{"id":${JSON.stringify(target.id)},"type":"next","payload":${payload}}`);
-      frames?.set(target.id, frame);
-    }
-    return frame;
-  }
-
-  private send(s: Subscriber, position: LogPosition | null, payload: string, ctx: RequestContext, group: Group, frames?: Map<string, Buffer>): void {
+  private send(s: Subscriber, position: LogPosition | null, message: NextMessage, ctx: RequestContext, group: Group): void {
     if (!group.subscribers.has(s)) return;
     if (position && s.floor && comparePositions(position, s.floor) <= 0) return;
     if (s.pending && position) {
@@ -433,19 +495,22 @@ export class LiveEngine {
         this.slow(s.target.socket, `more than ${this.maxPending} messages waiting behind the replay`);
         return;
       }
-      s.pending.push({ position, payload });
+      s.pending.push({ position, message });
       this.options.audit(s.target, ctx, group.args);
       return;
     }
-    this.write(s.target, payload, frames);
+    this.write(s.target, message);
     this.options.audit(s.target, ctx, group.args);
   }
 
-  private write(target: LiveTarget, payload: string, frames?: Map<string, Buffer>): void {
+  private write(target: LiveTarget, message: NextMessage): void {
     const socket = target.socket;
     if (this.closedSockets.has(socket) || socket.readyState !== socket.OPEN) return;
-    // Text frames: graphql-transport-ws messages are JSON text.
-    socket.send(this.frame(target, payload, frames), { binary: false });
+    const { text, frame } = message.of(target.id);
+    const stream = directStream(socket);
+    // graphql-transport-ws messages are JSON text frames.
+    if (stream) stream.write(frame);
+    else socket.send(text, { binary: false });
     if (socket.bufferedAmount > this.maxBufferedBytes) {
       this.slow(socket, `more than ${Math.round(this.maxBufferedBytes / 1024)} KiB waiting to be sent`);
     }
@@ -461,7 +526,7 @@ export class LiveEngine {
     // A peer that stopped reading cannot receive the close frame either.
     setTimeout(() => socket.terminate(), 5000).unref();
     for (const g of this.groups.values()) {
-      for (const s of g.subscribers) if (s.target.socket === socket) s.end();
+      for (const s of g.subscribers) if (s.target.socket === socket) s.held.end();
     }
   }
 
@@ -480,31 +545,31 @@ export class LiveEngine {
           if (++replayed > this.maxReplay) {
             throw new SafeError('BAD_USER_INPUT', `The cursor is more than ${this.maxReplay} events old; query the current state and subscribe without after.`);
           }
-          const { payload, ctx } = await this.run(group, this.messageOf(group, event), s.target.viewer, s.target.purpose);
+          const { message, ctx } = await this.run(group, this.messageOf(group, event), s.target.viewer, s.target.purpose);
           if (!group.subscribers.has(s)) return;
-          this.write(s.target, payload);
+          this.write(s.target, message);
           this.options.audit(s.target, ctx, group.args);
         }
         if (!read.more) break;
       }
       const pending = s.pending ?? [];
       s.pending = null;
-      for (const p of pending) this.write(s.target, p.payload);
+      for (const p of pending) this.write(s.target, p.message);
     } catch (err) {
       const error = err instanceof GraphQLError ? err : new Error('Internal server error');
       if (!(err instanceof GraphQLError)) this.options.log.error({ err }, 'live: replay failed');
-      s.end(error);
+      s.held.end(error);
     }
   }
 
   private async firstDashboard(group: DashboardGroup, s: Subscriber): Promise<void> {
     try {
-      if (group.lastPayload === null) await this.refreshDashboard(group, new Map(), true);
-      else this.write(s.target, group.lastPayload);
+      if (group.lastMessage === null) await this.refreshDashboard(group, new Map(), true);
+      else this.write(s.target, group.lastMessage);
     } catch (err) {
       const error = err instanceof GraphQLError ? err : new Error('Internal server error');
       if (!(err instanceof GraphQLError)) this.options.log.error({ err }, 'live: dashboard failed');
-      s.end(error);
+      s.held.end(error);
     }
   }
 
@@ -535,11 +600,10 @@ export class LiveEngine {
     const { at: _at, ...values } = model;
     const fingerprint = JSON.stringify(values);
     if (!force && fingerprint === group.lastCounters) return;
-    const { payload, ctx } = await this.run(group, model, group.viewer, group.purpose);
+    const { message, ctx } = await this.run(group, model, group.viewer, group.purpose);
     group.lastCounters = fingerprint;
-    group.lastPayload = payload;
-    const frames = new Map<string, Buffer>();
-    for (const s of group.subscribers) this.send(s, null, payload, ctx, group, frames);
+    group.lastMessage = message;
+    for (const s of group.subscribers) this.send(s, null, message, ctx, group);
   }
 
   /** Ends every subscription (clients see them complete) and stops reading the logs. */
@@ -551,7 +615,7 @@ export class LiveEngine {
     await Promise.all([this.tailers.case.stop(), this.tailers.entity.stop()]);
     for (const g of [...this.groups.values()]) {
       await g.chain;
-      for (const s of [...g.subscribers]) s.end();
+      for (const s of [...g.subscribers]) s.held.end();
     }
     await this.dashboards;
   }

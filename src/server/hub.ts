@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, OperationTypeNode, getOperationAST, parse, specifiedRules, validate, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { GraphQLError, OperationTypeNode, getOperationAST, specifiedRules, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -29,6 +29,7 @@ import { InProcessBus, type EventBus } from '../events/bus.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { startCaseWatcher, type CaseWatcher } from '../store/caseWatcher.js';
 import { LiveEngine, type LiveExecutionArgs, type LiveOptions } from '../live/engine.js';
+import { DocumentCache } from '../live/documents.js';
 import { createResolutionServices, type ResolutionServices } from '../resolution/decisions.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -182,6 +183,8 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
     ],
   });
 
+  // Every subscriber of one subscription shares its syntax tree (src/live/documents.ts).
+  const documents = new DocumentCache(schema, [...specifiedRules, ...rules]);
   type WsExtra = { viewer?: Viewer; purpose?: string | null; request: IncomingMessage };
   const wsCleanup = useServer<Record<string, unknown> | undefined, Omit<WsExtra, 'request'>>(
     {
@@ -208,9 +211,8 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
         try {
           await rateLimit(viewer.authenticated ? `sub:${viewer.subject}` : `ip:${ctx.extra.request.socket.remoteAddress ?? '?'}`);
           const text = resolveOperationText(payload, limits) ?? '';
-          const document = parse(text, { maxTokens: 20_000 });
-          const errors = validate(schema, document, [...specifiedRules, ...rules]);
-          if (errors.length) return errors;
+          const { document, errors } = documents.check(text);
+          if (errors) return [...errors];
           const variableValues = payload.variables ?? undefined;
           const operationName = payload.operationName ?? undefined;
           assertCost(schema, document, variableValues, operationName, limits);

@@ -8,6 +8,7 @@ import { createEventBus } from '../../src/events/postgres.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
+import { maskIdNumber } from '../../src/store/policy.js';
 import type { EventBus } from '../../src/events/bus.js';
 import type { Database } from '../../src/store/db.js';
 
@@ -208,6 +209,28 @@ describeEachDatabase('live subscriptions over WebSocket', ({ kind, open }) => {
     expect(m!.data.entityChanged).toMatchObject({ entityType: 'PERSON', change: 'UPDATED', entity: { id: toGlobalId('Person', person.id) } });
     await sleep(200);
     expect(worker.messages).toHaveLength(1);
+  });
+
+  test('subscribers sharing one document and its pre-framed messages each see what their own role may, masked for them', async () => {
+    const person: { id: string; id_number: string } = await db.knex('person').where('grid_id', gridA.id).whereNotNull('id_number').first('id', 'id_number');
+    // One text for everyone: one parsed document, and one frame per group written to each of its sockets.
+    const query = `subscription { entityChanged(filter: { types: [PERSON] }) { entity { ... on Person { id idNumber } } } }`;
+    const admins = [await subscribe(query), await subscribe(query)];
+    const worker = await subscribe(query, {}, await t.token({ role: 'grid-worker', gridIds: [gridA.id] }));
+    const elsewhere = await subscribe(query, {}, await t.token({ role: 'grid-worker', gridIds: [gridB.id] }));
+    expect(t.hub.live.stats()).toEqual({ subscribers: 4, groups: 3 });
+    const [row]: Array<{ id: string }> = await db.knex('change_event').insert({ entity_type: 'person', entity_id: person.id, change: 'updated' }).returning('id');
+    await bus.publish({ topic: 'entity', position: String(row!.id) });
+
+    for (const admin of admins) {
+      const [m] = await admin.received(1);
+      expect(m!.data.entityChanged.entity).toEqual({ id: toGlobalId('Person', person.id), idNumber: person.id_number });
+    }
+    const [w] = await worker.received(1);
+    expect(w!.data.entityChanged.entity).toEqual({ id: toGlobalId('Person', person.id), idNumber: maskIdNumber(person.id_number) });
+    expect(w!.data.entityChanged.entity.idNumber).not.toBe(person.id_number);
+    await sleep(200);
+    expect(elsewhere.messages).toHaveLength(0);
   });
 
   test('readiness reports the bus', async () => {
