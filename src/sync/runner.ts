@@ -57,6 +57,8 @@ export interface StreamSummary {
   entityChanges: number;
   attempts: number;
   error: string | null;
+  /** The last failure that was retried (the run may still have succeeded). */
+  retried: string | null;
   ms: number;
 }
 
@@ -117,10 +119,33 @@ export function mapRecords(connector: Connector<unknown>, stream: string, record
       if (typeof m.sourceId !== 'string' || m.sourceId.trim() === '') throw new Error('the mapped record has no sourceId');
       mapped.push({ mapped: m, payload });
     } catch (error) {
-      dead.push({ sourceId: null, stage: 'map', reason: errorMessage(error), raw: payload });
+      // With its source id, a later clean copy of the record resolves this dead letter.
+      dead.push({ sourceId: sourceIdOf(connector, stream, record.data), stage: 'map', reason: errorMessage(error), raw: payload });
     }
   }
   return { mapped, dead };
+}
+
+function sourceIdOf(connector: Connector<unknown>, stream: string, data: unknown): string | null {
+  try {
+    const id = connector.sourceIdOf?.(stream, data) ?? null;
+    return typeof id === 'string' && id.trim() !== '' ? id.trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Why the database refused a record, in a line: knex puts the whole statement (often a kilobyte
+ * of SQL) before the driver's message, which is all an operator needs, with its SQLSTATE.
+ */
+export function storageReason(error: unknown): string {
+  const e = error as { message?: unknown; code?: unknown; detail?: unknown; column?: unknown; constraint?: unknown };
+  const message = String(e?.message ?? error);
+  const driver = message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message;
+  const where = [e?.column ? `column ${String(e.column)}` : '', e?.constraint ? `constraint ${String(e.constraint)}` : ''].filter(Boolean).join(', ');
+  const detail = typeof e?.detail === 'string' ? `; ${e.detail}` : '';
+  return `the database refused the record${e?.code ? ` (SQLSTATE ${String(e.code)})` : ''}: ${driver}${where ? ` (${where})` : ''}${detail}`.slice(0, 500);
 }
 
 export function errorMessage(error: unknown): string {
@@ -161,7 +186,7 @@ export async function commitIsolating(store: IngestStore, batch: Parameters<Inge
       const bad = batch.records[0];
       return store.commit({
         ...batch, records: [],
-        deadLetters: [...batch.deadLetters, ...(bad ? [{ sourceId: bad.mapped.sourceId, stage: 'store' as const, reason: errorMessage(error), raw: bad.payload }] : [])],
+        deadLetters: [...batch.deadLetters, ...(bad ? [{ sourceId: bad.mapped.sourceId, stage: 'store' as const, reason: storageReason(error), raw: bad.payload }] : [])],
       });
     }
     const half = Math.ceil(batch.records.length / 2);
@@ -197,17 +222,18 @@ export async function syncConnector(store: IngestStore, configured: ConfiguredCo
     return summary;
   }
 
-  let degraded = false;
+  let degraded: string | null = null;
   for (const stream of streams) {
     const s = await syncStream(store, configured, department, stream, ctx, options);
     summary.streams.push(s);
     if (s.status !== 'succeeded') summary.ok = false;
-    if (s.attempts > 1) degraded = true;
+    // DEGRADED says why: the source failed and the run got through only by retrying.
+    if (s.attempts > 1 && s.retried !== null) degraded ??= `${stream}: synced after ${s.attempts - 1} failed attempt(s); last failure: ${s.retried}`;
     if (s.status === 'cancelled') break;
   }
   summary.relinked = await store.relink();
   const failed = summary.streams.find((s) => s.status !== 'succeeded');
-  await store.setHealth(department, failed ? 'down' : degraded ? 'degraded' : 'healthy', failed?.error ?? null, !failed);
+  await store.setHealth(department, failed ? 'down' : degraded !== null ? 'degraded' : 'healthy', failed?.error ?? degraded, !failed);
   return summary;
 }
 
@@ -220,7 +246,7 @@ async function syncStream(
   const base = options.backoffMs ?? 500;
   const maxBackoff = options.maxBackoffMs ?? 30_000;
   const s: StreamSummary = {
-    stream, status: 'succeeded', read: 0, stored: 0, changed: 0, deadLettered: 0, unlinked: 0, entityChanges: 0, attempts: 0, error: null, ms: 0,
+    stream, status: 'succeeded', read: 0, stored: 0, changed: 0, deadLettered: 0, unlinked: 0, entityChanges: 0, attempts: 0, error: null, retried: null, ms: 0,
   };
   const progress = (phase: StreamProgress['phase'], extra: Partial<StreamProgress> = {}) =>
     options.onProgress?.({ department: department.name, stream, phase, read: s.read, stored: s.stored, changed: s.changed, deadLettered: s.deadLettered, ...extra });
@@ -310,6 +336,7 @@ async function syncStream(
         progress('failed', { error: s.error });
         break;
       }
+      s.retried = s.error;
       const backoff = Math.random() * Math.min(maxBackoff, base * 2 ** (failures - 1));
       const wait = error instanceof RateLimited && error.retryAfterMs !== null ? Math.max(error.retryAfterMs, backoff) : backoff;
       ctx.log.warn({ stream, error: s.error, attempt: failures, retryInMs: Math.round(wait) }, 'read failed; retrying from the saved cursor');

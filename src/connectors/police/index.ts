@@ -28,7 +28,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import {
+import { sourceIdFields,
   MappingError, PushRejected, SourceError, SourceUnavailable, asObject, beijingTime, parseJsonPage, redactUrl, type JsonPage,
   type Connector, type ConnectorContext, type Cursor, type MappedRecord, type Mention, type Page, type RawRecord,
   textField as text,
@@ -120,6 +120,8 @@ const connector: Connector<PoliceConfig> = {
       if (page.total <= page.records.length) return;
     }
   },
+
+  sourceIdOf: sourceIdFields({ residence_registrations: 'djbh', incidents: 'jjdbh' }),
 
   map(stream, record) {
     const s = streamOf(stream);
