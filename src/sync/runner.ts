@@ -6,6 +6,7 @@
  * the counts balanced: records read = stored + dead-lettered, in every run.
  */
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import {
   createSourceHttp, RateLimited, SourceError, type Connector, type ConnectorContext, type Cursor, type Page, type RawRecord,
 } from '../connectors/sdk/index.js';
@@ -15,7 +16,15 @@ import type { BatchResult, DeadLetterInput, DepartmentRef, IngestStore, MappedIn
 export interface ConfiguredConnector {
   connector: Connector<unknown>;
   config: unknown;
+  /** How often the scheduler syncs it, from the config's `intervalSeconds`; absent: the spec's default. */
+  intervalSeconds?: number;
 }
+
+/** Keys of a connector's config that are the hub's, not the connector's: read here, never handed to its schema. */
+const RUNNER_KEYS = z.object({
+  intervalSeconds: z.number({ error: 'intervalSeconds must be a number of seconds' }).int('intervalSeconds must be a whole number of seconds')
+    .min(10, 'intervalSeconds must be at least 10').optional(),
+});
 
 export interface StreamProgress {
   department: string;
@@ -80,12 +89,22 @@ export class ConfigError extends Error {
 
 /** Validates a connector's raw config with its schema; ConfigError lists what is wrong. */
 export function configure(connector: Connector<unknown>, raw: unknown): ConfiguredConnector {
-  const parsed = connector.spec.config.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ');
-    throw new ConfigError(connector.spec.name, issues);
+  const given = (raw ?? {}) as Record<string, unknown>;
+  const isObject = typeof given === 'object' && !Array.isArray(given);
+  const { intervalSeconds, ...own } = isObject ? given : {};
+  const runner = RUNNER_KEYS.safeParse({ intervalSeconds });
+  // A connector that declares intervalSeconds itself (the scaffold's template does) still sees it.
+  const parsed = connector.spec.config.safeParse(isObject ? (declares(connector, 'intervalSeconds') ? given : own) : raw);
+  const issues = [...(runner.success ? [] : runner.error.issues), ...(parsed.success ? [] : parsed.error.issues)];
+  if (issues.length > 0 || !parsed.success || !runner.success) {
+    throw new ConfigError(connector.spec.name, issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; '));
   }
-  return { connector, config: parsed.data };
+  return { connector, config: parsed.data, ...(runner.data.intervalSeconds !== undefined ? { intervalSeconds: runner.data.intervalSeconds } : {}) };
+}
+
+function declares(connector: Connector<unknown>, key: string): boolean {
+  const shape = (connector.spec.config as { shape?: Record<string, unknown> }).shape;
+  return shape !== undefined && Object.hasOwn(shape, key);
 }
 
 /** The context a connector reads with: paced HTTP with a timeout, the cancel signal, a logger. */
