@@ -1270,6 +1270,12 @@ export type ReportCaseInput = {
   channel: IntakeChannel;
   description?: InputMaybe<Scalars['String']['input']>;
   enterpriseIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /**
+   * A key the client makes up once per report (a UUID) and sends again when it retries after a lost
+   * answer: the same key from the same user returns the case it created instead of a second case.
+   * Reusing a key for a different report is refused.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** Who handles it first; at most your own level (default: your level). */
   level?: InputMaybe<CaseLevel>;
   location?: InputMaybe<GeoPointInput>;
@@ -1286,6 +1292,12 @@ export type ReportPatrolInput = {
   category: Scalars['String']['input'];
   description?: InputMaybe<Scalars['String']['input']>;
   enterpriseIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /**
+   * A key the client makes up once per report (a UUID) and sends again when it retries after a lost
+   * answer: the same key from the same user returns the case it created instead of a second case.
+   * Reusing a key for a different report is refused.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   location: GeoPointInput;
   people?: InputMaybe<Array<CasePersonInput>>;
   /** A reference to the photo in the media store (its key or URL), not the image. */

@@ -5,6 +5,7 @@ import * as connectorRuntime from './20261125020000_connector_runtime.js';
 import * as liveOperations from './20261125025000_live_operations.js';
 import * as caseWorkflow from './20261125030000_case_workflow.js';
 import * as entityResolution from './20261201000000_entity_resolution.js';
+import * as faultTolerance from './20261202010000_fault_tolerance.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs from the
@@ -18,6 +19,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125025000_live_operations', liveOperations],
   ['20261125030000_case_workflow', caseWorkflow],
   ['20261201000000_entity_resolution', entityResolution],
+  ['20261202010000_fault_tolerance', faultTolerance],
 ];
 
 /** Every migration's name, oldest first. */

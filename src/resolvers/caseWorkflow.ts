@@ -20,13 +20,14 @@ export const caseWorkflowResolvers: Resolvers = {
         urgency: lower<CaseUrgency>(input.urgency ?? 'NORMAL'), location: input.location ?? null, address: input.address ?? null,
         buildingId: optionalIdOf('Building', input.buildingId), level: levelOf(input.level), reporterName: input.reporterName ?? null,
         reporterPhone: input.reporterPhone ?? null, photo: null, people: people(input.people), enterpriseIds: enterprises(input.enterpriseIds),
+        idempotencyKey: input.idempotencyKey ?? null,
       }),
     reportPatrol: (_, { input }, { data }) =>
       data.caseWrites.report({
         channel: 'grid_patrol', title: input.title, description: input.description ?? null, category: input.category,
         urgency: lower<CaseUrgency>(input.urgency ?? 'NORMAL'), location: input.location, address: null,
         buildingId: optionalIdOf('Building', input.buildingId), level: null, reporterName: null, reporterPhone: null, photo: input.photo,
-        people: people(input.people), enterpriseIds: enterprises(input.enterpriseIds),
+        people: people(input.people), enterpriseIds: enterprises(input.enterpriseIds), idempotencyKey: input.idempotencyKey ?? null,
       }),
     dispatchCase: (_, { input }, { data }) =>
       data.caseWrites.dispatch(

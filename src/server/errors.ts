@@ -1,6 +1,10 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../store/db.js';
+
+export const DATABASE_UNAVAILABLE = 'Service unavailable: the database is not answering (restarting or unreachable); retry shortly.';
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 /**
  * What a client may see of an error. GraphQL's own errors (syntax, validation, variables) and
@@ -17,6 +21,13 @@ export function maskError(log: Logger, formatted: GraphQLFormattedError, error: 
     const cause = (original as GraphQLError).originalError;
     if (cause) log.warn({ err: cause, code: extensions.code, path: formatted.path }, formatted.message);
     return { ...formatted, extensions };
+  }
+  if (isDatabaseUnavailable(original)) {
+    log.warn({ err: original, path: formatted.path }, 'database unavailable while executing an operation');
+    return {
+      message: DATABASE_UNAVAILABLE, ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
+    };
   }
   log.error({ err: original, path: formatted.path }, 'internal error while executing an operation');
   return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };

@@ -19,7 +19,7 @@ import { serveWebhook, WEBHOOK_PREFIX, type WebhookReceiver } from './webhooks.j
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { traceQueries, tracingPlugin } from '../observability/tracing.js';
 import type { RequestContext } from './context.js';
-import { maskError } from './errors.js';
+import { DATABASE_RETRY_AFTER_SECONDS, maskError } from './errors.js';
 import { HttpError, handleGraphQL, sendError, sendJson } from './http.js';
 import { assertCost, createRateLimiter, resolveOperationText, validationRules, type OperationLimits } from './limits.js';
 import { personFieldsOf } from './personFields.js';
@@ -37,6 +37,8 @@ const DEFAULT_CASE_WATCH_INTERVAL_MS = 30_000;
 /** The header (or WebSocket connection param) declaring why personal data is read. */
 export const PURPOSE_HEADER = 'x-purpose';
 const MAX_PURPOSE_LENGTH = 200;
+/** Most lexical tokens an operation may have, over HTTP and WebSocket alike. */
+export const MAX_TOKENS = 20_000;
 
 export interface HubOptions {
   config: Pick<Config, 'HOST' | 'PORT' | 'NODE_ENV' | 'SHUTDOWN_TIMEOUT_MS' | 'REQUEST_TIMEOUT_MS'>;
@@ -150,6 +152,11 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
     validationRules: rules,
     // Automatic persisted queries would let any client register operations; the allow-list is ours.
     persistedQueries: false,
+    // The same bound as the WebSocket path: a megabyte of fields costs parse time before any limit sees it.
+    parseOptions: { maxTokens: MAX_TOKENS },
+    // The hub's own shutdown drains HTTP, then writes the queued audit rows, then exits 0; Apollo
+    // re-sending the signal first would kill the process before that.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => maskError(log, formatted, error),
     plugins: [
@@ -169,6 +176,11 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
               if (document) recordReads(contextValue, { document, operationName });
               const type = operation?.operation ?? 'unknown';
               const failed = (errors?.length ?? 0) > 0 || (response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0);
+              // The database was not there: say so at the HTTP level too, so clients and proxies retry.
+              if (response.body.kind === 'single' && response.body.singleResult.errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE' && e.extensions.retryable === true)) {
+                response.http.status = 503;
+                response.http.headers.set('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+              }
               metrics.operations.inc({ type, outcome: failed ? 'error' : 'ok' });
               metrics.operationDuration.observe({ type }, Number(process.hrtime.bigint() - started) / 1e9);
             },
@@ -317,7 +329,12 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
       });
     } else if (webhooks && path.startsWith(WEBHOOK_PREFIX)) {
       done('webhook');
-      serveWebhook(req, res, path, webhooks).catch((err: unknown) => log.error({ err, path }, 'webhook failed'));
+      serveWebhook(req, res, path, webhooks).catch((err: unknown) => {
+        log.error({ err, path }, 'webhook failed');
+        // Every request gets an answer; a socket left open is a resource an anonymous client holds.
+        if (!res.headersSent) sendJson(res, 500, { error: 'the hub could not take the push; the sender should retry' });
+        else res.end();
+      });
     } else {
       done('other');
       sendJson(res, 404, { error: `Nothing at ${path}. GraphQL is served at ${GRAPHQL_PATH}.` });

@@ -22,7 +22,14 @@ export async function serveWebhook(req: IncomingMessage, res: ServerResponse, pa
     sendJson(res, 405, { error: 'webhooks take POST' }, { allow: 'POST' });
     return;
   }
-  const connector = decodeURIComponent(path.slice(WEBHOOK_PREFIX.length));
+  let connector: string;
+  try {
+    connector = decodeURIComponent(path.slice(WEBHOOK_PREFIX.length));
+  } catch {
+    req.resume();
+    sendJson(res, 404, { error: `no webhook at ${path.slice(0, 100)}: the connector name is not valid percent-encoding` });
+    return;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -186,6 +186,8 @@ export interface CaseDraft {
   sourceRecordId?: string;
   /** When it happened, if earlier than now (a 110 call's time); deadlines still run from intake. */
   reportedAt?: Date;
+  /** A user's report with its idempotency key: a second one with the same key returns the first case. */
+  request?: { subject: string; key: string; hash: string };
 }
 
 export function assertCategory(code: string): void {
@@ -201,6 +203,20 @@ function beijingDay(at: Date): string {
 
 /** Intake lost the race for its source record to another hub: nothing to write. */
 class AlreadyTakenIn extends Error {}
+
+/** The same user's same idempotency key already has its case (a retry, or the same retry at once). */
+class AlreadyReported extends Error {}
+
+async function reportedBefore(rt: CaseRuntime, request: NonNullable<CaseDraft['request']>): Promise<CaseWriteResult> {
+  const row = (await rt.knex('case_request').where({ subject: request.subject, key: request.key }).first('case_id', 'request_hash')) as Row | undefined;
+  if (!row) throw new Error('an idempotency key conflicted but its case_request row is gone');
+  if (row.request_hash !== request.hash) {
+    throw new SafeError('BAD_USER_INPUT', 'This idempotencyKey was already used for a different report; make a new key for each report.');
+  }
+  const caseId = String(row.case_id);
+  const events = (await rt.knex('case_event').where({ case_id: caseId, type: 'reported' }).orderBy('id').pluck('id')) as unknown[];
+  return { caseId, dispatchId: null, eventIds: events.map(String) };
+}
 
 /**
  * Takes a case in: the case row with its deadlines, its links, and its `reported` event.
@@ -223,6 +239,12 @@ export async function createCase(rt: CaseRuntime, draft: CaseDraft, actor: Actor
         address_id: p.addressId, building_id: p.buildingId, district_id: p.districtId, street_id: p.streetId, community_id: p.communityId,
         grid_id: p.gridId, dispatch_due_at: deadlines.dispatchDueAt, close_due_at: deadlines.closeDueAt, updated_at: now,
       });
+      if (draft.request !== undefined) {
+        const { subject, key, hash } = draft.request;
+        const first = (await trx('case_request').insert({ subject, key, case_id: id, request_hash: hash, created_at: now })
+          .onConflict(['subject', 'key']).ignore().returning('case_id')) as Row[];
+        if (first.length === 0) throw new AlreadyReported();
+      }
       if (draft.sourceRecordId !== undefined) {
         const taken = (await trx('case_source').insert({ case_id: id, source_record_id: draft.sourceRecordId })
           .onConflict('source_record_id').ignore().returning('case_id')) as Row[];
@@ -241,6 +263,7 @@ export async function createCase(rt: CaseRuntime, draft: CaseDraft, actor: Actor
     });
   } catch (error) {
     if (error instanceof AlreadyTakenIn) return null;
+    if (error instanceof AlreadyReported && draft.request) return reportedBefore(rt, draft.request);
     throw error;
   }
   await announce(rt, result.eventIds);

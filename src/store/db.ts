@@ -42,8 +42,11 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'postgres') {
     const knex = knexFactory({
       client: 'pg',
-      connection: { connectionString: target.url, application_name: 'liandong' },
+      // A server that is down or restarting fails a query within seconds (then the caller gets
+      // SERVICE_UNAVAILABLE) instead of queueing it for knex's default minute.
+      connection: { connectionString: target.url, application_name: 'liandong', connectionTimeoutMillis: 5_000 },
       pool: { min: 0, max: target.poolMax },
+      acquireConnectionTimeout: 10_000,
     });
     return { kind: 'postgres', knex, interactive: (fn) => fn(), close: () => knex.destroy() };
   }
@@ -127,4 +130,28 @@ export async function rollbackAll(knex: Knex): Promise<void> {
 
 export async function ping(knex: Knex): Promise<void> {
   await knex.raw('select 1');
+}
+
+/**
+ * SQLSTATE classes and driver errors that mean the database is not answering (down, restarting,
+ * unreachable, out of connections), not that the statement is wrong: retrying later may work.
+ */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+const UNAVAILABLE_MESSAGES = /Connection terminated|Timeout acquiring a connection|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery mode)|terminating connection due to administrator command/i;
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  // Followed through causes, GraphQL's wrapping (originalError) and graphql-js's NonErrorThrown (thrownValue).
+  const seen = new Set<unknown>();
+  const pending: unknown[] = [error];
+  while (pending.length > 0 && seen.size < 10) {
+    const e = pending.shift();
+    if (typeof e !== 'object' || e === null || seen.has(e)) continue;
+    seen.add(e);
+    const o = e as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; originalError?: unknown; thrownValue?: unknown; errors?: unknown };
+    const code = o.code === undefined ? '' : String(o.code);
+    if (UNAVAILABLE_CODES.has(code) || /^08/.test(code)) return true;
+    if (o.name === 'KnexTimeoutError' || (typeof o.message === 'string' && UNAVAILABLE_MESSAGES.test(o.message))) return true;
+    pending.push(o.cause, o.originalError, o.thrownValue, ...(Array.isArray(o.errors) ? (o.errors as unknown[]) : []));
+  }
+  return false;
 }

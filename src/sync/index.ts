@@ -58,6 +58,13 @@ export async function syncAll(store: IngestStore, connectors: ConfiguredConnecto
   return out;
 }
 
+/** Seconds between scheduled syncs of a connector: its config's intervalSeconds, else its spec's default. */
+export function scheduleOf(c: ConfiguredConnector): number {
+  if (c.intervalSeconds !== undefined) return c.intervalSeconds;
+  const own = (c.config as { intervalSeconds?: unknown }).intervalSeconds;
+  return typeof own === 'number' ? own : c.connector.spec.defaultIntervalSeconds;
+}
+
 export interface Scheduler {
   /** Runs every connector now (still one at a time per connector). */
   runNow(): Promise<void>;
@@ -89,8 +96,7 @@ export function startScheduler(store: IngestStore, connectors: ConfiguredConnect
     return run;
   };
   for (const c of connectors) {
-    const cfg = c.config as { intervalSeconds?: unknown };
-    const seconds = typeof cfg.intervalSeconds === 'number' ? cfg.intervalSeconds : c.connector.spec.defaultIntervalSeconds;
+    const seconds = scheduleOf(c);
     timers.push(setInterval(() => void runOne(c), seconds * 1000).unref());
   }
   return {

@@ -6,6 +6,7 @@
  * the counts balanced: records read = stored + dead-lettered, in every run.
  */
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import {
   createSourceHttp, RateLimited, SourceError, type Connector, type ConnectorContext, type Cursor, type Page, type RawRecord,
 } from '../connectors/sdk/index.js';
@@ -15,7 +16,15 @@ import type { BatchResult, DeadLetterInput, DepartmentRef, IngestStore, MappedIn
 export interface ConfiguredConnector {
   connector: Connector<unknown>;
   config: unknown;
+  /** How often the scheduler syncs it, from the config's `intervalSeconds`; absent: the spec's default. */
+  intervalSeconds?: number;
 }
+
+/** Keys of a connector's config that are the hub's, not the connector's: read here, never handed to its schema. */
+const RUNNER_KEYS = z.object({
+  intervalSeconds: z.number({ error: 'intervalSeconds must be a number of seconds' }).int('intervalSeconds must be a whole number of seconds')
+    .min(10, 'intervalSeconds must be at least 10').optional(),
+});
 
 export interface StreamProgress {
   department: string;
@@ -57,6 +66,8 @@ export interface StreamSummary {
   entityChanges: number;
   attempts: number;
   error: string | null;
+  /** The last failure that was retried (the run may still have succeeded). */
+  retried: string | null;
   ms: number;
 }
 
@@ -78,12 +89,22 @@ export class ConfigError extends Error {
 
 /** Validates a connector's raw config with its schema; ConfigError lists what is wrong. */
 export function configure(connector: Connector<unknown>, raw: unknown): ConfiguredConnector {
-  const parsed = connector.spec.config.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ');
-    throw new ConfigError(connector.spec.name, issues);
+  const given = (raw ?? {}) as Record<string, unknown>;
+  const isObject = typeof given === 'object' && !Array.isArray(given);
+  const { intervalSeconds, ...own } = isObject ? given : {};
+  const runner = RUNNER_KEYS.safeParse({ intervalSeconds });
+  // A connector that declares intervalSeconds itself (the scaffold's template does) still sees it.
+  const parsed = connector.spec.config.safeParse(isObject ? (declares(connector, 'intervalSeconds') ? given : own) : raw);
+  const issues = [...(runner.success ? [] : runner.error.issues), ...(parsed.success ? [] : parsed.error.issues)];
+  if (issues.length > 0 || !parsed.success || !runner.success) {
+    throw new ConfigError(connector.spec.name, issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; '));
   }
-  return { connector, config: parsed.data };
+  return { connector, config: parsed.data, ...(runner.data.intervalSeconds !== undefined ? { intervalSeconds: runner.data.intervalSeconds } : {}) };
+}
+
+function declares(connector: Connector<unknown>, key: string): boolean {
+  const shape = (connector.spec.config as { shape?: Record<string, unknown> }).shape;
+  return shape !== undefined && Object.hasOwn(shape, key);
 }
 
 /** The context a connector reads with: paced HTTP with a timeout, the cancel signal, a logger. */
@@ -117,10 +138,33 @@ export function mapRecords(connector: Connector<unknown>, stream: string, record
       if (typeof m.sourceId !== 'string' || m.sourceId.trim() === '') throw new Error('the mapped record has no sourceId');
       mapped.push({ mapped: m, payload });
     } catch (error) {
-      dead.push({ sourceId: null, stage: 'map', reason: errorMessage(error), raw: payload });
+      // With its source id, a later clean copy of the record resolves this dead letter.
+      dead.push({ sourceId: sourceIdOf(connector, stream, record.data), stage: 'map', reason: errorMessage(error), raw: payload });
     }
   }
   return { mapped, dead };
+}
+
+function sourceIdOf(connector: Connector<unknown>, stream: string, data: unknown): string | null {
+  try {
+    const id = connector.sourceIdOf?.(stream, data) ?? null;
+    return typeof id === 'string' && id.trim() !== '' ? id.trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Why the database refused a record, in a line: knex puts the whole statement (often a kilobyte
+ * of SQL) before the driver's message, which is all an operator needs, with its SQLSTATE.
+ */
+export function storageReason(error: unknown): string {
+  const e = error as { message?: unknown; code?: unknown; detail?: unknown; column?: unknown; constraint?: unknown };
+  const message = String(e?.message ?? error);
+  const driver = message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message;
+  const where = [e?.column ? `column ${String(e.column)}` : '', e?.constraint ? `constraint ${String(e.constraint)}` : ''].filter(Boolean).join(', ');
+  const detail = typeof e?.detail === 'string' ? `; ${e.detail}` : '';
+  return `the database refused the record${e?.code ? ` (SQLSTATE ${String(e.code)})` : ''}: ${driver}${where ? ` (${where})` : ''}${detail}`.slice(0, 500);
 }
 
 export function errorMessage(error: unknown): string {
@@ -161,7 +205,7 @@ export async function commitIsolating(store: IngestStore, batch: Parameters<Inge
       const bad = batch.records[0];
       return store.commit({
         ...batch, records: [],
-        deadLetters: [...batch.deadLetters, ...(bad ? [{ sourceId: bad.mapped.sourceId, stage: 'store' as const, reason: errorMessage(error), raw: bad.payload }] : [])],
+        deadLetters: [...batch.deadLetters, ...(bad ? [{ sourceId: bad.mapped.sourceId, stage: 'store' as const, reason: storageReason(error), raw: bad.payload }] : [])],
       });
     }
     const half = Math.ceil(batch.records.length / 2);
@@ -197,17 +241,18 @@ export async function syncConnector(store: IngestStore, configured: ConfiguredCo
     return summary;
   }
 
-  let degraded = false;
+  let degraded: string | null = null;
   for (const stream of streams) {
     const s = await syncStream(store, configured, department, stream, ctx, options);
     summary.streams.push(s);
     if (s.status !== 'succeeded') summary.ok = false;
-    if (s.attempts > 1) degraded = true;
+    // DEGRADED says why: the source failed and the run got through only by retrying.
+    if (s.attempts > 1 && s.retried !== null) degraded ??= `${stream}: synced after ${s.attempts - 1} failed attempt(s); last failure: ${s.retried}`;
     if (s.status === 'cancelled') break;
   }
   summary.relinked = await store.relink();
   const failed = summary.streams.find((s) => s.status !== 'succeeded');
-  await store.setHealth(department, failed ? 'down' : degraded ? 'degraded' : 'healthy', failed?.error ?? null, !failed);
+  await store.setHealth(department, failed ? 'down' : degraded !== null ? 'degraded' : 'healthy', failed?.error ?? degraded, !failed);
   return summary;
 }
 
@@ -220,7 +265,7 @@ async function syncStream(
   const base = options.backoffMs ?? 500;
   const maxBackoff = options.maxBackoffMs ?? 30_000;
   const s: StreamSummary = {
-    stream, status: 'succeeded', read: 0, stored: 0, changed: 0, deadLettered: 0, unlinked: 0, entityChanges: 0, attempts: 0, error: null, ms: 0,
+    stream, status: 'succeeded', read: 0, stored: 0, changed: 0, deadLettered: 0, unlinked: 0, entityChanges: 0, attempts: 0, error: null, retried: null, ms: 0,
   };
   const progress = (phase: StreamProgress['phase'], extra: Partial<StreamProgress> = {}) =>
     options.onProgress?.({ department: department.name, stream, phase, read: s.read, stored: s.stored, changed: s.changed, deadLettered: s.deadLettered, ...extra });
@@ -310,6 +355,7 @@ async function syncStream(
         progress('failed', { error: s.error });
         break;
       }
+      s.retried = s.error;
       const backoff = Math.random() * Math.min(maxBackoff, base * 2 ** (failures - 1));
       const wait = error instanceof RateLimited && error.retryAfterMs !== null ? Math.max(error.retryAfterMs, backoff) : backoff;
       ctx.log.warn({ stream, error: s.error, attempt: failures, retryInMs: Math.round(wait) }, 'read failed; retrying from the saved cursor');

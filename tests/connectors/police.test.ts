@@ -353,10 +353,10 @@ describe('police connector', () => {
   test('live 110 calls are pushed on a timer; a webhook that fails is counted and the call stays in the register', async () => {
     const hook = new Webhook();
     await hook.start();
-    const live = await startPoliceSimulator({ dataDir: dir, seed: 9, webhookUrl: hook.url, incidentIntervalMs: 80, webhookSecret: 's3cret' });
+    const live = await startPoliceSimulator({ dataDir: dir, seed: 9, webhookUrl: hook.url, incidentIntervalMs: 80, webhookSecret: 's3cret-of-16-chars' });
     try {
       const cfg = police.spec.config.parse(live.connectorConfig);
-      expect(cfg.webhookSecret).toBe('s3cret');
+      expect(cfg.webhookSecret).toBe('s3cret-of-16-chars');
       for (let i = 0; i < 100 && hook.received.length < 3; i++) await sleep(20);
       expect(hook.received.length).toBeGreaterThanOrEqual(3);
       const pushedIds = hook.received.flatMap((r) => ids('incidents', police.push!.receive(cfg, r).records));

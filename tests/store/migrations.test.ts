@@ -13,6 +13,7 @@ const CANONICAL_TABLES = [
   'case_enterprise',
   'case_event',
   'case_person',
+  'case_request',
   'case_source',
   'change_event',
   'connector_state',

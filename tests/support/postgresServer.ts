@@ -151,13 +151,18 @@ export interface PostgresServer {
   stop(): Promise<void>;
   /** Synchronous best-effort stop for process-exit hooks (immediate shutdown, then remove). */
   stopSync(): void;
+  /**
+   * Stops the server (`fast`: clients disconnected, checkpoint; `immediate`: as a crash, recovery
+   * on start), waits `downMs`, and starts it again on the same port. For the fault suite.
+   */
+  restart(mode: 'fast' | 'immediate', downMs?: number): Promise<void>;
 }
 
 /**
  * initdb into a fresh temp dir and start a server on a free 127.0.0.1 port with durability
  * switched off (it's thrown away). Throws with the server log's tail when it won't start.
  */
-export async function startPostgresServer(options: { settings?: string[] } = {}): Promise<PostgresServer> {
+export async function startPostgresServer(settings: { durable?: boolean; settings?: string[] } = {}): Promise<PostgresServer> {
   const binDir = findPostgresBinDir();
   if (!binDir) {
     throw new Error(
@@ -198,21 +203,21 @@ export async function startPostgresServer(options: { settings?: string[] } = {})
   }
 
   let port = 0;
+  let options = '';
   for (let attempt = 1; ; attempt++) {
     port = await findFreePort();
-    const serverOptions = [
+    options = [
       `-p ${port}`,
       `-k ${socketDir}`,
       '-c listen_addresses=127.0.0.1',
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
+      // Durable only for the fault suite's crash restarts: without it, a commit the hub acknowledged may be lost.
+      ...(settings.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
       '-c max_connections=200',
       // More settings from the caller, e.g. the bench's shared_preload_libraries=pg_stat_statements.
-      ...(options.settings ?? []).map((setting) => `-c ${setting}`),
+      ...(settings.settings ?? []).map((setting) => `-c ${setting}`),
     ].join(' ');
     try {
-      await run([...runAs.prefix, pgCtl, 'start', '-w', '-t', '60', '-D', dataDir, '-l', logFile, '-o', serverOptions], {
+      await run([...runAs.prefix, pgCtl, 'start', '-w', '-t', '60', '-D', dataDir, '-l', logFile, '-o', options], {
         timeoutMs: 90_000,
       });
       break;
@@ -245,6 +250,11 @@ export async function startPostgresServer(options: { settings?: string[] } = {})
       } finally {
         cleanupDir();
       }
+    },
+    async restart(mode, downMs = 0) {
+      await run([...runAs.prefix, pgCtl, 'stop', '-w', '-m', mode, '-D', dataDir], { timeoutMs: 60_000 });
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      await run([...runAs.prefix, pgCtl, 'start', '-w', '-t', '60', '-D', dataDir, '-l', logFile, '-o', options], { timeoutMs: 90_000 });
     },
     stopSync() {
       if (stopped) return;

@@ -24,7 +24,7 @@
  */
 import knexFactory, { type Knex } from 'knex';
 import { z } from 'zod';
-import {
+import { sourceIdFields,
   MappingError, RateLimited, SourceError, SourceUnavailable, asObject,
   type Connector, type ConnectorContext, type Cursor, type EnterpriseRef, type MappedRecord, type Mention, type Page, type PersonRef,
 } from '../sdk/index.js';
@@ -133,6 +133,8 @@ const connector: Connector<CourtConfig> = {
       await db.destroy();
     }
   },
+
+  sourceIdOf: sourceIdFields({ judgments: 'case_no', dishonest_debtors: 'case_no' }),
 
   map(stream, record) {
     const s = streamOf(stream);

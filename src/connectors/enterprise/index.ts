@@ -21,7 +21,7 @@
  * to step over a full page of records that all share the high-water second.
  */
 import { z } from 'zod';
-import {
+import { sourceIdFields,
   MappingError, SourceError, SourceUnavailable, asObject, parseJsonPage, redactUrl,
   type Connector, type ConnectorContext, type Cursor, type EnterpriseFacts, type MappedRecord, type Mention, type Page, type RawRecord,
   textField as text, dateField as date, beijingTimeField as time,
@@ -131,6 +131,8 @@ const connector: Connector<EnterpriseConfig> = {
       skip = fresh.length === 0 ? skip + page.records.length : 0;
     }
   },
+
+  sourceIdOf: sourceIdFields({ enterprises: 'pripid' }),
 
   map(stream, record) {
     if (stream !== STREAM) throw new MappingError(`enterprise has no stream ${JSON.stringify(stream)}`);

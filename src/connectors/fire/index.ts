@@ -17,7 +17,7 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
-import {
+import { sourceIdFields,
   asObject, MappingError, SourceError, SourceUnavailable, optionalText,
   type Connector, type ConnectorContext, type Cursor, type EntityRef, type MappedRecord, type Mention, type Page, type RawRecord, type StreamDescriptor,
 } from '../sdk/index.js';
@@ -102,7 +102,13 @@ function parseRecord(text: string, element: string, close: string): RawRecord {
   if (!text.endsWith(close)) return broken(`broken XML: <${element}> is not closed`);
   const valid = XMLValidator.validate(text);
   if (valid !== true) return broken(`broken XML in <${element}>: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
-  const parsed = parser.parse(text) as Record<string, unknown>;
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = parser.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    // The parser's own guards (nesting depth, entity expansion) throw: that is this element's fault, not the page's.
+    return broken(`XML in <${element}> refused: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const data = parsed[element];
   if (typeof data !== 'object' || data === null) return broken(`<${element}> has no fields`);
   return { data: nullEmpty(data as Record<string, unknown>) };
@@ -271,6 +277,8 @@ const connector: Connector<FireConfig> = {
       if (!page.more) return;
     }
   },
+
+  sourceIdOf: sourceIdFields({ inspections: 'inspection_no', hazards: 'hazard_no' }),
 
   map(stream, record) {
     const r = asObject(record);

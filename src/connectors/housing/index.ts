@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { parse, type Options as CsvOptions } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { z } from 'zod';
-import {
+import { sourceIdFields,
   asObject, MappingError, SourceError, SourceUnavailable, optionalText,
   type BuildingFacts, type Connector, type ConnectorContext, type Cursor, type DwellingFacts, type MappedRecord, type Mention, type Page,
   type PersonRef, type RawRecord, type StreamDescriptor,
@@ -477,6 +477,8 @@ const connector: Connector<HousingConfig> = {
     if (skipped.length > 0) ctx.log.info({ stream, skipped, newest }, 'older full dumps are superseded by the newest; reading only the newest');
     yield* readDump(config, stream, newest, null, ctx);
   },
+
+  sourceIdOf: sourceIdFields({ buildings: 'building_code', dwellings: 'house_code' }),
 
   map(stream, record) {
     const r = asObject(record);

@@ -28,7 +28,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import {
+import { sourceIdFields,
   MappingError, PushRejected, SourceError, SourceUnavailable, asObject, beijingTime, parseJsonPage, redactUrl, type JsonPage,
   type Connector, type ConnectorContext, type Cursor, type MappedRecord, type Mention, type Page, type RawRecord,
   textField as text,
@@ -44,8 +44,12 @@ export const SIGNATURE_HEADER = 'x-liandong-signature';
 
 const config = z.object({
   baseUrl: z.url({ protocol: /^https?$/, error: 'baseUrl must be the police data service\'s http(s) base URL, e.g. http://gaj.example:8080' }),
-  /** Shared with the police for signing pushed 110 calls (HMAC-SHA256). */
-  webhookSecret: z.string().min(1, 'webhookSecret must not be empty').default('police-webhook-secret'),
+  /**
+   * Shared with the police for signing pushed 110 calls (HMAC-SHA256). Required: a default would
+   * be a secret everyone can read in this repository (only the simulator has one of its own).
+   */
+  webhookSecret: z.string({ error: 'webhookSecret is required: the secret shared with the police for signing pushed 110 calls (at least 16 characters)' })
+    .min(16, 'webhookSecret must be at least 16 characters'),
   pageSize: z.number().int().min(1).max(5000).default(1000),
   timeoutMs: z.number().int().positive().default(30_000),
 });
@@ -120,6 +124,8 @@ const connector: Connector<PoliceConfig> = {
       if (page.total <= page.records.length) return;
     }
   },
+
+  sourceIdOf: sourceIdFields({ residence_registrations: 'djbh', incidents: 'jjdbh' }),
 
   map(stream, record) {
     const s = streamOf(stream);

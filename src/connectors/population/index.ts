@@ -15,7 +15,7 @@
  *   end, `since` moves to the register's highWater and `after` resets.
  */
 import { z } from 'zod';
-import {
+import { sourceIdFields,
   MappingError, SourceError, SourceUnavailable, asObject, parseJsonPage, redactUrl,
   type Connector, type ConnectorContext, type Cursor, type HouseholdRelation, type MappedRecord, type Page, type PersonFacts, type RawRecord,
   textField as text, dateField as date, beijingTimeField as time,
@@ -100,6 +100,8 @@ const connector: Connector<PopulationConfig> = {
       if (done) return;
     }
   },
+
+  sourceIdOf: sourceIdFields({ residents: 'RYBH' }),
 
   map(stream, record) {
     if (stream !== STREAM) throw new MappingError(`population has no stream ${JSON.stringify(stream)}`);

@@ -109,6 +109,11 @@ export interface Connector<Config = unknown> {
    * sense; the runner dead-letters it with the message and goes on with the rest.
    */
   map(stream: string, record: unknown): MappedRecord;
+  /**
+   * The record's source id when `map` refuses it, read as far as it can be (null: not even that).
+   * With it, the dead letter is resolved by a later clean copy of the same record.
+   */
+  sourceIdOf?(stream: string, record: unknown): string | null;
   /** Records pushed to the hub's webhook (POST /webhooks/<name>), for streams with `push: true`. */
   push?: PushHandler<Config>;
 }

@@ -93,3 +93,17 @@ export function beijingTimeField(record: Record<string, unknown>, field: string)
     throw new MappingError(`${field}: ${(error as Error).message}`);
   }
 }
+
+/**
+ * A connector's `sourceIdOf` from the field that holds each stream's source id: the id as the
+ * record states it, when it is short text or a number, else null.
+ */
+export function sourceIdFields(fields: Readonly<Record<string, string>>): (stream: string, record: unknown) => string | null {
+  return (stream, record) => {
+    const field = fields[stream];
+    if (field === undefined || typeof record !== 'object' || record === null) return null;
+    const v = (record as Record<string, unknown>)[field];
+    const text = typeof v === 'number' && Number.isFinite(v) ? String(v) : typeof v === 'string' ? v.trim() : '';
+    return text !== '' && text.length <= 200 ? text : null;
+  };
+}

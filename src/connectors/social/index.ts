@@ -20,7 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import {
+import { sourceIdFields,
   MappingError, SourceError, SourceUnavailable, asObject, parseJsonPage, redactUrl,
   type Connector, type ConnectorContext, type Cursor, type MappedRecord, type Mention, type Page, type PersonFacts, type PersonTag, type RawRecord,
   textField as text, dateField as date,
@@ -144,6 +144,8 @@ const connector: Connector<SocialConfig> = {
       pageNo = fresh.length === 0 ? pageNo + 1 : 1;
     }
   },
+
+  sourceIdOf: sourceIdFields({ special_groups: 'object_no', subsidies: 'grant_no' }),
 
   map(stream, record) {
     const r = asObject(record);

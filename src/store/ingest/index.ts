@@ -4,6 +4,7 @@
  * dead-letter store. The runner (src/sync) talks to the store only through this.
  */
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Database } from '../db.js';
 import type { EventBus } from '../../events/bus.js';
@@ -79,6 +80,21 @@ export interface IngestStoreOptions {
   resolution?: Partial<ResolutionOptions>;
 }
 
+const RUN_HOST = hostname();
+/** Who runs a sync: this host and process, so a later run can tell a dead run from a live one. */
+const RUN_OWNER = `${RUN_HOST}:${process.pid}`;
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, but another user's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function createIngestStore(db: Database, options: IngestStoreOptions = {}): IngestStore {
   const { knex } = db;
   let places: Promise<Places> | null = null;
@@ -115,8 +131,19 @@ export function createIngestStore(db: Database, options: IngestStoreOptions = {}
     },
 
     async startRun(department, stream, trigger) {
+      const now = new Date();
+      // A run whose process died (kill -9, a crash, a lost host) never finished: close it now,
+      // so `running` means running. Only this host can tell whether one of its pids is alive.
+      const open = (await knex('sync_run').where({ department_id: department.id, stream, status: 'running' })
+        .whereLike('owner', `${RUN_HOST}:%`).select('id', 'owner')) as Row[];
+      const dead = open.filter((r) => !processAlive(Number(String(r.owner).slice(RUN_HOST.length + 1))));
+      if (dead.length > 0) {
+        await knex('sync_run').whereIn('id', dead.map((r) => String(r.id))).where('status', 'running').update({
+          status: 'failed', finished_at: now, error: 'interrupted: the process running this sync ended before it finished (killed or crashed); the next run resumed from the saved cursor',
+        });
+      }
       const [row] = (await knex('sync_run').insert({
-        department_id: department.id, stream, trigger, status: 'running', started_at: new Date(),
+        department_id: department.id, stream, trigger, status: 'running', started_at: now, owner: RUN_OWNER,
       }).returning('id')) as Row[];
       return String(row?.id);
     },
@@ -132,6 +159,8 @@ export function createIngestStore(db: Database, options: IngestStoreOptions = {}
       const now = new Date();
       await knex('connector_state').where('department_id', department.id).update({
         status: health, last_error: error, last_attempt_at: now, ...(synced ? { last_sync_at: now } : {}),
+        // Recounted rather than trusted: a count kept by increments drifts after any lost update.
+        record_count: knex('source_record').where('department_id', department.id).count('*'),
         unlinked_count: knex('source_record').where('department_id', department.id).whereNull('entity_id').count('*'),
         dead_letter_count: knex('dead_letter').where('department_id', department.id).whereNull('resolved_at').count('*'),
       });

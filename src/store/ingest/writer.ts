@@ -105,6 +105,14 @@ function strongest<R extends Resolvable>(items: Keyed<R>[]): Map<string, Keyed<R
   return out;
 }
 
+/**
+ * PostgreSQL text cannot hold NUL, and a dead letter must store whatever the source sent (a NUL
+ * in a CSV row or an XML element is exactly why it is dead): NUL is kept visibly as `\\u0000`.
+ */
+export function storableText(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\\u0000') : text;
+}
+
 const nn = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
 /** Where a reference sits in the batch: its record and, for a mention, its place among the record's mentions. */
@@ -154,6 +162,7 @@ export class BatchWriter {
       else work.push({ ...r, hash });
     }
 
+    let saved: Row[] = [];
     if (work.length > 0) {
       const changes: Array<{ entity_type: EntityType; entity_id: string; change: 'created' | 'updated' }> = [];
       const resolved = await this.resolve(trx, departmentId, work.map((w) => w.mapped), recordIds, changes);
@@ -169,8 +178,8 @@ export class BatchWriter {
         };
       });
       const updated = ['fetched_at', 'payload_hash', 'payload', 'entity_type', 'entity_id', 'link_type', 'link_key', 'facts', 'source_updated_at', 'link_method', 'link_score', 'link_evidence'];
-      const saved = await bulkInsert(trx, 'source_record', rows,
-        `on conflict (department_id, stream, source_id) do update set ${updated.map((c) => `${c} = excluded.${c}`).join(', ')} returning id, source_id, entity_type, entity_id`);
+      saved = await bulkInsert(trx, 'source_record', rows,
+        `on conflict (department_id, stream, source_id) do update set ${updated.map((c) => `${c} = excluded.${c}`).join(', ')} returning id, source_id, entity_type, entity_id, (xmax = 0) as inserted`);
       result.stored += saved.length;
       result.changed += saved.length;
       result.unlinked += saved.filter((r) => r.entity_id === null).length;
@@ -229,10 +238,12 @@ export class BatchWriter {
       await trx('stream_state').insert({ department_id: departmentId, stream: batch.stream, cursor: JSON.stringify(batch.cursor), updated_at: batch.fetchedAt })
         .onConflict(['department_id', 'stream']).merge(['cursor', 'updated_at']);
     }
-    const inserted = result.changed - work.filter((w) => existing.has(w.mapped.sourceId)).length;
-    await trx('connector_state').where('department_id', departmentId).update({
-      record_count: trx.raw('record_count + ?', [Math.max(0, inserted)]),
-    });
+    // Counted from what the upsert did, not from what this batch saw before it: two pushes of a
+    // new record at once both see it missing, but only one of them inserts it (xmax = 0).
+    const inserted = saved.filter((r) => r.inserted === true).length;
+    if (inserted > 0) {
+      await trx('connector_state').where('department_id', departmentId).update({ record_count: trx.raw('record_count + ?', [inserted]) });
+    }
     return result;
   }
 
@@ -240,7 +251,8 @@ export class BatchWriter {
     if (letters.length === 0) return 0;
     const unique = new Map(letters.map((l) => [sha256(l.raw), l]));
     const rows = [...unique.entries()].map(([hash, l]) => ({
-      department_id: departmentId, stream, source_id: l.sourceId, stage: l.stage, reason: l.reason.slice(0, 2000), raw: l.raw,
+      department_id: departmentId, stream, source_id: l.sourceId === null ? null : storableText(l.sourceId), stage: l.stage,
+      reason: storableText(l.reason).slice(0, 2000), raw: storableText(l.raw),
       raw_hash: hash, attempts: 1, first_seen_at: at, last_seen_at: at,
     }));
     // A record that fails again is the same dead letter seen again, not a new one.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { StoreContext } from './context.js';
 import type { CasesRepository } from './cases.js';
 import type { DispatchRole, FeedbackSatisfaction } from '../../domain/caseWorkflow.js';
@@ -26,7 +27,11 @@ export interface ReportInput {
   photo: string | null;
   people: Array<{ personId: string; role: 'reporter' | 'subject' | 'affected' }>;
   enterpriseIds: string[];
+  /** The client's key for this report: a retry with it returns the case the first attempt created. */
+  idempotencyKey: string | null;
 }
+
+const MAX_IDEMPOTENCY_KEY = 200;
 
 /** What a command did, as the viewer may see it. */
 export interface CaseChangeModel {
@@ -84,11 +89,17 @@ export function createCaseWritesRepository({ knex, table, policy }: StoreContext
     policy.assertCanAct('work', c, c.dispatches.find((d) => d.id === dispatchId)?.department ?? null);
   };
 
-  const assertExisting = async (kind: 'person' | 'enterprise', ids: string[]) => {
+  /**
+   * People and enterprises linked to a case must be within the reporter's scope: a linked case
+   * shows on their profile to everyone who may read it, and global ids are guessable. One
+   * answer for absent and out of scope, so the refusal does not tell which.
+   */
+  const assertLinkable = async (kind: 'person' | 'enterprise', ids: string[]) => {
     if (ids.length === 0) return;
-    const found = new Set((await rowsOf(table(kind).whereIn('id', ids).select('id'))).map((r) => String(r.id)));
+    const visible = policy.scopeQuery(table(kind).whereIn(`${kind}.id`, ids), kind).select(`${kind}.id`);
+    const found = new Set((await rowsOf(visible)).map((r) => String(r.id)));
     const missing = ids.find((id) => !found.has(id));
-    if (missing) throw new SafeError('BAD_USER_INPUT', `There is no ${kind} ${missing} to link to the case.`);
+    if (missing) throw new SafeError('BAD_USER_INPUT', `There is no ${kind} ${missing} in the area you cover to link to the case.`);
   };
 
   return {
@@ -97,8 +108,15 @@ export function createCaseWritesRepository({ knex, table, policy }: StoreContext
       policy.assertCanReport(input.channel, null);
       assertCategory(input.category);
       if (input.title.trim() === '') throw new SafeError('BAD_USER_INPUT', 'A case needs a title.');
-      await assertExisting('person', input.people.map((p) => p.personId));
-      await assertExisting('enterprise', input.enterpriseIds);
+      const key = input.idempotencyKey;
+      if (key !== null && (key.trim() === '' || key.length > MAX_IDEMPOTENCY_KEY)) {
+        throw new SafeError('BAD_USER_INPUT', `idempotencyKey must be 1 to ${MAX_IDEMPOTENCY_KEY} characters (a UUID made once per report).`);
+      }
+      const v = policy.viewer;
+      const { idempotencyKey: _key, ...report } = input;
+      const request = key !== null && v.authenticated ? { subject: v.subject, key, hash: createHash('sha256').update(JSON.stringify(report)).digest('hex') } : null;
+      await assertLinkable('person', input.people.map((p) => p.personId));
+      await assertLinkable('enterprise', input.enterpriseIds);
       const place = await triage(knex, { location: input.location, address: input.address, buildingId: input.buildingId, enterpriseIds: input.enterpriseIds });
       policy.assertCanReport(input.channel, place);
       const own = policy.reportLevel();
@@ -108,7 +126,7 @@ export function createCaseWritesRepository({ knex, table, policy }: StoreContext
       const written = await createCase(rt, {
         title: input.title, description: input.description, category: input.category, urgency: input.urgency, channel: input.channel, level,
         reporterName: input.reporterName, reporterPhone: input.reporterPhone, photo: input.photo, place, people: input.people,
-        enterpriseIds: input.enterpriseIds,
+        enterpriseIds: input.enterpriseIds, ...(request ? { request } : {}),
       }, who, null);
       if (!written) throw new Error('a report without a source record cannot be a duplicate intake');
       return result(written);
