@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // .liandong/ holds local state, e.g. the resolution bench's Python venv (Splink ships JavaScript).
-  { ignores: ['dist/**', 'node_modules/**', 'src/generated/**', 'coverage/**', '.liandong/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/generated/**', 'coverage/**', '.liandong/**', 'web/src/gql/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

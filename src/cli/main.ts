@@ -48,6 +48,13 @@ program
     const search = await startSearch({ knex: db.knex, elasticsearchUrl: rt.config.ELASTICSEARCH_URL, log: rt.log });
     const hub = await startHub({
       config: rt.config, limits: limitsFromConfig(rt.config), db, log: rt.log, tokens: rt.tokens, webhooks, search: search.backend, bus,
+      console: {
+        devKeys: rt.signingKeys,
+        oidc: rt.config.OIDC_CLIENT_ID
+          ? { issuer: rt.config.OIDC_ISSUER ?? rt.config.JWT_ISSUER, clientId: rt.config.OIDC_CLIENT_ID, scope: rt.config.OIDC_SCOPE }
+          : null,
+        tileUrl: rt.config.CONSOLE_TILE_URL ?? null,
+      },
     });
     registerSearchMetrics(hub.metrics.registry, search.indexer);
     // Committed changes wake the indexer at once instead of at its next poll.
@@ -95,7 +102,7 @@ program
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
-    console.error(`\nLiandong is serving GraphQL at ${hub.url}\nMint a token: npx liandong token --role district-admin\n`);
+    console.error(`\nLiandong is serving GraphQL at ${hub.url}, the console at ${hub.url.replace(/\/graphql$/, '/')}\nMint a token: npx liandong token --role district-admin\n`);
   });
 
 program

@@ -206,6 +206,13 @@ export type Case = Node & {
   urgency: CaseUrgency;
 };
 
+/** A category of the case taxonomy (docs/cases.md). */
+export type CaseCategory = {
+  __typename?: 'CaseCategory';
+  code: Scalars['String']['output'];
+  title: Scalars['String']['output'];
+};
+
 /** What a case command did: the case as it is now and the events it appended. */
 export type CaseChangePayload = {
   __typename?: 'CaseChangePayload';
@@ -241,6 +248,13 @@ export type CaseCount = {
   street?: Maybe<Area>;
   /** The category's title from the taxonomy. */
   title?: Maybe<Scalars['String']['output']>;
+};
+
+/** A department without a connector of its own that cases can be dispatched to (environment, urban management, ...). */
+export type CaseDepartment = {
+  __typename?: 'CaseDepartment';
+  displayName: Scalars['String']['output'];
+  name: Scalars['String']['output'];
 };
 
 export type CaseEdge = {
@@ -314,6 +328,8 @@ export type CaseFeedback = {
 
 export type CaseFilter = {
   area?: InputMaybe<AreaFilter>;
+  /** Cases placed in this building. */
+  buildingId?: InputMaybe<Scalars['ID']['input']>;
   category?: InputMaybe<Scalars['String']['input']>;
   /** Cases dispatched to this department (by name). */
   department?: InputMaybe<Scalars['String']['input']>;
@@ -1121,6 +1137,10 @@ export type Query = {
   building?: Maybe<Building>;
   buildings: BuildingConnection;
   case?: Maybe<Case>;
+  /** The case taxonomy, for forms that report a case. */
+  caseCategories: Array<CaseCategory>;
+  /** Departments cases go to besides those in `departments` (which have connectors). */
+  caseDepartments: Array<CaseDepartment>;
   /** The period containing `at` (default: now). */
   caseReport: CaseReport;
   /** Newest first. */
@@ -1642,10 +1662,12 @@ export type ResolversTypes = {
   BuildingFilter: BuildingFilter;
   BuildingUse: BuildingUse;
   Case: ResolverTypeWrapper<CaseModel>;
+  CaseCategory: ResolverTypeWrapper<CaseCategory>;
   CaseChangePayload: ResolverTypeWrapper<Omit<CaseChangePayload, 'case' | 'dispatch' | 'events'> & { case?: Maybe<ResolversTypes['Case']>, dispatch?: Maybe<ResolversTypes['Dispatch']>, events: Array<ResolversTypes['CaseEvent']> }>;
   CaseChannel: CaseChannel;
   CaseConnection: ResolverTypeWrapper<CaseConnectionModel>;
   CaseCount: ResolverTypeWrapper<CaseCountModel>;
+  CaseDepartment: ResolverTypeWrapper<CaseDepartment>;
   CaseEdge: ResolverTypeWrapper<Omit<CaseEdge, 'node'> & { node: ResolversTypes['Case'] }>;
   CaseEvent: ResolverTypeWrapper<CaseEventModel>;
   CaseEventFilter: CaseEventFilter;
@@ -1766,9 +1788,11 @@ export type ResolversParentTypes = {
   BuildingEdge: Omit<BuildingEdge, 'node'> & { node: ResolversParentTypes['Building'] };
   BuildingFilter: BuildingFilter;
   Case: CaseModel;
+  CaseCategory: CaseCategory;
   CaseChangePayload: Omit<CaseChangePayload, 'case' | 'dispatch' | 'events'> & { case?: Maybe<ResolversParentTypes['Case']>, dispatch?: Maybe<ResolversParentTypes['Dispatch']>, events: Array<ResolversParentTypes['CaseEvent']> };
   CaseConnection: CaseConnectionModel;
   CaseCount: CaseCountModel;
+  CaseDepartment: CaseDepartment;
   CaseEdge: Omit<CaseEdge, 'node'> & { node: ResolversParentTypes['Case'] };
   CaseEvent: CaseEventModel;
   CaseEventFilter: CaseEventFilter;
@@ -1955,6 +1979,11 @@ export type CaseResolvers<ContextType = RequestContext, ParentType extends Resol
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type CaseCategoryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CaseCategory'] = ResolversParentTypes['CaseCategory']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type CaseChangePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CaseChangePayload'] = ResolversParentTypes['CaseChangePayload']> = {
   case?: Resolver<Maybe<ResolversTypes['Case']>, ParentType, ContextType>;
   dispatch?: Resolver<Maybe<ResolversTypes['Dispatch']>, ParentType, ContextType>;
@@ -1973,6 +2002,11 @@ export type CaseCountResolvers<ContextType = RequestContext, ParentType extends 
   reported?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   street?: Resolver<Maybe<ResolversTypes['Area']>, ParentType, ContextType>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type CaseDepartmentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CaseDepartment'] = ResolversParentTypes['CaseDepartment']> = {
+  displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type CaseEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CaseEdge'] = ResolversParentTypes['CaseEdge']> = {
@@ -2334,6 +2368,8 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   building?: Resolver<Maybe<ResolversTypes['Building']>, ParentType, ContextType, RequireFields<QueryBuildingArgs, 'id'>>;
   buildings?: Resolver<ResolversTypes['BuildingConnection'], ParentType, ContextType, RequireFields<QueryBuildingsArgs, 'first'>>;
   case?: Resolver<Maybe<ResolversTypes['Case']>, ParentType, ContextType, RequireFields<QueryCaseArgs, 'id'>>;
+  caseCategories?: Resolver<Array<ResolversTypes['CaseCategory']>, ParentType, ContextType>;
+  caseDepartments?: Resolver<Array<ResolversTypes['CaseDepartment']>, ParentType, ContextType>;
   caseReport?: Resolver<ResolversTypes['CaseReport'], ParentType, ContextType, RequireFields<QueryCaseReportArgs, 'period'>>;
   cases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, RequireFields<QueryCasesArgs, 'first'>>;
   departments?: Resolver<Array<ResolversTypes['Department']>, ParentType, ContextType>;
@@ -2461,9 +2497,11 @@ export type Resolvers<ContextType = RequestContext> = {
   BuildingConnection?: BuildingConnectionResolvers<ContextType>;
   BuildingEdge?: BuildingEdgeResolvers<ContextType>;
   Case?: CaseResolvers<ContextType>;
+  CaseCategory?: CaseCategoryResolvers<ContextType>;
   CaseChangePayload?: CaseChangePayloadResolvers<ContextType>;
   CaseConnection?: CaseConnectionResolvers<ContextType>;
   CaseCount?: CaseCountResolvers<ContextType>;
+  CaseDepartment?: CaseDepartmentResolvers<ContextType>;
   CaseEdge?: CaseEdgeResolvers<ContextType>;
   CaseEvent?: CaseEventResolvers<ContextType>;
   CaseEventMessage?: CaseEventMessageResolvers<ContextType>;

@@ -30,6 +30,7 @@ import { systemClock, type Clock } from '../domain/clock.js';
 import { startCaseWatcher, type CaseWatcher } from '../store/caseWatcher.js';
 import { LiveEngine, type LiveExecutionArgs, type LiveOptions } from '../live/engine.js';
 import { createResolutionServices, type ResolutionServices } from '../resolution/decisions.js';
+import { CONSOLE_API_PREFIX, createConsole, type ConsoleOptions } from './console.js';
 
 export const GRAPHQL_PATH = '/graphql';
 const DEFAULT_CASE_WATCH_INTERVAL_MS = 30_000;
@@ -60,6 +61,8 @@ export interface HubOptions {
   caseWatchIntervalMs?: number;
   /** The Resolver and places review, correction and resolvePerson use; absent: the hub makes its own, kept for its life. */
   resolution?: ResolutionServices;
+  /** The web console at `/`; its development sign-in is refused in production whatever is passed. */
+  console?: ConsoleOptions;
 }
 
 export interface Hub {
@@ -142,6 +145,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
   const httpServer = createServer();
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const production = config.NODE_ENV === 'production';
+  const webConsole = createConsole(db.knex, { ...options.console, devKeys: production ? null : options.console?.devKeys ?? null });
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -312,9 +316,20 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
     } else if (webhooks && path.startsWith(WEBHOOK_PREFIX)) {
       done('webhook');
       serveWebhook(req, res, path, webhooks).catch((err: unknown) => log.error({ err, path }, 'webhook failed'));
+    } else if (path.startsWith(CONSOLE_API_PREFIX)) {
+      done('console');
+      webConsole.serveApi(req, res, path).catch((err: unknown) => {
+        if (err instanceof HttpError) sendError(res, err);
+        else {
+          log.error({ err }, 'unhandled error serving the console');
+          sendError(res, new HttpError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error'));
+        }
+      });
     } else {
-      done('other');
-      sendJson(res, 404, { error: `Nothing at ${path}. GraphQL is served at ${GRAPHQL_PATH}.` });
+      done(webConsole.built ? 'console' : 'other');
+      webConsole.serveStatic(req, res, () => {
+        sendJson(res, 404, { error: `Nothing at ${path}. GraphQL is served at ${GRAPHQL_PATH}${webConsole.built ? ', the console at /' : ''}.` });
+      });
     }
   });
 
