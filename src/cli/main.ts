@@ -12,7 +12,8 @@ import { SingleBar, Presets } from 'cli-progress';
 import { generateWorld, NOISE_PRESETS, SCALES, type NoisePreset, type ScaleName } from '../world/index.js';
 import { createIngestStore } from '../store/ingest/index.js';
 import { createEventBus } from '../events/postgres.js';
-import { ingestPush, startScheduler, type Scheduler } from '../sync/index.js';
+import { ingestPush, replayDeadLetters, startScheduler, type Scheduler } from '../sync/index.js';
+import { SafeError } from '../errors.js';
 import type { WebhookReceiver } from '../server/webhooks.js';
 import { startDepartments, type Departments } from './departments.js';
 import { registerSyncCommands } from './syncCommands.js';
@@ -54,6 +55,11 @@ program
           ? { issuer: rt.config.OIDC_ISSUER ?? rt.config.JWT_ISSUER, clientId: rt.config.OIDC_CLIENT_ID, scope: rt.config.OIDC_SCOPE }
           : null,
         tileUrl: rt.config.CONSOLE_TILE_URL ?? null,
+      },
+      replayDeadLetters: async (name) => {
+        const c = departments?.connectors.find((d) => d.connector.spec.name === name);
+        if (!c) throw new SafeError('NOT_FOUND', `No connector named ${name} runs in this hub.`);
+        return replayDeadLetters(store, c);
       },
     });
     registerSearchMetrics(hub.metrics.registry, search.indexer);

@@ -7,6 +7,7 @@ import type { AuditEntryModel, AuditEntryConnectionModel } from '../store/reposi
 import type { CaseEventMessageModel, EntityChangeModel } from '../live/messages.js';
 import type { DashboardModel } from '../store/repositories/dashboard.js';
 import type { MatchCandidateModel, MatchCandidateConnectionModel, MatchDecisionPayloadModel, PersonCandidateModel } from '../store/repositories/resolution.js';
+import type { DeadLetterModel } from '../store/repositories/deadLetters.js';
 import type { RequestContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -472,14 +473,38 @@ export type Dashboard = {
   supervised: Scalars['Int']['output'];
 };
 
+/** A record a department sent that could not be parsed, mapped or stored. Its payload stays in the hub (it may hold personal data); `npx liandong deadletters` shows it. */
+export type DeadLetter = {
+  __typename?: 'DeadLetter';
+  /** How many times the record arrived and failed. */
+  attempts: Scalars['Int']['output'];
+  firstSeenAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  lastSeenAt: Scalars['DateTime']['output'];
+  reason: Scalars['String']['output'];
+  /** The source system's id for the record, when it could be read. */
+  sourceId?: Maybe<Scalars['String']['output']>;
+  /** parse, map or store */
+  stage: Scalars['String']['output'];
+  stream: Scalars['String']['output'];
+};
+
 /** A department system the hub connects to (联动单位). */
 export type Department = Node & {
   __typename?: 'Department';
   connector: ConnectorStatus;
+  /** Records of this department that wait in the dead-letter store, oldest first (district administrators and integrators). */
+  deadLetters: Array<DeadLetter>;
   displayName: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   /** Stable machine name: population, housing, enterprise, police, court, fire, social. */
   name: Scalars['String']['output'];
+};
+
+
+/** A department system the hub connects to (联动单位). */
+export type DepartmentDeadLettersArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type DepartmentFacet = {
@@ -873,6 +898,8 @@ export type Mutation = {
   /** The candidate is not the one: later resolution never links the slot to it. */
   rejectMatch: MatchDecisionPayload;
   reopenCase: CaseChangePayload;
+  /** Maps and stores the department's dead letters again through its connector (after a fix); those that still fail stay, with the new reason. */
+  replayDeadLetters: ReplayDeadLettersPayload;
   reportCase: CaseChangePayload;
   reportPatrol: CaseChangePayload;
   /** Records (SourceRecord ids) wrongly on one person move to a new person made from their facts. People only, for now. */
@@ -983,6 +1010,15 @@ export type MutationRejectMatchArgs = {
 export type MutationReopenCaseArgs = {
   caseId: Scalars['ID']['input'];
   note: Scalars['String']['input'];
+};
+
+
+/**
+ * The case workflow. Each command is one transaction: an invalid one is an INVALID_TRANSITION error
+ * (extensions: status, level, allowed mutations) and writes nothing.
+ */
+export type MutationReplayDeadLettersArgs = {
+  department: Scalars['String']['input'];
 };
 
 
@@ -1275,6 +1311,15 @@ export type QuerySearchArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   query: Scalars['String']['input'];
   types?: InputMaybe<Array<SearchType>>;
+};
+
+/** What replaying a department's dead letters did. */
+export type ReplayDeadLettersPayload = {
+  __typename?: 'ReplayDeadLettersPayload';
+  department?: Maybe<Department>;
+  replayed: Scalars['Int']['output'];
+  stillFailing: Scalars['Int']['output'];
+  stored: Scalars['Int']['output'];
 };
 
 /**
@@ -1688,6 +1733,7 @@ export type ResolversTypes = {
   Dashboard: ResolverTypeWrapper<DashboardModel>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeadLetter: ResolverTypeWrapper<DeadLetterModel>;
   Department: ResolverTypeWrapper<DepartmentModel>;
   DepartmentFacet: ResolverTypeWrapper<FacetBucket>;
   Disagreement: ResolverTypeWrapper<DisagreementModel>;
@@ -1746,6 +1792,7 @@ export type ResolversTypes = {
   PersonFilter: PersonFilter;
   PersonTag: PersonTag;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReplayDeadLettersPayload: ResolverTypeWrapper<Omit<ReplayDeadLettersPayload, 'department'> & { department?: Maybe<ResolversTypes['Department']> }>;
   ReportCaseInput: ReportCaseInput;
   ReportPatrolInput: ReportPatrolInput;
   ReportPeriod: ReportPeriod;
@@ -1808,6 +1855,7 @@ export type ResolversParentTypes = {
   Dashboard: DashboardModel;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  DeadLetter: DeadLetterModel;
   Department: DepartmentModel;
   DepartmentFacet: FacetBucket;
   Disagreement: DisagreementModel;
@@ -1851,6 +1899,7 @@ export type ResolversParentTypes = {
   PersonEdge: Omit<PersonEdge, 'node'> & { node: ResolversParentTypes['Person'] };
   PersonFilter: PersonFilter;
   Query: Record<PropertyKey, never>;
+  ReplayDeadLettersPayload: Omit<ReplayDeadLettersPayload, 'department'> & { department?: Maybe<ResolversParentTypes['Department']> };
   ReportCaseInput: ReportCaseInput;
   ReportPatrolInput: ReportPatrolInput;
   ResolvePersonInput: ResolvePersonInput;
@@ -2112,8 +2161,20 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeadLetterResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DeadLetter'] = ResolversParentTypes['DeadLetter']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  firstSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sourceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  stage?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  stream?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type DepartmentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Department'] = ResolversParentTypes['Department']> = {
   connector?: Resolver<ResolversTypes['ConnectorStatus'], ParentType, ContextType>;
+  deadLetters?: Resolver<Array<ResolversTypes['DeadLetter']>, ParentType, ContextType, RequireFields<DepartmentDeadLettersArgs, 'first'>>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2307,6 +2368,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   recordFeedback?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationRecordFeedbackArgs, 'caseId' | 'satisfaction'>>;
   rejectMatch?: Resolver<ResolversTypes['MatchDecisionPayload'], ParentType, ContextType, RequireFields<MutationRejectMatchArgs, 'candidateId'>>;
   reopenCase?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationReopenCaseArgs, 'caseId' | 'note'>>;
+  replayDeadLetters?: Resolver<ResolversTypes['ReplayDeadLettersPayload'], ParentType, ContextType, RequireFields<MutationReplayDeadLettersArgs, 'department'>>;
   reportCase?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationReportCaseArgs, 'input'>>;
   reportPatrol?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationReportPatrolArgs, 'input'>>;
   splitEntity?: Resolver<ResolversTypes['MatchDecisionPayload'], ParentType, ContextType, RequireFields<MutationSplitEntityArgs, 'id' | 'records'>>;
@@ -2385,6 +2447,13 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   resolvePerson?: Resolver<Array<ResolversTypes['PersonCandidate']>, ParentType, ContextType, RequireFields<QueryResolvePersonArgs, 'first' | 'input'>>;
   search?: Resolver<ResolversTypes['SearchConnection'], ParentType, ContextType, RequireFields<QuerySearchArgs, 'first' | 'query'>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
+};
+
+export type ReplayDeadLettersPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReplayDeadLettersPayload'] = ResolversParentTypes['ReplayDeadLettersPayload']> = {
+  department?: Resolver<Maybe<ResolversTypes['Department']>, ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  stillFailing?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  stored?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SearchConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SearchConnection'] = ResolversParentTypes['SearchConnection']> = {
@@ -2514,6 +2583,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Dashboard?: DashboardResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  DeadLetter?: DeadLetterResolvers<ContextType>;
   Department?: DepartmentResolvers<ContextType>;
   DepartmentFacet?: DepartmentFacetResolvers<ContextType>;
   Disagreement?: DisagreementResolvers<ContextType>;
@@ -2546,6 +2616,7 @@ export type Resolvers<ContextType = RequestContext> = {
   PersonConnection?: PersonConnectionResolvers<ContextType>;
   PersonEdge?: PersonEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReplayDeadLettersPayload?: ReplayDeadLettersPayloadResolvers<ContextType>;
   SearchConnection?: SearchConnectionResolvers<ContextType>;
   SearchEdge?: SearchEdgeResolvers<ContextType>;
   SearchFacets?: SearchFacetsResolvers<ContextType>;

@@ -31,6 +31,7 @@ import { startCaseWatcher, type CaseWatcher } from '../store/caseWatcher.js';
 import { LiveEngine, type LiveExecutionArgs, type LiveOptions } from '../live/engine.js';
 import { createResolutionServices, type ResolutionServices } from '../resolution/decisions.js';
 import { CONSOLE_API_PREFIX, createConsole, type ConsoleOptions } from './console.js';
+import type { DeadLetterReplay } from '../store/repositories/deadLetters.js';
 
 export const GRAPHQL_PATH = '/graphql';
 const DEFAULT_CASE_WATCH_INTERVAL_MS = 30_000;
@@ -63,6 +64,8 @@ export interface HubOptions {
   resolution?: ResolutionServices;
   /** The web console at `/`; its development sign-in is refused in production whatever is passed. */
   console?: ConsoleOptions;
+  /** Replays a department's dead letters through its connector (the process that runs the connectors passes it); absent: replayDeadLetters is unavailable. */
+  replayDeadLetters?: DeadLetterReplay;
 }
 
 export interface Hub {
@@ -114,7 +117,9 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
   const contextFor = (viewer: Viewer, purpose: string | null, requestLog: Logger): RequestContext => ({
     viewer,
     purpose,
-    data: createDataLayer(db.knex, viewer, { purpose, deadline: Date.now() + config.REQUEST_TIMEOUT_MS, search: search ?? null, bus, clock, resolution }),
+    data: createDataLayer(db.knex, viewer, {
+      purpose, deadline: Date.now() + config.REQUEST_TIMEOUT_MS, search: search ?? null, bus, clock, resolution, replayDeadLetters: options.replayDeadLetters ?? null,
+    }),
     log: requestLog,
   });
   const recordReads = (ctx: RequestContext, args: Pick<ExecutionArgs, 'document' | 'operationName'>) => {

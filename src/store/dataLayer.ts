@@ -7,6 +7,7 @@ import { createPlacesRepository } from './repositories/places.js';
 import { createPeopleRepository } from './repositories/people.js';
 import { createEnterprisesRepository } from './repositories/enterprises.js';
 import { createDepartmentsRepository } from './repositories/departments.js';
+import { createDeadLettersRepository, type DeadLetterReplay } from './repositories/deadLetters.js';
 import { createCasesRepository } from './repositories/cases.js';
 import { createAuditRepository } from './repositories/audit.js';
 import { createSearchRepository } from './repositories/search.js';
@@ -38,6 +39,8 @@ export interface DataLayerOptions {
    * for this data layer alone, which loads the places again on first use (fine for tools and tests).
    */
   resolution?: ResolutionServices;
+  /** Replays a department's dead letters through its connector; absent: replayDeadLetters answers SERVICE_UNAVAILABLE. */
+  replayDeadLetters?: DeadLetterReplay | null;
 }
 
 /**
@@ -108,6 +111,7 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
     people,
     enterprises,
     departments,
+    deadLetters: createDeadLettersRepository(ctx, options.replayDeadLetters ?? null),
     resolution,
     cases,
     caseWrites: createCaseWritesRepository(ctx, { bus, clock }, cases),

@@ -10,6 +10,8 @@ import type { SearchBackend } from '../../src/search/types.js';
 import type { EventBus } from '../../src/events/bus.js';
 import type { Clock } from '../../src/domain/clock.js';
 import type { LiveOptions } from '../../src/live/engine.js';
+import type { ConsoleOptions } from '../../src/server/console.js';
+import type { DeadLetterReplay } from '../../src/store/repositories/deadLetters.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -50,6 +52,9 @@ export interface TestHubOverrides {
   /** Default 0: tests run the case watcher themselves (hub.caseWatcher.runNow()). */
   caseWatchIntervalMs?: number;
   live?: LiveOptions;
+  /** The web console's options; `devSignIn` lets its role picker mint tokens with this hub's key. */
+  console?: Omit<ConsoleOptions, 'devKeys'> & { devSignIn?: boolean };
+  replayDeadLetters?: DeadLetterReplay;
 }
 
 /** A hub on a free port over the given store, with its own signing key and silent logs. */
@@ -67,6 +72,8 @@ export async function startTestHub(db: Database, overrides: TestHubOverrides = {
     ...(overrides.clock ? { clock: overrides.clock } : {}),
     caseWatchIntervalMs: overrides.caseWatchIntervalMs ?? 0,
     ...(overrides.live ? { live: overrides.live } : {}),
+    ...(overrides.console ? { console: { ...overrides.console, devKeys: overrides.console.devSignIn ? keys : null } } : {}),
+    ...(overrides.replayDeadLetters ? { replayDeadLetters: overrides.replayDeadLetters } : {}),
   });
   const token = (req: Partial<TokenRequest> = {}) => keys.sign({ subject: 'test-user', role: 'district-admin', ...req });
   const adminToken = await token();

@@ -132,7 +132,7 @@ function CaseView({ id }: { id: string }) {
               <div className="muted small">{d.department.displayName} · {e(d.role)} · {e(d.status)}</div>
               {d.status === 'PENDING' && <button type="button" onClick={() => void accept({ id: d.id }).then(refresh)}>{t('accept')}</button>}
               {d.status === 'ACCEPTED' && <button type="button" onClick={() => void start({ id: d.id }).then(refresh)}>{t('start')}</button>}
-              {(d.status === 'ACCEPTED' || d.status === 'IN_PROGRESS') && (
+              {d.status === 'IN_PROGRESS' && (
                 <div className="row">
                   <input name="result" placeholder={t('result')} value={result} onChange={(ev) => setResult(ev.target.value)} />
                   <button type="button" disabled={!result} onClick={() => void complete({ id: d.id, result }).then(() => { setResult(''); refresh(); })}>{t('complete')}</button>

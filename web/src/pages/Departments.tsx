@@ -1,4 +1,5 @@
-import { useQuery } from 'urql';
+import { useMutation, useQuery } from 'urql';
+import { useState } from 'react';
 import { graphql } from '../gql';
 import { useI18n } from '../lib/i18n';
 import { ErrorNote } from '../lib/errors';
@@ -11,20 +12,29 @@ const DepartmentsQuery = graphql(`
         status lastSyncAt lastAttemptAt lastError version recordCount unlinkedCount deadLetterCount
         streams { name cursor updatedAt lastRun { trigger status startedAt finishedAt read stored changed deadLettered error } }
       }
+      deadLetters(first: 20) { id stream sourceId stage reason attempts lastSeenAt }
     }
+  }
+`);
+
+const Replay = graphql(`
+  mutation ConsoleReplayDeadLetters($department: String!) {
+    replayDeadLetters(department: $department) { replayed stored stillFailing }
   }
 `);
 
 export default function DepartmentsPage() {
   const { t, e, time } = useI18n();
   const [{ data, error }, refetch] = useQuery({ query: DepartmentsQuery });
+  const [replay, doReplay] = useMutation(Replay);
+  const [replayedFor, setReplayedFor] = useState<string | null>(null);
   return (
     <div className="page">
       <div className="page-head">
         <h1>{t('departmentsTitle')}</h1>
         <button type="button" className="secondary" onClick={() => refetch({ requestPolicy: 'network-only' })}>{t('refresh')}</button>
       </div>
-      <ErrorNote error={error} />
+      <ErrorNote error={error ?? replay.error} />
       <div className="cards">
         {data?.departments.map((d) => (
           <section key={d.id} className={`panel connector ${d.connector.status.toLowerCase()}`} data-department={d.name}>
@@ -52,6 +62,23 @@ export default function DepartmentsPage() {
                 ))}
               </tbody>
             </table>
+            {d.deadLetters.length > 0 && (
+              <table className="small dead-letters" data-testid="dead-letters">
+                <thead><tr><th>{t('stream')}</th><th>{t('sourceId')}</th><th>{t('stage')}</th><th>{t('reason')}</th><th>×</th><th>{t('lastSync')}</th></tr></thead>
+                <tbody>{d.deadLetters.map((l) => <tr key={l.id}><td>{l.stream}</td><td>{l.sourceId ?? '—'}</td><td>{l.stage}</td><td>{l.reason}</td><td>{l.attempts}</td><td>{time(l.lastSeenAt)}</td></tr>)}</tbody>
+              </table>
+            )}
+            <div className="row">
+              <button type="button" className="secondary" disabled={replay.fetching || d.connector.deadLetterCount === 0}
+                onClick={() => void doReplay({ department: d.name }).then(() => { setReplayedFor(d.name); refetch({ requestPolicy: 'network-only' }); })}>
+                {t('replay')}
+              </button>
+              {replayedFor === d.name && replay.data && (
+                <span className="muted small" data-testid="replay-result">
+                  {t('replayed')} {replay.data.replayDeadLetters.replayed} · {t('stored')} {replay.data.replayDeadLetters.stored} · {replay.data.replayDeadLetters.stillFailing}
+                </span>
+              )}
+            </div>
           </section>
         ))}
       </div>
