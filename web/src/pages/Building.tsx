@@ -11,7 +11,7 @@ const BuildingQuery = graphql(`
   query ConsoleBuilding($id: ID!) {
     building(id: $id) {
       id name floors builtYear use
-      address { normalized }
+      address { text }
       grid { id name }
       dwellings { id unit room occupancy floorArea residents { id name } }
       enterprises { id name creditCode legalRepresentative industry status }
@@ -75,7 +75,7 @@ function Building({ id }: { id: string }) {
     <div className="page">
       <div className="page-head">
         <h1>{b.name}</h1>
-        <span className="muted">{b.address.normalized}</span>
+        <span className="muted">{b.address.text}</span>
       </div>
       <section className="panel">
         <dl className="kv inline">

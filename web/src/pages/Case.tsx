@@ -15,7 +15,7 @@ const CaseQuery = graphql(`
   query ConsoleCase($id: ID!) {
     case(id: $id) {
       id number title description category urgency status channel level reportedAt closedAt supervised escalatedAt
-      address { normalized }
+      address { text }
       building { id name }
       grid { id name }
       people { id name }
@@ -26,6 +26,7 @@ const CaseQuery = graphql(`
     }
     departments { name displayName }
     caseDepartments { name displayName }
+    caseCategories { code title }
   }
 `);
 
@@ -82,12 +83,12 @@ function CaseView({ id }: { id: string }) {
       <div className="grid2">
         <section className="panel">
           <dl className="kv">
-            <dt>{t('category')}</dt><dd>{c.category}</dd>
+            <dt>{t('category')}</dt><dd>{data?.caseCategories.find((k) => k.code === c.category)?.title ?? c.category}</dd>
             <dt>{t('urgency')}</dt><dd>{e(c.urgency)}</dd>
             <dt>{t('channel')}</dt><dd>{e(c.channel)}</dd>
             <dt>{t('level')}</dt><dd>{e(c.level)}</dd>
             <dt>{t('reportedAt')}</dt><dd>{time(c.reportedAt)}</dd>
-            <dt>{t('address')}</dt><dd>{c.address?.normalized ?? '—'}</dd>
+            <dt>{t('address')}</dt><dd>{c.address?.text ?? '—'}</dd>
             <dt>{t('building')}</dt><dd>{c.building ? <Link href={`/building/${encodeURIComponent(c.building.id)}`}>{c.building.name}</Link> : '—'}</dd>
             <dt>{t('grid')}</dt><dd>{c.grid ? <Link href={`/grid/${encodeURIComponent(c.grid.id)}`}>{c.grid.name}</Link> : '—'}</dd>
             <dt>{t('people')}</dt><dd>{c.people.length ? c.people.map((p) => <Link key={p.id} href={`/person/${encodeURIComponent(p.id)}`} className="resident">{p.name}</Link>) : '—'}</dd>

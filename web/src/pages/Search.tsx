@@ -153,6 +153,7 @@ function Results() {
                     <div
                       key={edge.cursor}
                       id={`hit-${i}`}
+                      data-id={node.id}
                       data-index={i}
                       role="option"
                       aria-selected={i === active}
