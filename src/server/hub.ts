@@ -62,7 +62,7 @@ export interface HubOptions {
   caseWatchIntervalMs?: number;
   /** The Resolver and places review, correction and resolvePerson use; absent: the hub makes its own, kept for its life. */
   resolution?: ResolutionServices;
-  /** The web console at `/`; its development sign-in is refused in production whatever is passed. */
+  /** The web console at `/`; absent: no console. Its development sign-in is off in production whatever is passed. */
   console?: ConsoleOptions;
   /** Replays a department's dead letters through its connector (the process that runs the connectors passes it); absent: replayDeadLetters is unavailable. */
   replayDeadLetters?: DeadLetterReplay;
@@ -150,7 +150,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
   const httpServer = createServer();
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const production = config.NODE_ENV === 'production';
-  const webConsole = createConsole(db.knex, { ...options.console, devKeys: production ? null : options.console?.devKeys ?? null });
+  const webConsole = options.console ? createConsole(db.knex, { ...options.console, devKeys: production ? null : options.console.devKeys ?? null }) : null;
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -321,7 +321,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
     } else if (webhooks && path.startsWith(WEBHOOK_PREFIX)) {
       done('webhook');
       serveWebhook(req, res, path, webhooks).catch((err: unknown) => log.error({ err, path }, 'webhook failed'));
-    } else if (path.startsWith(CONSOLE_API_PREFIX)) {
+    } else if (webConsole && path.startsWith(CONSOLE_API_PREFIX)) {
       done('console');
       webConsole.serveApi(req, res, path).catch((err: unknown) => {
         if (err instanceof HttpError) sendError(res, err);
@@ -331,10 +331,10 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
         }
       });
     } else {
-      done(webConsole.built ? 'console' : 'other');
-      webConsole.serveStatic(req, res, () => {
-        sendJson(res, 404, { error: `Nothing at ${path}. GraphQL is served at ${GRAPHQL_PATH}${webConsole.built ? ', the console at /' : ''}.` });
-      });
+      const notFound = () => sendJson(res, 404, { error: `Nothing at ${path}. GraphQL is served at ${GRAPHQL_PATH}${webConsole?.built ? ', the console at /' : ''}.` });
+      done(webConsole?.built ? 'console' : 'other');
+      if (webConsole) webConsole.serveStatic(req, res, notFound);
+      else notFound();
     }
   });
 

@@ -193,9 +193,10 @@ const log = createLogger('silent');
     await operator.click('[data-testid=report-form] button[type=submit]');
     const response = await reported;
     const since = Date.now();
-    const number = String(((await response.json()) as any).data.reportCase.case.number);
+    const number = String((await response.json()).data.reportCase.case.number);
     await cockpit.locator('[data-testid=feed] li', { hasText: title }).waitFor({ timeout: 2000 });
     const latency = Date.now() - since;
+    if (process.env.CONSOLE_TIMINGS) process.stderr.write(`report → cockpit feed: ${latency} ms\n`);
     expect(latency).toBeLessThan(2000);
     await cockpit.locator('[data-testid=count-open]', { hasText: String(openBefore + 1) }).waitFor({ timeout: 2000 });
 
