@@ -1177,6 +1177,11 @@ export type Query = {
   caseCategories: Array<CaseCategory>;
   /** Departments cases go to besides those in `departments` (which have connectors). */
   caseDepartments: Array<CaseDepartment>;
+  /**
+   * Where the case event log stands now, as a `caseEvents` cursor. Subscribe with `after:` it and
+   * nothing from this moment on is missed, even when the connection drops before the first event.
+   */
+  caseEventsCursor: Scalars['String']['output'];
   /** The period containing `at` (default: now). */
   caseReport: CaseReport;
   /** Newest first. */
@@ -2432,6 +2437,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   case?: Resolver<Maybe<ResolversTypes['Case']>, ParentType, ContextType, RequireFields<QueryCaseArgs, 'id'>>;
   caseCategories?: Resolver<Array<ResolversTypes['CaseCategory']>, ParentType, ContextType>;
   caseDepartments?: Resolver<Array<ResolversTypes['CaseDepartment']>, ParentType, ContextType>;
+  caseEventsCursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   caseReport?: Resolver<ResolversTypes['CaseReport'], ParentType, ContextType, RequireFields<QueryCaseReportArgs, 'period'>>;
   cases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, RequireFields<QueryCasesArgs, 'first'>>;
   departments?: Resolver<Array<ResolversTypes['Department']>, ParentType, ContextType>;

@@ -8,6 +8,7 @@ import { createPeopleRepository } from './repositories/people.js';
 import { createEnterprisesRepository } from './repositories/enterprises.js';
 import { createDepartmentsRepository } from './repositories/departments.js';
 import { createDeadLettersRepository, type DeadLetterReplay } from './repositories/deadLetters.js';
+import { createEventLogReader, type LogPosition } from './repositories/eventLog.js';
 import { createCasesRepository } from './repositories/cases.js';
 import { createAuditRepository } from './repositories/audit.js';
 import { createSearchRepository } from './repositories/search.js';
@@ -123,6 +124,11 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
       case: (id) => cases.case(id),
     }),
     dashboard: createDashboardRepository(ctx),
+    /** The case log's settled head, for a subscriber that has seen no event yet to resume from. */
+    async caseLogHead(): Promise<LogPosition> {
+      policy.assertCanRead('case');
+      return createEventLogReader(knex).head('case');
+    },
   };
 }
 export type DataLayer = ReturnType<typeof createDataLayer>;

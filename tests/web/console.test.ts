@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { pinyin } from 'pinyin-pro';
@@ -237,6 +238,44 @@ const log = createLogger('silent');
     expect(reloads).toBe(0);
     await shot(cockpit, 'cockpit');
     for (const p of [cockpit, operator, staff]) await p.close();
+  });
+
+  test('the cockpit resumes its feed after a dropped connection, with the events it missed', async () => {
+    // Every WebSocket the hub accepts, so the test can drop them; while `blocked`, reconnects are refused.
+    const sockets = new Set<Duplex>();
+    let blocked = false;
+    const onUpgrade = (_req: unknown, socket: Duplex) => {
+      if (blocked) socket.destroy();
+      else sockets.add(socket);
+    };
+    t.hub.httpServer.prependListener('upgrade', onUpgrade);
+    try {
+      const cockpit = await newPage();
+      await signIn(cockpit, 'district-admin');
+      await cockpit.goto(`${base()}/cockpit`);
+      await cockpit.locator('[data-testid=live-badge]', { hasText: '实时' }).waitFor();
+      await cockpit.waitForSelector('[data-testid=count-open]:not(:text("—"))');
+
+      blocked = true;
+      for (const socket of sockets) socket.destroy();
+      await cockpit.locator('[data-testid=live-badge]', { hasText: '重连中' }).waitFor();
+      const title = `E2E 断线期间登记 ${Date.now() % 100000}`;
+      const reported = await t.gql(
+        'mutation($input: ReportCaseInput!) { reportCase(input: $input) { case { number } } }',
+        { input: { channel: 'HOTLINE_12345', title, category: 'neighbour.noise', address: '良渚街道金家渡社区' } },
+      );
+      expect(reported.errors).toBeUndefined();
+      await cockpit.waitForTimeout(300);
+      expect(await cockpit.locator('[data-testid=feed] li', { hasText: title }).count()).toBe(0);
+      blocked = false;
+      await cockpit.locator('[data-testid=live-badge]', { hasText: '实时' }).waitFor({ timeout: 10_000 });
+      // Replayed from the cursor the page last saw, not merely live from the reconnect on.
+      await cockpit.locator('[data-testid=feed] li', { hasText: title }).waitFor({ timeout: 3000 });
+      expect(await cockpit.locator('[data-testid=feed] li', { hasText: title }).count()).toBe(1);
+      await cockpit.close();
+    } finally {
+      t.hub.httpServer.removeListener('upgrade', onUpgrade);
+    }
   });
 
   test('building, grid and departments pages, GraphiQL, and no console errors or failed requests anywhere', async () => {
