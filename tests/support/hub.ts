@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { startHub, type Hub } from '../../src/server/hub.js';
-import { localKeys, type LocalKeys, type TokenRequest } from '../../src/auth/tokens.js';
+import { localKeys, type LocalKeys, type TokenRequest, type TokenVerifier } from '../../src/auth/tokens.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Database } from '../../src/store/db.js';
 import type { OperationLimits } from '../../src/server/limits.js';
@@ -55,6 +55,8 @@ export interface TestHubOverrides {
   /** The web console's options; `devSignIn` lets its role picker mint tokens with this hub's key. */
   console?: Omit<ConsoleOptions, 'devKeys'> & { devSignIn?: boolean };
   replayDeadLetters?: DeadLetterReplay;
+  /** Verifies Bearer tokens instead of the hub's own key (an identity provider's JWKS); `token()` still signs with the own key. */
+  tokens?: TokenVerifier;
 }
 
 /** A hub on a free port over the given store, with its own signing key and silent logs. */
@@ -65,7 +67,7 @@ export async function startTestHub(db: Database, overrides: TestHubOverrides = {
     limits: { ...TEST_LIMITS, ...overrides.limits },
     db,
     log: createLogger('silent'),
-    tokens: keys,
+    tokens: overrides.tokens ?? keys,
     ...(overrides.webhooks ? { webhooks: overrides.webhooks } : {}),
     ...(overrides.search ? { search: overrides.search } : {}),
     ...(overrides.bus ? { bus: overrides.bus } : {}),

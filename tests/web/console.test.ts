@@ -4,7 +4,11 @@
  * Every page is watched for console errors and failed requests; the last test asserts none.
  * With CONSOLE_SCREENSHOTS=<dir> (npm run console:screenshots) each page is also saved there.
  */
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, exportJWK } from 'jose';
 import { tmpdir } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
@@ -19,17 +23,72 @@ import { startSimulators, type RunningSimulator } from '../../src/simulators/ind
 import { configuredConnectors, readGridRegistry, syncAll } from '../../src/sync/index.js';
 import { searchEngine } from '../../src/search/service.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
+import { remoteJwks } from '../../src/auth/tokens.js';
 import type { Database } from '../../src/store/db.js';
+import type { SearchBackend } from '../../src/search/types.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 const SHOTS = process.env.CONSOLE_SCREENSHOTS;
 const log = createLogger('silent');
 
+/**
+ * A minimal OpenID provider for the console's production sign-in: discovery, an authorization
+ * endpoint that signs the user straight in, a token endpoint that checks the PKCE verifier, and
+ * the JWKS the hub verifies the access token with.
+ */
+async function startIdentityProvider(): Promise<{ issuer: string; server: Server }> {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'test', alg: 'RS256', use: 'sig' };
+  const codes = new Map<string, string>(); // code -> code_challenge
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', issuer);
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'access-control-allow-origin': '*', 'access-control-allow-headers': '*' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method === 'OPTIONS') return json(204, {});
+    if (url.pathname === '/.well-known/openid-configuration') {
+      return json(200, { issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`, response_types_supported: ['code'], code_challenge_methods_supported: ['S256'] });
+    }
+    if (url.pathname === '/jwks') return json(200, { keys: [jwk] });
+    if (url.pathname === '/authorize') {
+      const code = randomBytes(8).toString('hex');
+      codes.set(code, url.searchParams.get('code_challenge') ?? '');
+      const back = new URL(url.searchParams.get('redirect_uri')!);
+      back.searchParams.set('code', code);
+      back.searchParams.set('state', url.searchParams.get('state') ?? '');
+      res.writeHead(302, { location: back.toString() });
+      return res.end();
+    }
+    if (url.pathname === '/token' && req.method === 'POST') {
+      let body = '';
+      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('end', () => {
+        const form = new URLSearchParams(body);
+        const challenge = codes.get(form.get('code') ?? '');
+        const verified = createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url');
+        if (!challenge || challenge !== verified) return json(400, { error: 'invalid_grant' });
+        codes.delete(form.get('code')!);
+        void new SignJWT({ role: 'district-admin', name: '统一认证用户', grids: [], streets: [] })
+          .setProtectedHeader({ alg: 'RS256', kid: 'test' }).setSubject('oidc-user').setIssuer(issuer).setIssuedAt().setExpirationTime('10m')
+          .sign(privateKey)
+          .then((token) => json(200, { access_token: token, token_type: 'Bearer', expires_in: 600 }));
+      });
+      return undefined;
+    }
+    return json(404, { error: 'not found' });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { issuer, server };
+}
+
 (available ? describe : describe.skip)('the web console in Chromium [browser]', () => {
   let db: Database;
   let t: TestHub;
   let sims: RunningSimulator[] = [];
+  let searchBackend: SearchBackend;
   let context: BrowserContext;
   let profile: string;
   const problems: string[] = [];
@@ -80,6 +139,7 @@ const log = createLogger('silent');
     await syncAll(store, configuredConnectors(Object.fromEntries(sims.map((s) => [s.department, s.connectorConfig]))), { log, backoffMs: 5, maxBackoffMs: 50 });
     const search = await searchEngine(db.knex, undefined);
     await search.indexer.prepare();
+    searchBackend = search.backend;
     t = await startTestHub(db, { search: search.backend, console: { devSignIn: true } });
     profile = mkdtempSync(join(tmpdir(), 'liandong-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
@@ -275,6 +335,31 @@ const log = createLogger('silent');
       await cockpit.close();
     } finally {
       t.hub.httpServer.removeListener('upgrade', onUpgrade);
+    }
+  });
+
+  test('in production there is no role picker; OIDC code + PKCE at the identity provider signs in', async () => {
+    const idp = await startIdentityProvider();
+    const hub = await startTestHub(db, { production: true, search: searchBackend, tokens: remoteJwks(`${idp.issuer}/jwks`, idp.issuer), console: { devSignIn: true, oidc: { issuer: idp.issuer, clientId: 'liandong-console', scope: 'openid profile' } } });
+    try {
+      const page = await newPage();
+      await page.goto(hub.hub.url.replace(/\/graphql$/, '/'));
+      const button = page.locator('button', { hasText: '通过统一身份认证登录' });
+      await button.waitFor();
+      expect(await page.locator('select[name=role]').count()).toBe(0);
+      await button.click();
+      // Back from the provider on /auth/callback, the code traded for a token the hub accepts.
+      await page.locator('[data-testid=role]', { hasText: '区级管理员 · 统一认证用户' }).waitFor();
+      await declarePurpose(page, '入户走访');
+      await page.fill('input[name=q]', 'wang');
+      await page.waitForSelector('.hit');
+      expect(new URL(page.url()).pathname).toBe('/');
+      await page.close();
+    } finally {
+      await hub.stop();
+      // The browser keeps its connections to the provider alive; close() alone would wait on them.
+      idp.server.closeAllConnections();
+      await new Promise((resolve) => idp.server.close(resolve));
     }
   });
 

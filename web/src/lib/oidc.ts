@@ -17,9 +17,15 @@ interface Pending {
 
 const redirectUri = () => `${location.origin}/auth/callback`;
 
+/** oauth4webapi speaks HTTPS only; plain HTTP is let through for a provider on this machine (development, tests). */
+function insecureAllowed(issuer: string): boolean {
+  const url = new URL(issuer);
+  return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}
+
 async function discover(issuer: string): Promise<oauth.AuthorizationServer> {
   const url = new URL(issuer);
-  return oauth.processDiscoveryResponse(url, await oauth.discoveryRequest(url, { algorithm: 'oidc' }));
+  return oauth.processDiscoveryResponse(url, await oauth.discoveryRequest(url, { algorithm: 'oidc', [oauth.allowInsecureRequests]: insecureAllowed(issuer) }));
 }
 
 export async function startSignIn(config: { issuer: string; clientId: string; scope: string }): Promise<void> {
@@ -49,7 +55,7 @@ export async function finishSignIn(): Promise<{ token: string; returnTo: string 
   const as = await discover(pending.issuer);
   const client: oauth.Client = { client_id: pending.clientId };
   const params = oauth.validateAuthResponse(as, client, new URL(location.href), pending.state);
-  const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri(), pending.verifier);
+  const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri(), pending.verifier, { [oauth.allowInsecureRequests]: insecureAllowed(pending.issuer) });
   const result = await oauth.processAuthorizationCodeResponse(as, client, response);
   return { token: result.access_token, returnTo: pending.returnTo || '/' };
 }
