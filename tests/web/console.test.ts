@@ -363,7 +363,7 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     }
   });
 
-  test('building, grid and departments pages, GraphiQL, and no console errors or failed requests anywhere', async () => {
+  test('building, grid and departments pages, GraphiQL, the dashboard role\'s aggregates-only cockpit, English, and no console errors or failed requests anywhere', async () => {
     const page = await newPage();
     await signIn(page, 'district-admin');
     await declarePurpose(page, '入户走访');
@@ -384,6 +384,16 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     await page.goto(`${base()}/graphiql`);
     await page.waitForSelector('.graphiql-container');
     await shot(page, 'graphiql');
+    // The dashboard role lands on the cockpit, sees its counters and the map, and nothing row by row.
+    const screen = await newPage();
+    await signIn(screen, 'dashboard');
+    await screen.waitForSelector('[data-testid=count-open]:not(:text("—"))');
+    await screen.waitForSelector('[data-testid=map] path');
+    expect(await screen.locator('.note').innerText()).toContain('您的角色只能查看汇总数据');
+    expect(await screen.locator('[data-testid=feed]').count()).toBe(0);
+    expect(await screen.locator('header nav a').allInnerTexts()).toEqual(['数字驾驶舱', 'GraphiQL']);
+    await screen.close();
+
     await page.goto(`${base()}/`);
     await page.click('header button:text("English")');
     await page.waitForSelector('header nav a:text("Search")');
