@@ -31,6 +31,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 const SHOTS = process.env.CONSOLE_SCREENSHOTS;
 const log = createLogger('silent');
+/** A browser on a machine shared with the rest of the suite: generous time per test (the 2 s bound inside stays). */
+const SLOW = 120_000;
 
 /**
  * A minimal OpenID provider for the console's production sign-in: discovery, an authorization
@@ -85,6 +87,7 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
 }
 
 (available ? describe : describe.skip)('the web console in Chromium [browser]', () => {
+
   let db: Database;
   let t: TestHub;
   let sims: RunningSimulator[] = [];
@@ -208,7 +211,7 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     await page.waitForSelector('[data-testid=audit] .audit-purpose');
     expect(await page.locator('[data-testid=audit] .audit-purpose').allInnerTexts()).toContain(purpose);
     await page.close();
-  });
+  }, SLOW);
 
   test('a grid worker sees masked ID numbers and gets a clear refusal for a person outside the grid', async () => {
     const inside = await db.knex('person').whereNotNull('id_number').where('grid_id', '1').orderBy('id').first('id', 'name');
@@ -231,7 +234,7 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     expect(await page.locator('[data-testid=id-number]').count()).toBe(0);
     await shot(page, 'refusal');
     await page.close();
-  });
+  }, SLOW);
 
   test('a case reported on one page reaches another page\'s cockpit within 2 s, without a reload; dispatch → accept → complete → close shows on both', async () => {
     const cockpit = await newPage();
@@ -298,7 +301,7 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     expect(reloads).toBe(0);
     await shot(cockpit, 'cockpit');
     for (const p of [cockpit, operator, staff]) await p.close();
-  });
+  }, SLOW);
 
   test('the cockpit resumes its feed after a dropped connection, with the events it missed', async () => {
     // Every WebSocket the hub accepts, so the test can drop them; while `blocked`, reconnects are refused.
@@ -336,7 +339,7 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     } finally {
       t.hub.httpServer.removeListener('upgrade', onUpgrade);
     }
-  });
+  }, SLOW);
 
   test('in production there is no role picker; OIDC code + PKCE at the identity provider signs in', async () => {
     const idp = await startIdentityProvider();
@@ -361,7 +364,7 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
       idp.server.closeAllConnections();
       await new Promise((resolve) => idp.server.close(resolve));
     }
-  });
+  }, SLOW);
 
   test('building, grid and departments pages, GraphiQL, the dashboard role\'s aggregates-only cockpit, English, and no console errors or failed requests anywhere', async () => {
     const page = await newPage();
@@ -399,5 +402,5 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     await page.waitForSelector('header nav a:text("Search")');
     await page.close();
     expect(problems).toEqual([]);
-  });
+  }, SLOW);
 });
