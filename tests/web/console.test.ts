@@ -295,7 +295,7 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
 
     // Every step reached the cockpit's feed, and its counters, without a reload.
     for (const type of ['DISPATCHED', 'ACCEPTED', 'STARTED', 'COMPLETED', 'FEEDBACK', 'CLOSED']) {
-      await cockpit.locator('[data-testid=feed] li', { hasText: number }).filter({ hasText: type }).first().waitFor({ timeout: 3000 });
+      await cockpit.locator(`[data-testid=feed] li[data-type=${type}]`, { hasText: number }).first().waitFor({ timeout: 3000 });
     }
     await cockpit.locator('[data-testid=count-open]', { hasText: String(openBefore) }).waitFor({ timeout: 3000 });
     expect(reloads).toBe(0);
@@ -378,6 +378,8 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     await page.goto(`${base()}/grid/${encodeURIComponent(toGlobalId('Grid', '1'))}`);
     await page.waitForSelector('[data-testid=map] path');
     expect(await page.locator('[data-testid=map] circle').count()).toBeGreaterThan(0);
+    const residents = await db.knex('person').where('grid_id', '1').count({ n: '*' });
+    expect(await page.locator('[data-testid=count-people]').innerText()).toBe(String(residents[0]!.n));
     await shot(page, 'grid');
     await page.goto(`${base()}/departments`);
     await page.waitForSelector('.connector');

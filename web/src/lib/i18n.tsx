@@ -95,6 +95,8 @@ const enumsZh: Record<string, string> = {
   HOTLINE_12345: '12345 热线', POLICE_110: '110 转办', COMMAND_CENTER: '指挥中心', GRID_PATROL: '网格巡查', CONNECTOR: '部门系统',
   GRID: '网格级', STREET: '街道级', DISTRICT: '区级',
   LEAD: '主办', COOPERATING: '协办', PENDING: '待签收', ACCEPTED: '已签收', COMPLETED: '已办结',
+  STARTED: '到场处置', FEEDBACK: '回访', REOPENED: '重新打开', ESCALATED: '升级', SUPERVISED: '督办', ROLE_CHANGED: '调整主协办',
+  SITE_VISIT: '现场核查', JOINT_MEETING: '联席会议', VISIT: '走访',
   MALE: '男', FEMALE: '女', HUKOU: '户籍人口', FLOATING: '流动人口',
   HEAD: '户主', SPOUSE: '配偶', CHILD: '子女', PARENT: '父母', GRANDCHILD: '孙辈', OTHER: '其他',
   ELDERLY_LIVING_ALONE: '独居老人', DISABLED: '残疾人', COMMUNITY_CORRECTION: '社区矫正', HARDSHIP: '困难群众', LEFT_BEHIND_CHILD: '留守儿童',
@@ -116,7 +118,7 @@ const enumsEn: Record<string, string> = {
   ELDERLY_LIVING_ALONE: 'Elderly living alone', LEFT_BEHIND_CHILD: 'Left-behind child', COMMUNITY_CORRECTION: 'Community correction',
   OWNER_OCCUPIED: 'Owner-occupied', NEVER_SYNCED: 'Never synced', ID_SUFFIX: 'ID suffix', NAME_PARTIAL: 'Part of name', RECOVERED_KEY: 'Recovered key',
   BASICALLY_SATISFIED: 'Basically satisfied', AUXILIARY_POLICE: 'Auxiliary police', LEGAL_REPRESENTATIVE: 'Legal representative', CASE_NUMBER: 'Case number',
-  ID_NUMBER: 'ID number', CREDIT_CODE: 'Credit code', IN_PROGRESS: 'In progress',
+  ID_NUMBER: 'ID number', CREDIT_CODE: 'Credit code', IN_PROGRESS: 'In progress', ROLE_CHANGED: 'Roles changed', SITE_VISIT: 'Site visit', JOINT_MEETING: 'Joint meeting',
 };
 
 interface I18n {

@@ -167,7 +167,7 @@ function CaseView({ id }: { id: string }) {
         <ol className="timeline" data-testid="case-timeline">
           {c.history.map((h) => (
             <li key={h.id} className="event" data-type={h.type}>
-              <time className="muted small">{time(h.at)}</time> <span className="tag">{h.type}</span> {h.toStatus ? e(h.toStatus) : ''}
+              <time className="muted small">{time(h.at)}</time> <span className="tag">{e(h.type)}</span> {h.toStatus ? e(h.toStatus) : ''}
               <span className="muted small"> {h.actor}{h.department ? ` · ${h.department.displayName}` : ''}{h.note ? ` · ${h.note}` : ''}</span>
             </li>
           ))}

@@ -111,9 +111,9 @@ export default function CockpitPage() {
             <ol data-testid="feed">
               {feed.length === 0 && <li className="muted">—</li>}
               {feed.map((m) => (
-                <li key={m.cursor} className={`feed-item ${m.event.type.toLowerCase()}`}>
+                <li key={m.cursor} className={`feed-item ${m.event.type.toLowerCase()}`} data-type={m.event.type}>
                   <time className="muted small">{time(m.event.at, false)}</time>
-                  <span className="tag">{m.event.type}</span>
+                  <span className="tag">{e(m.event.type)}</span>
                   <Link href={`/case/${encodeURIComponent(m.case.id)}`}>{m.case.number}</Link> {m.case.title}
                   <span className="muted small"> {e(m.case.status)}{m.event.department ? ` · ${m.event.department.displayName}` : ''} · {m.event.actor}</span>
                 </li>

@@ -4,6 +4,7 @@ import { Link } from 'wouter';
 import { graphql } from '../gql';
 import { useI18n } from '../lib/i18n';
 import { ErrorNote } from '../lib/errors';
+import { useSession } from '../lib/session';
 import { Countdown } from '../components/Countdown';
 
 const MapView = lazy(() => import('../components/MapView'));
@@ -28,6 +29,14 @@ const GridQuery = graphql(`
   }
 `);
 
+/** Counting people is reading people: the hub wants a purpose for it, so this waits for one. */
+const GridPeopleQuery = graphql(`
+  query ConsoleGridPeople($id: ID!) {
+    people(filter: { area: { gridId: $id } }, first: 0) { totalCount }
+    elderly: people(filter: { area: { gridId: $id }, tags: [ELDERLY_LIVING_ALONE] }, first: 0) { totalCount }
+  }
+`);
+
 export const DashboardSubscription = graphql(`
   subscription ConsoleDashboard($area: ID) {
     dashboard(area: $area) {
@@ -41,6 +50,8 @@ export default function GridPage({ id }: { id: string }) {
   const { t, e } = useI18n();
   const [{ data, fetching, error }] = useQuery({ query: GridQuery, variables: { id } });
   const [live] = useSubscription({ query: DashboardSubscription, variables: { area: id } });
+  const { purpose } = useSession();
+  const [people] = useQuery({ query: GridPeopleQuery, variables: { id }, pause: !purpose });
   if (error) return <ErrorNote error={error} />;
   if (fetching && !data) return <p className="muted">{t('loading')}</p>;
   const g = data?.grid;
@@ -53,6 +64,8 @@ export default function GridPage({ id }: { id: string }) {
         <span className="muted">{g.street.name} · {g.community.name} · {g.code}</span>
       </div>
       <div className="counters">
+        <div className="counter"><b data-testid="count-people">{people.data?.people.totalCount ?? '—'}</b><span>{t('people')}</span></div>
+        <div className="counter"><b>{people.data?.elderly.totalCount ?? '—'}</b><span>{e('ELDERLY_LIVING_ALONE')}</span></div>
         <div className="counter"><b>{data?.buildings.totalCount ?? '—'}</b><span>{t('buildings')}</span></div>
         <div className="counter"><b>{counts?.open ?? data?.cases.totalCount ?? '—'}</b><span>{t('openCases')}</span></div>
         <div className="counter warn"><b>{counts?.overdue ?? '—'}</b><span>{t('overdue')}</span></div>
