@@ -28,6 +28,7 @@ import { benchSync, renderSyncSection, type SyncBenchResult } from './sync.js';
 import { benchSearch, renderSearchSection, type SearchBackendName, type SearchBenchResult } from './search.js';
 import type { ScaleName } from '../src/world/index.js';
 import { benchSubscribers, renderSubscribersSection, type SubscribersBenchResult } from './subscribers.js';
+import { benchPeers, renderPeersSection } from './peers.js';
 import { benchResolution, renderResolutionSection, resolutionSectionName, type NoisePreset } from './resolution.js';
 
 /** Policy and audit overhead on each store, measured in-process (bench/policyOverhead.ts). */
@@ -88,6 +89,9 @@ interface Options {
   searchPerKind: number;
   esHeap: string;
   resolution: boolean;
+  peers: boolean;
+  peerRounds: number;
+  peerStatementSamples: number;
   resolutionScale: ScaleName;
   resolutionNoise: NoisePreset;
   resolutionSplink: boolean;
@@ -144,6 +148,9 @@ const program = new Command('bench')
   .option('--search-seconds <n>', 'at most this many seconds per latency run', positiveInt('--search-seconds', 1), 120)
   .option('--search-per-kind <n>', 'relevance queries per kind (20 kinds)', positiveInt('--search-per-kind', 1), 24)
   .option('--es-heap <size>', 'heap of the benchmark\'s Elasticsearch node (LIANDONG_ES_HEAP wins)', '3g')
+  .option('--peers', 'run only the peers benchmark (bench/peers.ts): the hub against PostGraphile 5 on the same database, three queries, alternating rounds (uses --duration, --connections, --warmup)')
+  .option('--peer-rounds <n>', 'rounds per side and query in the peers benchmark', positiveInt('--peer-rounds', 1), 2)
+  .option('--peer-statement-samples <n>', 'requests sent one at a time per side and query to count SQL statements', positiveInt('--peer-statement-samples', 1), 20)
   .option('--resolution', 'run only the entity resolution benchmark (bench/resolution.ts): keys-only vs full resolution against the truth, and Splink')
   .option('--resolution-scale <scale>', 'entity resolution benchmark scale: tiny, small or district', (v: string) => {
     if (!['tiny', 'small', 'district'].includes(v)) throw new InvalidArgumentError('--resolution-scale must be tiny, small or district');
@@ -252,6 +259,7 @@ async function main(): Promise<number> {
   const ctx = createContext({ readyTimeoutMs: opts.readyTimeout * 1000 });
   const date = new Date().toISOString();
   if (opts.resolution) return resolutionOnly(ctx, opts, date);
+  if (opts.peers) return peersOnly(ctx, opts, date);
   const outcomes: TargetOutcome[] = [];
   const policyResults: PolicyOverheadResult[] = [];
   let syncResult: SyncBenchResult | undefined;
@@ -368,6 +376,27 @@ async function main(): Promise<number> {
     progress('no target produced numbers; docs/BENCHMARKS.md left as it was');
   }
   return measured === outcomes.length && searchOk ? 0 : 1;
+}
+
+/** --peers: the hub against PostGraphile on one database, alone. */
+async function peersOnly(ctx: ReturnType<typeof createContext>, opts: Options, date: string): Promise<number> {
+  let section: string;
+  try {
+    const result = await benchPeers(ctx, {
+      connections: opts.connections, durationS: opts.duration, warmupS: opts.warmup, rounds: opts.peerRounds, statementSamples: opts.peerStatementSamples,
+    });
+    const args = redactHeaders(process.argv.slice(2));
+    section = renderPeersSection(result, describeMachine(), date, `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`);
+    const raw = join(tmpdir(), `liandong-bench-peers-${date.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(raw, JSON.stringify(result, null, 2));
+    progress(`peers: raw results in ${raw}`);
+  } finally {
+    await runCleanups();
+  }
+  checkInterrupted();
+  process.stdout.write(`\n${section}\n`);
+  if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, 'peers');
+  return 0;
 }
 
 /** --resolution: the entity resolution benchmark alone (it syncs a district twice; the other benches have their own flags). */

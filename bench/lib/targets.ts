@@ -52,7 +52,8 @@ export function createContext(opts: { readyTimeoutMs: number }): BenchContext {
     postgresServer() {
       server ??= (async () => {
         progress('starting a throwaway PostgreSQL server');
-        const s = await startPostgresServer();
+        // pg_stat_statements: the peers bench counts the SQL statements each request costs.
+        const s = await startPostgresServer({ settings: ['shared_preload_libraries=pg_stat_statements'] });
         track('PostgreSQL server', () => s.stop(), () => s.stopSync());
         progress(`PostgreSQL server up at ${s.url}`);
         return s;
@@ -103,7 +104,7 @@ export function demoPeople(): PersonRef[] {
 }
 
 /** The postmaster and its backends. */
-function postmasterTree(server: PostgresServer): number[] {
+export function postmasterTree(server: PostgresServer): number[] {
   const pidFile = join(server.dir, 'data', 'postmaster.pid');
   if (!existsSync(pidFile)) return [];
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
@@ -129,7 +130,7 @@ function pgliteVersion(): string {
 }
 
 export const BENCH_RATE_LIMIT = 100_000_000;
-const BENCH_PURPOSE = 'benchmark: person-profile load test (npm run bench)';
+export const BENCH_PURPOSE = 'benchmark: person-profile load test (npm run bench)';
 
 /** The hub over embedded PGlite or a PostgreSQL server, in a child process as an operator runs it. */
 export function hubTarget(store: 'pglite' | 'postgres', query: string): Target {

@@ -78,14 +78,44 @@ export function developmentSecret(dataDir: string): Uint8Array {
   return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
 }
 
+/**
+ * Viewers of tokens already verified, per verifier, until the token expires (at most
+ * VERIFIED_MAX_AGE_MS): a client sends the same token with every request, and checking its
+ * signature again each time costs more than many a query. A signed token cannot change, so the
+ * answer cannot either; what a cache could miss is a key the identity provider withdrew, for at
+ * most the maximum age.
+ */
+const verified = new WeakMap<TokenVerifier, Map<string, { viewer: Viewer; until: number }>>();
+const VERIFIED_MAX_AGE_MS = 5 * 60_000;
+const VERIFIED_MAX_TOKENS = 10_000;
+
 /** The viewer behind an Authorization header value; no header is the anonymous viewer. */
 export async function viewerFromAuthorization(verifier: TokenVerifier, header: string | undefined): Promise<Viewer> {
   if (!header) return ANONYMOUS;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match?.[1]) throw new SafeError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>".');
+  const token = match[1];
+  let cache = verified.get(verifier);
+  if (!cache) verified.set(verifier, (cache = new Map<string, { viewer: Viewer; until: number }>()));
+  const hit = cache.get(token);
+  const now = Date.now();
+  if (hit && hit.until > now) return hit.viewer;
+  if (hit) cache.delete(token);
+  const viewer = await verifiedViewer(verifier, token);
+  const exp = typeof viewer.exp === 'number' ? viewer.exp * 1000 : now;
+  if (exp > now) {
+    // Oldest first out: a Map iterates in insertion order.
+    if (cache.size >= VERIFIED_MAX_TOKENS) cache.delete(cache.keys().next().value!);
+    cache.set(token, { viewer: viewer.viewer, until: Math.min(exp, now + VERIFIED_MAX_AGE_MS) });
+  }
+  return viewer.viewer;
+}
+
+async function verifiedViewer(verifier: TokenVerifier, token: string): Promise<{ viewer: Viewer; exp: number | undefined }> {
   try {
-    const claims = claimsSchema.parse(await verifier.verify(match[1]));
-    return {
+    const payload = await verifier.verify(token);
+    const claims = claimsSchema.parse(payload);
+    return { exp: payload.exp, viewer: {
       authenticated: true,
       subject: claims.sub,
       name: claims.name ?? null,
@@ -93,7 +123,7 @@ export async function viewerFromAuthorization(verifier: TokenVerifier, header: s
       gridIds: claims.grids,
       streetIds: claims.streets,
       department: claims.department ?? null,
-    };
+    } };
   } catch (err) {
     const reason =
       err instanceof joseErrors.JWTExpired ? 'the token has expired; mint a new one'

@@ -29,7 +29,7 @@ export const peopleResolvers: Resolvers = {
   },
   Household: {
     id: globalIdField('Household'),
-    head: (h, _, { data }) => (h.headPersonId ? data.people.person(h.headPersonId) : null),
+    head: (h, _, { data }) => data.people.householdHead(h),
     members: (h, _, { data }) => data.people.householdMembers(h.id),
     dwelling: (h, _, { data }) => (h.dwellingId ? data.places.dwelling(h.dwellingId) : null),
   },

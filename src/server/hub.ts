@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, OperationTypeNode, getOperationAST, parse, specifiedRules, validate, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -162,6 +162,9 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
     formatError: (formatted, error) => maskError(log, formatted, error),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.SHUTDOWN_TIMEOUT_MS }),
+      // The hub sets no cache hints, and Apollo's default cache-control plugin wraps every field
+      // resolver to compute them: a third of a 100-row list's execution time, for nothing.
+      ApolloServerPluginCacheControlDisabled(),
       tracingPlugin<RequestContext>(),
       {
         async requestDidStart() {

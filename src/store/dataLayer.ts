@@ -21,6 +21,7 @@ import { createResolutionRepository } from './repositories/resolution.js';
 import { createResolutionServices, type ResolutionServices } from '../resolution/decisions.js';
 import DataLoader from 'dataloader';
 import { rowsOf } from './loaders.js';
+import { coalescedReads } from './reads.js';
 
 export interface DataLayerOptions {
   /** The purpose the client declared (`x-purpose`); personal data is refused without one. */
@@ -59,6 +60,13 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
     }
     return knex(name);
   };
+  const shared = coalescedReads(knex);
+  const read = (sql: string, keys: readonly string[]) => {
+    if (deadline !== null && Date.now() > deadline) {
+      throw new SafeError('TIME_LIMIT_EXCEEDED', 'Request limit: the operation ran past its time limit; ask for less, or page through it.');
+    }
+    return shared.rows(sql, keys);
+  };
   // Merged-away ids (entity_alias), one statement per batch of misses; chains are followed.
   const aliases = new DataLoader<string, string | null>(async (keys) => {
     const out = new Map<string, string | null>();
@@ -77,7 +85,7 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
     return keys.map((k) => out.get(k) ?? null);
   });
   const survivor = (type: 'person' | 'building' | 'enterprise', id: string) => aliases.load(`${type}:${id}`);
-  const ctx = { knex, policy, reads, table, survivor };
+  const ctx = { knex, policy, reads, table, read, survivor };
   const clock = options.clock ?? systemClock;
   const bus = options.bus ?? new InProcessBus();
   const places = createPlacesRepository(ctx);

@@ -157,7 +157,7 @@ export interface PostgresServer {
  * initdb into a fresh temp dir and start a server on a free 127.0.0.1 port with durability
  * switched off (it's thrown away). Throws with the server log's tail when it won't start.
  */
-export async function startPostgresServer(): Promise<PostgresServer> {
+export async function startPostgresServer(options: { settings?: string[] } = {}): Promise<PostgresServer> {
   const binDir = findPostgresBinDir();
   if (!binDir) {
     throw new Error(
@@ -200,7 +200,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   let port = 0;
   for (let attempt = 1; ; attempt++) {
     port = await findFreePort();
-    const options = [
+    const serverOptions = [
       `-p ${port}`,
       `-k ${socketDir}`,
       '-c listen_addresses=127.0.0.1',
@@ -208,9 +208,11 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       '-c synchronous_commit=off',
       '-c full_page_writes=off',
       '-c max_connections=200',
+      // More settings from the caller, e.g. the bench's shared_preload_libraries=pg_stat_statements.
+      ...(options.settings ?? []).map((setting) => `-c ${setting}`),
     ].join(' ');
     try {
-      await run([...runAs.prefix, pgCtl, 'start', '-w', '-t', '60', '-D', dataDir, '-l', logFile, '-o', options], {
+      await run([...runAs.prefix, pgCtl, 'start', '-w', '-t', '60', '-D', dataDir, '-l', logFile, '-o', serverOptions], {
         timeoutMs: 90_000,
       });
       break;

@@ -1,14 +1,13 @@
-import DataLoader from 'dataloader';
 import type { Knex } from 'knex';
 import type { StoreContext } from './context.js';
 import type { PeopleRepository } from './people.js';
-import { byForeignKey, byId, groupInKeyOrder, rowsOf, type Row } from '../loaders.js';
+import { byForeignKey, byId, rowsOf } from '../loaders.js';
 import { whereArea, type AreaIdsFilter } from '../filters.js';
 import { keysetPage } from '../paging.js';
 import type { PageArgs } from '../pagination.js';
 import { SafeError } from '../../errors.js';
 import {
-  caseEventFromRow, caseFromRow, dispatchFromRow, personFromRow, type CaseCountModel, type CaseModel, type PersonModel,
+  caseEventFromRow, caseFromRow, dispatchFromRow, personFromRow, type CaseCountModel, type CaseModel,
 } from '../models.js';
 import type { Clock } from '../../domain/clock.js';
 import { categoryOf } from '../../domain/caseTaxonomy.js';
@@ -27,9 +26,9 @@ export interface CaseListFilter {
 const LATEST_CASES_PER_PERSON = 50;
 
 /** The departments a case is dispatched to, which department roles are judged by. */
-export const dispatchedTo = (knex: Knex) =>
-  knex.raw(`array(select department.name from dispatch join department on department.id = dispatch.department_id
-    where dispatch.case_id = "case".id order by department.name) as dispatched_to`);
+const DISPATCHED_TO = `array(select department.name from dispatch join department on department.id = dispatch.department_id
+    where dispatch.case_id = "case".id order by department.name) as dispatched_to`;
+export const dispatchedTo = (knex: Knex) => knex.raw(DISPATCHED_TO);
 
 export interface CaseReportModel {
   period: ReportPeriod; from: Date; to: Date; reported: number; closed: number; overdue: number; escalated: number;
@@ -83,37 +82,22 @@ export function casesInScope(ctx: StoreContext, area: AreaIdsFilter | null | und
 }
 
 export function createCasesRepository(ctx: StoreContext, people: PeopleRepository, clock: Clock) {
-  const { knex, table, policy } = ctx;
-  const cases = byId(() => table('case').select('case.*', dispatchedTo(knex)), 'case.id', caseFromRow);
-  const dispatches = byId(() => table('dispatch'), 'id', dispatchFromRow);
-  const dispatchesByCase = byForeignKey(() => table('dispatch'), 'case_id', dispatchFromRow, 'id');
-  const eventsByCase = byForeignKey(() => table('case_event'), 'case_id', caseEventFromRow, 'id');
-  const eventsById = byId(() => table('case_event'), 'id', caseEventFromRow);
-  const enterpriseIdsByCase = new DataLoader<string, string[]>(async (ids) => {
-    const rows = await rowsOf(table('case_enterprise').whereIn('case_id', ids as string[]).orderBy(['case_id', 'enterprise_id']));
-    return groupInKeyOrder(ids, rows, (r) => String(r.case_id), (r) => String(r.enterprise_id));
-  });
-  const peopleByCase = new DataLoader<string, PersonModel[]>(async (ids) => {
-    const rows = await rowsOf(table('case_person')
-      .join('person', 'person.id', 'case_person.person_id')
-      .whereIn('case_person.case_id', ids as string[])
-      .orderBy(['case_person.case_id', 'person.id'])
-      .select('person.*', 'case_person.case_id as linked_case_id'));
-    return groupInKeyOrder(ids, rows, (r) => String(r.linked_case_id), personFromRow);
-  });
+  const { knex, table, read, policy } = ctx;
+  const cases = byId(read, `select "case".*, ${DISPATCHED_TO} from "case" where "case".id = any(?::bigint[])`, caseFromRow);
+  const dispatches = byId(read, 'select * from dispatch where id = any(?::bigint[])', dispatchFromRow);
+  const dispatchesByCase = byForeignKey(read, 'select * from dispatch where case_id = any(?::bigint[]) order by case_id, id', 'case_id', dispatchFromRow);
+  const eventsByCase = byForeignKey(read, 'select * from case_event where case_id = any(?::bigint[]) order by case_id, id', 'case_id', caseEventFromRow);
+  const eventsById = byId(read, 'select * from case_event where id = any(?::bigint[])', caseEventFromRow);
+  const enterpriseIdsByCase = byForeignKey(read, 'select * from case_enterprise where case_id = any(?::bigint[]) order by case_id, enterprise_id', 'case_id', (r) => String(r.enterprise_id));
+  const peopleByCase = byForeignKey(read, `select person.*, case_person.case_id as linked_case_id from case_person join person on person.id = case_person.person_id
+    where case_person.case_id = any(?::bigint[]) order by case_person.case_id, person.id`, 'linked_case_id', personFromRow);
   // Newest first per person, bounded per person by a window so one busy person cannot flood a batch.
-  const latestByPerson = new DataLoader<string, CaseModel[]>(async (ids) => {
-    const ranked = table('case_person')
-      .join('case', 'case.id', 'case_person.case_id')
-      .whereIn('case_person.person_id', ids as string[])
-      .select('case.*', 'case_person.person_id as linked_person_id', dispatchedTo(knex))
-      .select(knex.raw('row_number() over (partition by case_person.person_id order by "case".reported_at desc, "case".id desc) as rank'));
-    const rows = (await knex
-      .from(ranked.as('ranked'))
-      .where('rank', '<=', LATEST_CASES_PER_PERSON)
-      .orderBy([{ column: 'linked_person_id' }, { column: 'rank' }])) as Row[];
-    return groupInKeyOrder(ids, rows, (r) => String(r.linked_person_id), caseFromRow);
-  });
+  const latestByPerson = byForeignKey(read, `select * from (
+      select "case".*, case_person.person_id as linked_person_id, ${DISPATCHED_TO},
+        row_number() over (partition by case_person.person_id order by "case".reported_at desc, "case".id desc) as rank
+      from case_person join "case" on "case".id = case_person.case_id
+      where case_person.person_id = any(?::bigint[])
+    ) ranked where rank <= ${LATEST_CASES_PER_PERSON} order by linked_person_id, rank`, 'linked_person_id', caseFromRow);
   const visible = (c: CaseModel | null) => (c && policy.canSeeCase(c) ? c : null);
   /** The cases the viewer may see that match the filter: one definition for lists and reports. */
   const listed = (filter: CaseListFilter) => {

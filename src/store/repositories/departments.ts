@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { StoreContext } from './context.js';
-import { byId, groupInKeyOrder, rowsOf, type Row } from '../loaders.js';
+import { byForeignKey, byId, rowsOf, type Row } from '../loaders.js';
 import {
   departmentFromRow, sourceRecordFromRow, syncRunFromRow, type ConnectorStatusModel, type DisagreementModel, type SourceRecordModel,
 } from '../models.js';
@@ -13,25 +13,22 @@ export type RecordSubject = 'person' | 'building' | 'enterprise';
 export type SubjectVisible = (subject: string, id: string) => Promise<boolean>;
 
 /** Departments, their connectors' status and the provenance records they hold. */
-export function createDepartmentsRepository({ table, policy }: StoreContext, subjectVisible: SubjectVisible) {
-  const departments = byId(() => table('department'), 'id', departmentFromRow);
+export function createDepartmentsRepository({ table, read, policy }: StoreContext, subjectVisible: SubjectVisible) {
+  const departments = byId(read, 'select * from department where id = any(?::bigint[])', departmentFromRow);
   const withDepartment = () =>
     table('source_record').join('department', 'department.id', 'source_record.department_id').select('source_record.*', 'department.name as department_name');
-  const records = byId(withDepartment, 'source_record.id', sourceRecordFromRow);
-  // Records about an entity: those whose subject it is, and those naming it (owner, tenant, party...).
-  const recordsBySubject = new DataLoader<string, SourceRecordModel[]>(async (keys) => {
-    const pairs = keys.map((k) => k.split(':') as [string, string]);
-    const subjects = (await withDepartment()
-      .whereIn(['source_record.entity_type', 'source_record.entity_id'], pairs)
-      .orderBy(['source_record.department_id', 'source_record.id'])) as Row[];
-    const links = (await withDepartment().join('source_link as l', 'l.source_record_id', 'source_record.id')
-      .whereIn(['l.entity_type', 'l.entity_id'], pairs)
-      .select('l.entity_type as link_entity_type', 'l.entity_id as link_entity_id', 'l.role as link_role', 'l.facts as link_facts', 'l.mention_index',
-        'l.link_method as mention_link_method', 'l.link_score as mention_link_score', 'l.link_evidence as mention_link_evidence')
-      .orderBy(['source_record.department_id', 'source_record.id'])) as Row[];
-    const viaLinks = links.map((r) => ({ ...r, entity_type: r.link_entity_type, entity_id: r.link_entity_id }));
-    return groupInKeyOrder(keys, [...subjects, ...viaLinks], (r) => `${String(r.entity_type)}:${String(r.entity_id)}`, sourceRecordFromRow);
-  });
+  const records = byId(read, `select ${RECORD_COLUMNS}, r.entity_type, r.entity_id, ${NO_MENTION} from source_record r join department d on d.id = r.department_id where r.id = any(?::bigint[])`, sourceRecordFromRow);
+  // Records about an entity: those whose subject it is, then those naming it (owner, tenant,
+  // party...), as that mention. One statement; the key is 'person:42'.
+  const recordsBySubject = byForeignKey(read, `
+    with k as (select split_part(key, ':', 1) as entity_type, split_part(key, ':', 2)::bigint as entity_id from unnest(?::text[]) as key)
+    select ${RECORD_COLUMNS}, r.entity_type, r.entity_id, r.entity_type || ':' || r.entity_id as subject_key, ${NO_MENTION}, 0 as part
+      from k join source_record r on r.entity_type = k.entity_type and r.entity_id = k.entity_id join department d on d.id = r.department_id
+    union all
+    select ${RECORD_COLUMNS}, l.entity_type, l.entity_id, l.entity_type || ':' || l.entity_id, l.role, l.facts, l.mention_index, l.link_method, l.link_score, l.link_evidence, 1
+      from k join source_link l on l.entity_type = k.entity_type and l.entity_id = k.entity_id
+      join source_record r on r.id = l.source_record_id join department d on d.id = r.department_id
+    order by part, department_id, id`, 'subject_key', sourceRecordFromRow);
   // A record slot (subject or mention) as the review queue shows it: the mention's role, facts and link.
   const slots = new DataLoader<string, SourceRecordModel | null>(async (keys) => {
     const pairs = keys.map((k) => k.split(':') as [string, string]);
@@ -164,6 +161,13 @@ export function createDepartmentsRepository({ table, policy }: StoreContext, sub
     },
   };
 }
+/** What a record model needs (never the raw payload, which can be large and is not shown). */
+const RECORD_COLUMNS = `r.id, r.department_id, d.name as department_name, r.stream, r.source_id, r.fetched_at, r.payload_hash,
+  r.source_updated_at, r.facts, r.link_method, r.link_score, r.link_evidence`;
+/** The mention columns of a record read as its subject. */
+const NO_MENTION = `null::text as link_role, null::jsonb as link_facts, null::int as mention_index,
+  null::text as mention_link_method, null::double precision as mention_link_score, null::json as mention_link_evidence`;
+
 /** Bookkeeping the connectors add to facts for linking, not statements of the department. */
 const HIDDEN_FACTS = new Set(['addressKey', 'roadAddress']);
 /** Fields not compared across departments: lists and values that differ by design. */

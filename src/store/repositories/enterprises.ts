@@ -11,9 +11,9 @@ export interface EnterpriseListFilter {
   department?: string | null;
 }
 
-export function createEnterprisesRepository({ knex, table, policy, survivor }: StoreContext) {
-  const enterprises = byId(() => table('enterprise'), 'id', enterpriseFromRow);
-  const enterprisesByBuilding = byForeignKey(() => table('enterprise'), 'building_id', enterpriseFromRow, 'id');
+export function createEnterprisesRepository({ knex, table, read, policy, survivor }: StoreContext) {
+  const enterprises = byId(read, 'select * from enterprise where id = any(?::bigint[])', enterpriseFromRow);
+  const enterprisesByBuilding = byForeignKey(read, 'select * from enterprise where building_id = any(?::bigint[]) order by building_id, id', 'building_id', enterpriseFromRow);
 
   return {
     async enterprise(id: string) {

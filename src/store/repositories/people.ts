@@ -1,6 +1,5 @@
-import DataLoader from 'dataloader';
 import type { StoreContext } from './context.js';
-import { byForeignKey, byId, groupInKeyOrder, type Row } from '../loaders.js';
+import { byForeignKey, byId } from '../loaders.js';
 import { whereArea, whereDepartmentPresent, type AreaIdsFilter } from '../filters.js';
 import { keysetPage } from '../paging.js';
 import type { PageArgs } from '../pagination.js';
@@ -17,22 +16,16 @@ export interface PersonListFilter {
  * People, their households and tags. Every person leaves this module through `release`: in the
  * viewer's scope, masked as the role requires, and noted for the audit trail.
  */
-export function createPeopleRepository({ knex, table, policy, reads, survivor }: StoreContext) {
-  const people = byId(() => table('person'), 'id', personFromRow);
-  const membersByHousehold = byForeignKey(() => table('person'), 'household_id', personFromRow, 'id');
-  const residentsByDwelling = byForeignKey(() => table('person'), 'dwelling_id', personFromRow, 'id');
+export function createPeopleRepository({ knex, table, read, policy, reads, survivor }: StoreContext) {
+  const people = byId(read, 'select * from person where id = any(?::bigint[])', personFromRow);
+  const membersByHousehold = byForeignKey(read, 'select * from person where household_id = any(?::bigint[]) order by household_id, id', 'household_id', personFromRow);
+  const residentsByDwelling = byForeignKey(read, 'select * from person where dwelling_id = any(?::bigint[]) order by dwelling_id, id', 'dwelling_id', personFromRow);
   // A household is in scope where its dwelling's building is.
-  const householdsWithScope = () =>
-    table('household')
-      .leftJoin('dwelling', 'dwelling.id', 'household.dwelling_id')
-      .leftJoin('building', 'building.id', 'dwelling.building_id')
-      .select('household.*', 'building.grid_id', 'building.street_id');
-  const households = byId(householdsWithScope, 'household.id', householdFromRow);
-  const householdsByDwelling = byForeignKey(householdsWithScope, 'household.dwelling_id', householdFromRow, 'household.id');
-  const tagsByPerson = new DataLoader<string, ReturnType<typeof personTagOf>[]>(async (ids) => {
-    const rows = (await table('person_tag').whereIn('person_id', ids as string[]).orderBy(['person_id', 'tag'])) as Row[];
-    return groupInKeyOrder(ids, rows, (r) => String(r.person_id), personTagOf);
-  });
+  const householdsWithScope = `select household.*, building.grid_id, building.street_id from household
+    left join dwelling on dwelling.id = household.dwelling_id left join building on building.id = dwelling.building_id`;
+  const households = byId(read, `${householdsWithScope} where household.id = any(?::bigint[])`, householdFromRow);
+  const householdsByDwelling = byForeignKey(read, `${householdsWithScope} where household.dwelling_id = any(?::bigint[]) order by household.dwelling_id, household.id`, 'dwelling_id', householdFromRow);
+  const tagsByPerson = byForeignKey(read, 'select * from person_tag where person_id = any(?::bigint[]) order by person_id, tag', 'person_id', personTagOf);
 
   const release = (p: PersonModel): PersonModel => {
     reads.person(p.id);
@@ -77,6 +70,14 @@ export function createPeopleRepository({ knex, table, policy, reads, survivor }:
     async household(id: string) {
       policy.assertCanRead('household');
       return visibleHousehold(await households.load(id));
+    },
+    /** The head, from the members' statement when the head lives there (it always should), so `head` and `members` cost one read. */
+    async householdHead(household: HouseholdModel) {
+      if (!household.headPersonId) return null;
+      policy.assertCanRead('person');
+      const head = (await membersByHousehold.load(household.id)).find((p) => p.id === household.headPersonId);
+      if (head) return policy.inScope(head) ? release(head) : null;
+      return this.person(household.headPersonId);
     },
     async householdMembers(householdId: string) {
       policy.assertCanRead('person');

@@ -1,5 +1,5 @@
 import type { StoreContext } from './context.js';
-import { byForeignKey, byId } from '../loaders.js';
+import { byForeignKey, byId, type Row } from '../loaders.js';
 import { whereArea, whereDepartmentPresent, type AreaIdsFilter } from '../filters.js';
 import { keysetPage } from '../paging.js';
 import type { PageArgs } from '../pagination.js';
@@ -14,18 +14,27 @@ export interface BuildingListFilter {
 }
 
 /** Areas, grids and their staff, addresses, buildings and dwellings. */
-export function createPlacesRepository({ knex, table, policy, survivor }: StoreContext) {
-  const areas = byId(() => table('area'), 'id', areaFromRow);
-  const grids = byId(() => table('grid'), 'id', gridFromRow);
-  const membersByGrid = byForeignKey(() => table('grid_member'), 'grid_id', gridMemberFromRow, 'id');
-  const gridMembers = byId(() => table('grid_member'), 'id', gridMemberFromRow);
-  const addresses = byId(() => table('address'), 'id', addressFromRow);
-  const buildings = byId(() => table('building'), 'id', buildingFromRow);
-  // A dwelling is in scope where its building is.
-  const dwellingsWithScope = () =>
-    table('dwelling').join('building', 'building.id', 'dwelling.building_id').select('dwelling.*', 'building.grid_id', 'building.street_id');
-  const dwellings = byId(dwellingsWithScope, 'dwelling.id', dwellingFromRow);
-  const dwellingsByBuilding = byForeignKey(dwellingsWithScope, 'dwelling.building_id', dwellingFromRow, 'dwelling.id');
+export function createPlacesRepository({ knex, table, read, policy, survivor }: StoreContext) {
+  const areas = byId(read, 'select * from area where id = any(?::bigint[])', areaFromRow);
+  const grids = byId(read, 'select * from grid where id = any(?::bigint[])', gridFromRow);
+  const membersByGrid = byForeignKey(read, 'select * from grid_member where grid_id = any(?::bigint[]) order by grid_id, id', 'grid_id', gridMemberFromRow);
+  const gridMembers = byId(read, 'select * from grid_member where id = any(?::bigint[])', gridMemberFromRow);
+  const addresses = byId(read, 'select * from address where id = any(?::bigint[])', addressFromRow);
+  // A building comes with its address (to_jsonb: one column, whatever the address's columns),
+  // which primes the address loader: nearly every page that shows a building shows where it is.
+  const primeAddress = (r: Row): Row => {
+    const a = r.address_row as Row | null;
+    if (a) addresses.prime(String(a.id), addressFromRow(a));
+    return r;
+  };
+  const buildings = byId(read, 'select building.*, to_jsonb(address.*) as address_row from building join address on address.id = building.address_id where building.id = any(?::bigint[])',
+    (r) => buildingFromRow(primeAddress(r)));
+  // A dwelling is in scope where its building is; it too comes with its address.
+  const dwellingsWithScope = `select dwelling.*, building.grid_id, building.street_id, to_jsonb(address.*) as address_row from dwelling
+    join building on building.id = dwelling.building_id join address on address.id = dwelling.address_id`;
+  const dwellingFrom = (r: Row) => dwellingFromRow(primeAddress(r));
+  const dwellings = byId(read, `${dwellingsWithScope} where dwelling.id = any(?::bigint[])`, dwellingFrom);
+  const dwellingsByBuilding = byForeignKey(read, `${dwellingsWithScope} where dwelling.building_id = any(?::bigint[]) order by dwelling.building_id, dwelling.id`, 'building_id', dwellingFrom);
 
   const inScope = <T extends { gridId: string | null; streetId: string | null }>(row: T | null) => (row && policy.inScope(row) ? row : null);
 
