@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   // .liandong/ holds local state, e.g. the resolution bench's Python venv (Splink ships JavaScript).
   // bench/peers/server.mjs runs from PostGraphile's own install (.liandong/bench/postgraphile), whose imports this project doesn't have.
-  { ignores: ['dist/**', 'node_modules/**', 'src/generated/**', 'coverage/**', '.liandong/**', 'bench/peers/*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/generated/**', 'coverage/**', '.liandong/**', 'web/src/gql/**', 'bench/peers/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

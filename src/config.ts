@@ -22,6 +22,12 @@ const schema = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_JWKS_URL: z.string().url('must be an https:// URL of the identity provider\'s JWKS').optional(),
   JWT_ISSUER: z.string().min(1).default('liandong'),
+  /** The console's sign-in at the identity provider (OIDC authorization code + PKCE): its client id; the issuer is OIDC_ISSUER, else JWT_ISSUER. */
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_ISSUER: z.string().url('must be the identity provider\'s issuer URL').optional(),
+  OIDC_SCOPE: z.string().min(1).default('openid profile'),
+  /** The console map's background tiles from an internal tile server ({z}/{x}/{y}); absent: boundaries only. */
+  CONSOLE_TILE_URL: z.string().url('must be an http(s):// URL template with {z}, {x} and {y}').optional(),
   DEMO_DATA: booleanString.optional(),
   /** Connector configs by connector name (JSON); without it, the embedded default simulates the departments. */
   CONNECTORS_FILE: z.string().min(1).optional(),

@@ -12,7 +12,8 @@ import { SingleBar, Presets } from 'cli-progress';
 import { generateWorld, NOISE_PRESETS, SCALES, type NoisePreset, type ScaleName } from '../world/index.js';
 import { createIngestStore } from '../store/ingest/index.js';
 import { createEventBus } from '../events/postgres.js';
-import { ingestPush, startScheduler, type Scheduler } from '../sync/index.js';
+import { ingestPush, replayDeadLetters, startScheduler, type Scheduler } from '../sync/index.js';
+import { SafeError } from '../errors.js';
 import type { WebhookReceiver } from '../server/webhooks.js';
 import { startDepartments, type Departments } from './departments.js';
 import { registerSyncCommands } from './syncCommands.js';
@@ -48,6 +49,18 @@ program
     const search = await startSearch({ knex: db.knex, elasticsearchUrl: rt.config.ELASTICSEARCH_URL, log: rt.log });
     const hub = await startHub({
       config: rt.config, limits: limitsFromConfig(rt.config), db, log: rt.log, tokens: rt.tokens, webhooks, search: search.backend, bus,
+      console: {
+        devKeys: rt.signingKeys,
+        oidc: rt.config.OIDC_CLIENT_ID
+          ? { issuer: rt.config.OIDC_ISSUER ?? rt.config.JWT_ISSUER, clientId: rt.config.OIDC_CLIENT_ID, scope: rt.config.OIDC_SCOPE }
+          : null,
+        tileUrl: rt.config.CONSOLE_TILE_URL ?? null,
+      },
+      replayDeadLetters: async (name) => {
+        const c = departments?.connectors.find((d) => d.connector.spec.name === name);
+        if (!c) throw new SafeError('NOT_FOUND', `No connector named ${name} runs in this hub.`);
+        return replayDeadLetters(store, c);
+      },
     });
     registerSearchMetrics(hub.metrics.registry, search.indexer);
     // Committed changes wake the indexer at once instead of at its next poll.
@@ -95,7 +108,7 @@ program
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
-    console.error(`\nLiandong is serving GraphQL at ${hub.url}\nMint a token: npx liandong token --role district-admin\n`);
+    console.error(`\nLiandong is serving GraphQL at ${hub.url}, the console at ${hub.url.replace(/\/graphql$/, '/')}\nMint a token: npx liandong token --role district-admin\n`);
   });
 
 program

@@ -7,6 +7,7 @@ import type { AuditEntryModel, AuditEntryConnectionModel } from '../store/reposi
 import type { CaseEventMessageModel, EntityChangeModel } from '../live/messages.js';
 import type { DashboardModel } from '../store/repositories/dashboard.js';
 import type { MatchCandidateModel, MatchCandidateConnectionModel, MatchDecisionPayloadModel, PersonCandidateModel } from '../store/repositories/resolution.js';
+import type { DeadLetterModel } from '../store/repositories/deadLetters.js';
 import type { RequestContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -206,6 +207,13 @@ export type Case = Node & {
   urgency: CaseUrgency;
 };
 
+/** A category of the case taxonomy (docs/cases.md). */
+export type CaseCategory = {
+  __typename?: 'CaseCategory';
+  code: Scalars['String']['output'];
+  title: Scalars['String']['output'];
+};
+
 /** What a case command did: the case as it is now and the events it appended. */
 export type CaseChangePayload = {
   __typename?: 'CaseChangePayload';
@@ -241,6 +249,13 @@ export type CaseCount = {
   street?: Maybe<Area>;
   /** The category's title from the taxonomy. */
   title?: Maybe<Scalars['String']['output']>;
+};
+
+/** A department without a connector of its own that cases can be dispatched to (environment, urban management, ...). */
+export type CaseDepartment = {
+  __typename?: 'CaseDepartment';
+  displayName: Scalars['String']['output'];
+  name: Scalars['String']['output'];
 };
 
 export type CaseEdge = {
@@ -314,6 +329,8 @@ export type CaseFeedback = {
 
 export type CaseFilter = {
   area?: InputMaybe<AreaFilter>;
+  /** Cases placed in this building. */
+  buildingId?: InputMaybe<Scalars['ID']['input']>;
   category?: InputMaybe<Scalars['String']['input']>;
   /** Cases dispatched to this department (by name). */
   department?: InputMaybe<Scalars['String']['input']>;
@@ -456,14 +473,38 @@ export type Dashboard = {
   supervised: Scalars['Int']['output'];
 };
 
+/** A record a department sent that could not be parsed, mapped or stored. Its payload stays in the hub (it may hold personal data); `npx liandong deadletters` shows it. */
+export type DeadLetter = {
+  __typename?: 'DeadLetter';
+  /** How many times the record arrived and failed. */
+  attempts: Scalars['Int']['output'];
+  firstSeenAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  lastSeenAt: Scalars['DateTime']['output'];
+  reason: Scalars['String']['output'];
+  /** The source system's id for the record, when it could be read. */
+  sourceId?: Maybe<Scalars['String']['output']>;
+  /** parse, map or store */
+  stage: Scalars['String']['output'];
+  stream: Scalars['String']['output'];
+};
+
 /** A department system the hub connects to (联动单位). */
 export type Department = Node & {
   __typename?: 'Department';
   connector: ConnectorStatus;
+  /** Records of this department that wait in the dead-letter store, oldest first (district administrators and integrators). */
+  deadLetters: Array<DeadLetter>;
   displayName: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   /** Stable machine name: population, housing, enterprise, police, court, fire, social. */
   name: Scalars['String']['output'];
+};
+
+
+/** A department system the hub connects to (联动单位). */
+export type DepartmentDeadLettersArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type DepartmentFacet = {
@@ -857,6 +898,8 @@ export type Mutation = {
   /** The candidate is not the one: later resolution never links the slot to it. */
   rejectMatch: MatchDecisionPayload;
   reopenCase: CaseChangePayload;
+  /** Maps and stores the department's dead letters again through its connector (after a fix); those that still fail stay, with the new reason. */
+  replayDeadLetters: ReplayDeadLettersPayload;
   reportCase: CaseChangePayload;
   reportPatrol: CaseChangePayload;
   /** Records (SourceRecord ids) wrongly on one person move to a new person made from their facts. People only, for now. */
@@ -967,6 +1010,15 @@ export type MutationRejectMatchArgs = {
 export type MutationReopenCaseArgs = {
   caseId: Scalars['ID']['input'];
   note: Scalars['String']['input'];
+};
+
+
+/**
+ * The case workflow. Each command is one transaction: an invalid one is an INVALID_TRANSITION error
+ * (extensions: status, level, allowed mutations) and writes nothing.
+ */
+export type MutationReplayDeadLettersArgs = {
+  department: Scalars['String']['input'];
 };
 
 
@@ -1121,6 +1173,15 @@ export type Query = {
   building?: Maybe<Building>;
   buildings: BuildingConnection;
   case?: Maybe<Case>;
+  /** The case taxonomy, for forms that report a case. */
+  caseCategories: Array<CaseCategory>;
+  /** Departments cases go to besides those in `departments` (which have connectors). */
+  caseDepartments: Array<CaseDepartment>;
+  /**
+   * Where the case event log stands now, as a `caseEvents` cursor. Subscribe with `after:` it and
+   * nothing from this moment on is missed, even when the connection drops before the first event.
+   */
+  caseEventsCursor: Scalars['String']['output'];
   /** The period containing `at` (default: now). */
   caseReport: CaseReport;
   /** Newest first. */
@@ -1255,6 +1316,15 @@ export type QuerySearchArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   query: Scalars['String']['input'];
   types?: InputMaybe<Array<SearchType>>;
+};
+
+/** What replaying a department's dead letters did. */
+export type ReplayDeadLettersPayload = {
+  __typename?: 'ReplayDeadLettersPayload';
+  department?: Maybe<Department>;
+  replayed: Scalars['Int']['output'];
+  stillFailing: Scalars['Int']['output'];
+  stored: Scalars['Int']['output'];
 };
 
 /**
@@ -1654,10 +1724,12 @@ export type ResolversTypes = {
   BuildingFilter: BuildingFilter;
   BuildingUse: BuildingUse;
   Case: ResolverTypeWrapper<CaseModel>;
+  CaseCategory: ResolverTypeWrapper<CaseCategory>;
   CaseChangePayload: ResolverTypeWrapper<Omit<CaseChangePayload, 'case' | 'dispatch' | 'events'> & { case?: Maybe<ResolversTypes['Case']>, dispatch?: Maybe<ResolversTypes['Dispatch']>, events: Array<ResolversTypes['CaseEvent']> }>;
   CaseChannel: CaseChannel;
   CaseConnection: ResolverTypeWrapper<CaseConnectionModel>;
   CaseCount: ResolverTypeWrapper<CaseCountModel>;
+  CaseDepartment: ResolverTypeWrapper<CaseDepartment>;
   CaseEdge: ResolverTypeWrapper<Omit<CaseEdge, 'node'> & { node: ResolversTypes['Case'] }>;
   CaseEvent: ResolverTypeWrapper<CaseEventModel>;
   CaseEventFilter: CaseEventFilter;
@@ -1678,6 +1750,7 @@ export type ResolversTypes = {
   Dashboard: ResolverTypeWrapper<DashboardModel>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeadLetter: ResolverTypeWrapper<DeadLetterModel>;
   Department: ResolverTypeWrapper<DepartmentModel>;
   DepartmentFacet: ResolverTypeWrapper<FacetBucket>;
   Disagreement: ResolverTypeWrapper<DisagreementModel>;
@@ -1736,6 +1809,7 @@ export type ResolversTypes = {
   PersonFilter: PersonFilter;
   PersonTag: PersonTag;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReplayDeadLettersPayload: ResolverTypeWrapper<Omit<ReplayDeadLettersPayload, 'department'> & { department?: Maybe<ResolversTypes['Department']> }>;
   ReportCaseInput: ReportCaseInput;
   ReportPatrolInput: ReportPatrolInput;
   ReportPeriod: ReportPeriod;
@@ -1778,9 +1852,11 @@ export type ResolversParentTypes = {
   BuildingEdge: Omit<BuildingEdge, 'node'> & { node: ResolversParentTypes['Building'] };
   BuildingFilter: BuildingFilter;
   Case: CaseModel;
+  CaseCategory: CaseCategory;
   CaseChangePayload: Omit<CaseChangePayload, 'case' | 'dispatch' | 'events'> & { case?: Maybe<ResolversParentTypes['Case']>, dispatch?: Maybe<ResolversParentTypes['Dispatch']>, events: Array<ResolversParentTypes['CaseEvent']> };
   CaseConnection: CaseConnectionModel;
   CaseCount: CaseCountModel;
+  CaseDepartment: CaseDepartment;
   CaseEdge: Omit<CaseEdge, 'node'> & { node: ResolversParentTypes['Case'] };
   CaseEvent: CaseEventModel;
   CaseEventFilter: CaseEventFilter;
@@ -1796,6 +1872,7 @@ export type ResolversParentTypes = {
   Dashboard: DashboardModel;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  DeadLetter: DeadLetterModel;
   Department: DepartmentModel;
   DepartmentFacet: FacetBucket;
   Disagreement: DisagreementModel;
@@ -1839,6 +1916,7 @@ export type ResolversParentTypes = {
   PersonEdge: Omit<PersonEdge, 'node'> & { node: ResolversParentTypes['Person'] };
   PersonFilter: PersonFilter;
   Query: Record<PropertyKey, never>;
+  ReplayDeadLettersPayload: Omit<ReplayDeadLettersPayload, 'department'> & { department?: Maybe<ResolversParentTypes['Department']> };
   ReportCaseInput: ReportCaseInput;
   ReportPatrolInput: ReportPatrolInput;
   ResolvePersonInput: ResolvePersonInput;
@@ -1967,6 +2045,11 @@ export type CaseResolvers<ContextType = RequestContext, ParentType extends Resol
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type CaseCategoryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CaseCategory'] = ResolversParentTypes['CaseCategory']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type CaseChangePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CaseChangePayload'] = ResolversParentTypes['CaseChangePayload']> = {
   case?: Resolver<Maybe<ResolversTypes['Case']>, ParentType, ContextType>;
   dispatch?: Resolver<Maybe<ResolversTypes['Dispatch']>, ParentType, ContextType>;
@@ -1985,6 +2068,11 @@ export type CaseCountResolvers<ContextType = RequestContext, ParentType extends 
   reported?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   street?: Resolver<Maybe<ResolversTypes['Area']>, ParentType, ContextType>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type CaseDepartmentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CaseDepartment'] = ResolversParentTypes['CaseDepartment']> = {
+  displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type CaseEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CaseEdge'] = ResolversParentTypes['CaseEdge']> = {
@@ -2090,8 +2178,20 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeadLetterResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DeadLetter'] = ResolversParentTypes['DeadLetter']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  firstSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sourceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  stage?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  stream?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type DepartmentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Department'] = ResolversParentTypes['Department']> = {
   connector?: Resolver<ResolversTypes['ConnectorStatus'], ParentType, ContextType>;
+  deadLetters?: Resolver<Array<ResolversTypes['DeadLetter']>, ParentType, ContextType, RequireFields<DepartmentDeadLettersArgs, 'first'>>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2285,6 +2385,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   recordFeedback?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationRecordFeedbackArgs, 'caseId' | 'satisfaction'>>;
   rejectMatch?: Resolver<ResolversTypes['MatchDecisionPayload'], ParentType, ContextType, RequireFields<MutationRejectMatchArgs, 'candidateId'>>;
   reopenCase?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationReopenCaseArgs, 'caseId' | 'note'>>;
+  replayDeadLetters?: Resolver<ResolversTypes['ReplayDeadLettersPayload'], ParentType, ContextType, RequireFields<MutationReplayDeadLettersArgs, 'department'>>;
   reportCase?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationReportCaseArgs, 'input'>>;
   reportPatrol?: Resolver<ResolversTypes['CaseChangePayload'], ParentType, ContextType, RequireFields<MutationReportPatrolArgs, 'input'>>;
   splitEntity?: Resolver<ResolversTypes['MatchDecisionPayload'], ParentType, ContextType, RequireFields<MutationSplitEntityArgs, 'id' | 'records'>>;
@@ -2346,6 +2447,9 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   building?: Resolver<Maybe<ResolversTypes['Building']>, ParentType, ContextType, RequireFields<QueryBuildingArgs, 'id'>>;
   buildings?: Resolver<ResolversTypes['BuildingConnection'], ParentType, ContextType, RequireFields<QueryBuildingsArgs, 'first'>>;
   case?: Resolver<Maybe<ResolversTypes['Case']>, ParentType, ContextType, RequireFields<QueryCaseArgs, 'id'>>;
+  caseCategories?: Resolver<Array<ResolversTypes['CaseCategory']>, ParentType, ContextType>;
+  caseDepartments?: Resolver<Array<ResolversTypes['CaseDepartment']>, ParentType, ContextType>;
+  caseEventsCursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   caseReport?: Resolver<ResolversTypes['CaseReport'], ParentType, ContextType, RequireFields<QueryCaseReportArgs, 'period'>>;
   cases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, RequireFields<QueryCasesArgs, 'first'>>;
   departments?: Resolver<Array<ResolversTypes['Department']>, ParentType, ContextType>;
@@ -2361,6 +2465,13 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   resolvePerson?: Resolver<Array<ResolversTypes['PersonCandidate']>, ParentType, ContextType, RequireFields<QueryResolvePersonArgs, 'first' | 'input'>>;
   search?: Resolver<ResolversTypes['SearchConnection'], ParentType, ContextType, RequireFields<QuerySearchArgs, 'first' | 'query'>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
+};
+
+export type ReplayDeadLettersPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReplayDeadLettersPayload'] = ResolversParentTypes['ReplayDeadLettersPayload']> = {
+  department?: Resolver<Maybe<ResolversTypes['Department']>, ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  stillFailing?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  stored?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SearchConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['SearchConnection'] = ResolversParentTypes['SearchConnection']> = {
@@ -2473,9 +2584,11 @@ export type Resolvers<ContextType = RequestContext> = {
   BuildingConnection?: BuildingConnectionResolvers<ContextType>;
   BuildingEdge?: BuildingEdgeResolvers<ContextType>;
   Case?: CaseResolvers<ContextType>;
+  CaseCategory?: CaseCategoryResolvers<ContextType>;
   CaseChangePayload?: CaseChangePayloadResolvers<ContextType>;
   CaseConnection?: CaseConnectionResolvers<ContextType>;
   CaseCount?: CaseCountResolvers<ContextType>;
+  CaseDepartment?: CaseDepartmentResolvers<ContextType>;
   CaseEdge?: CaseEdgeResolvers<ContextType>;
   CaseEvent?: CaseEventResolvers<ContextType>;
   CaseEventMessage?: CaseEventMessageResolvers<ContextType>;
@@ -2488,6 +2601,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Dashboard?: DashboardResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  DeadLetter?: DeadLetterResolvers<ContextType>;
   Department?: DepartmentResolvers<ContextType>;
   DepartmentFacet?: DepartmentFacetResolvers<ContextType>;
   Disagreement?: DisagreementResolvers<ContextType>;
@@ -2520,6 +2634,7 @@ export type Resolvers<ContextType = RequestContext> = {
   PersonConnection?: PersonConnectionResolvers<ContextType>;
   PersonEdge?: PersonEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReplayDeadLettersPayload?: ReplayDeadLettersPayloadResolvers<ContextType>;
   SearchConnection?: SearchConnectionResolvers<ContextType>;
   SearchEdge?: SearchEdgeResolvers<ContextType>;
   SearchFacets?: SearchFacetsResolvers<ContextType>;

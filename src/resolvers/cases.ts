@@ -2,12 +2,15 @@ import type { Resolvers } from '../generated/graphql.js';
 import { areaFilter, required } from './base.js';
 import { globalIdField, idOf, optionalIdOf } from './globalId.js';
 import type { CaseFilter } from '../generated/graphql.js';
+import { CATEGORIES } from '../domain/caseTaxonomy.js';
+import { CASE_DEPARTMENTS } from '../domain/departments.js';
 
 const caseFilter = (filter: CaseFilter | null | undefined) => ({
   area: areaFilter(filter?.area),
   status: filter?.status,
   category: filter?.category,
   personId: optionalIdOf('Person', filter?.personId),
+  buildingId: optionalIdOf('Building', filter?.buildingId),
   department: filter?.department,
 });
 
@@ -16,6 +19,9 @@ export const casesResolvers: Resolvers = {
     case: (_, { id }, { data }) => data.cases.case(idOf('Case', id)),
     cases: (_, { filter, first, after }, { data }) => data.cases.cases(caseFilter(filter), { first, after }),
     caseReport: (_, { filter, period, at }, { data }) => data.cases.report(caseFilter(filter), period, at ?? null),
+    // Reference data, the same for every viewer: no data layer behind it.
+    caseCategories: () => CATEGORIES.map(({ code, title }) => ({ code, title })),
+    caseDepartments: () => CASE_DEPARTMENTS.map(([name, displayName]) => ({ name, displayName })),
   },
   Case: {
     id: globalIdField('Case'),

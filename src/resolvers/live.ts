@@ -1,11 +1,15 @@
 import type { Resolvers } from '../generated/graphql.js';
 import { nodeTypeOf, required, tagNode } from './base.js';
+import { encodeCursor } from '../live/messages.js';
 
 /**
  * The messages live subscriptions push. Their root fields have no resolvers here: the live
  * engine (src/live) executes each event with the message as the root value.
  */
 export const liveResolvers: Resolvers = {
+  Query: {
+    caseEventsCursor: async (_, __, { data }) => encodeCursor('case', await data.caseLogHead()),
+  },
   CaseEventMessage: {
     case: (m, _, { data }) => required(`case event ${m.event.id} case`, data.cases.case(m.caseId)),
   },

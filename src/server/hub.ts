@@ -31,6 +31,8 @@ import { startCaseWatcher, type CaseWatcher } from '../store/caseWatcher.js';
 import { LiveEngine, type LiveExecutionArgs, type LiveOptions } from '../live/engine.js';
 import { DocumentCache } from '../live/documents.js';
 import { createResolutionServices, type ResolutionServices } from '../resolution/decisions.js';
+import { CONSOLE_API_PREFIX, createConsole, type ConsoleOptions } from './console.js';
+import type { DeadLetterReplay } from '../store/repositories/deadLetters.js';
 
 export const GRAPHQL_PATH = '/graphql';
 const DEFAULT_CASE_WATCH_INTERVAL_MS = 30_000;
@@ -63,6 +65,10 @@ export interface HubOptions {
   caseWatchIntervalMs?: number;
   /** The Resolver and places review, correction and resolvePerson use; absent: the hub makes its own, kept for its life. */
   resolution?: ResolutionServices;
+  /** The web console at `/`; absent: no console. Its development sign-in is off in production whatever is passed. */
+  console?: ConsoleOptions;
+  /** Replays a department's dead letters through its connector (the process that runs the connectors passes it); absent: replayDeadLetters is unavailable. */
+  replayDeadLetters?: DeadLetterReplay;
 }
 
 export interface Hub {
@@ -114,7 +120,9 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
   const contextFor = (viewer: Viewer, purpose: string | null, requestLog: Logger): RequestContext => ({
     viewer,
     purpose,
-    data: createDataLayer(db.knex, viewer, { purpose, deadline: Date.now() + config.REQUEST_TIMEOUT_MS, search: search ?? null, bus, clock, resolution }),
+    data: createDataLayer(db.knex, viewer, {
+      purpose, deadline: Date.now() + config.REQUEST_TIMEOUT_MS, search: search ?? null, bus, clock, resolution, replayDeadLetters: options.replayDeadLetters ?? null,
+    }),
     log: requestLog,
   });
   const recordReads = (ctx: RequestContext, args: Pick<ExecutionArgs, 'document' | 'operationName'>) => {
@@ -145,6 +153,7 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
   const httpServer = createServer();
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const production = config.NODE_ENV === 'production';
+  const webConsole = options.console ? createConsole(db.knex, { ...options.console, devKeys: production ? null : options.console.devKeys ?? null }) : null;
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -335,9 +344,20 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
         if (!res.headersSent) sendJson(res, 500, { error: 'the hub could not take the push; the sender should retry' });
         else res.end();
       });
+    } else if (webConsole && path.startsWith(CONSOLE_API_PREFIX)) {
+      done('console');
+      webConsole.serveApi(req, res, path).catch((err: unknown) => {
+        if (err instanceof HttpError) sendError(res, err);
+        else {
+          log.error({ err }, 'unhandled error serving the console');
+          sendError(res, new HttpError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error'));
+        }
+      });
     } else {
-      done('other');
-      sendJson(res, 404, { error: `Nothing at ${path}. GraphQL is served at ${GRAPHQL_PATH}.` });
+      const notFound = () => sendJson(res, 404, { error: `Nothing at ${path}. GraphQL is served at ${GRAPHQL_PATH}${webConsole?.built ? ', the console at /' : ''}.` });
+      done(webConsole?.built ? 'console' : 'other');
+      if (webConsole) webConsole.serveStatic(req, res, notFound);
+      else notFound();
     }
   });
 

@@ -7,6 +7,8 @@ import { createPlacesRepository } from './repositories/places.js';
 import { createPeopleRepository } from './repositories/people.js';
 import { createEnterprisesRepository } from './repositories/enterprises.js';
 import { createDepartmentsRepository } from './repositories/departments.js';
+import { createDeadLettersRepository, type DeadLetterReplay } from './repositories/deadLetters.js';
+import { createEventLogReader, type LogPosition } from './repositories/eventLog.js';
 import { createCasesRepository } from './repositories/cases.js';
 import { createAuditRepository } from './repositories/audit.js';
 import { createSearchRepository } from './repositories/search.js';
@@ -39,6 +41,8 @@ export interface DataLayerOptions {
    * for this data layer alone, which loads the places again on first use (fine for tools and tests).
    */
   resolution?: ResolutionServices;
+  /** Replays a department's dead letters through its connector; absent: replayDeadLetters answers SERVICE_UNAVAILABLE. */
+  replayDeadLetters?: DeadLetterReplay | null;
 }
 
 /**
@@ -116,6 +120,7 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
     people,
     enterprises,
     departments,
+    deadLetters: createDeadLettersRepository(ctx, options.replayDeadLetters ?? null),
     resolution,
     cases,
     caseWrites: createCaseWritesRepository(ctx, { bus, clock }, cases),
@@ -127,6 +132,11 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
       case: (id) => cases.case(id),
     }),
     dashboard: createDashboardRepository(ctx),
+    /** The case log's settled head, for a subscriber that has seen no event yet to resume from. */
+    async caseLogHead(): Promise<LogPosition> {
+      policy.assertCanRead('case');
+      return createEventLogReader(knex).head('case');
+    },
   };
 }
 export type DataLayer = ReturnType<typeof createDataLayer>;

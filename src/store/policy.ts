@@ -81,6 +81,9 @@ const rules = (r: RuleInput): RoleRules => ({
   resolution: r.resolution ?? false,
 });
 
+/** Roles that look after the department connectors (dead letters, replay). */
+const CONNECTOR_OPERATORS: ReadonlySet<RoleId> = new Set(['district-admin', 'integrator']);
+
 /** The role matrix. Changing who sees what is changing this table, and the matrix test beside it. */
 export const ROLE_RULES: Record<RoleId, RoleRules> = {
   'district-admin': rules({
@@ -339,6 +342,14 @@ export class Policy {
   assertCanCorrectResolution(): void {
     if (!this.role.resolution) throw new SafeError('FORBIDDEN', 'Only district administrators and data stewards review and correct entity resolution.');
     this.assertCanRead('source_record');
+  }
+
+  /** Throws unless the viewer operates the department connectors: their dead letters and replaying them (district administrators, integrators). */
+  assertCanOperateConnectors(): void {
+    this.assertCanRead('department');
+    if (!this.viewer.authenticated || !CONNECTOR_OPERATORS.has(this.viewer.role)) {
+      throw new SafeError('FORBIDDEN', 'Only district administrators and integrators see dead letters and replay them.');
+    }
   }
 
   assertCanReadTags(): void {

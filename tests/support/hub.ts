@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { startHub, type Hub } from '../../src/server/hub.js';
-import { localKeys, type LocalKeys, type TokenRequest } from '../../src/auth/tokens.js';
+import { localKeys, type LocalKeys, type TokenRequest, type TokenVerifier } from '../../src/auth/tokens.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Database } from '../../src/store/db.js';
 import type { OperationLimits } from '../../src/server/limits.js';
@@ -10,6 +10,8 @@ import type { SearchBackend } from '../../src/search/types.js';
 import type { EventBus } from '../../src/events/bus.js';
 import type { Clock } from '../../src/domain/clock.js';
 import type { LiveOptions } from '../../src/live/engine.js';
+import type { ConsoleOptions } from '../../src/server/console.js';
+import type { DeadLetterReplay } from '../../src/store/repositories/deadLetters.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -50,6 +52,11 @@ export interface TestHubOverrides {
   /** Default 0: tests run the case watcher themselves (hub.caseWatcher.runNow()). */
   caseWatchIntervalMs?: number;
   live?: LiveOptions;
+  /** The web console's options; `devSignIn` lets its role picker mint tokens with this hub's key. */
+  console?: Omit<ConsoleOptions, 'devKeys'> & { devSignIn?: boolean };
+  replayDeadLetters?: DeadLetterReplay;
+  /** Verifies Bearer tokens instead of the hub's own key (an identity provider's JWKS); `token()` still signs with the own key. */
+  tokens?: TokenVerifier;
 }
 
 /** A hub on a free port over the given store, with its own signing key and silent logs. */
@@ -60,13 +67,15 @@ export async function startTestHub(db: Database, overrides: TestHubOverrides = {
     limits: { ...TEST_LIMITS, ...overrides.limits },
     db,
     log: createLogger('silent'),
-    tokens: keys,
+    tokens: overrides.tokens ?? keys,
     ...(overrides.webhooks ? { webhooks: overrides.webhooks } : {}),
     ...(overrides.search ? { search: overrides.search } : {}),
     ...(overrides.bus ? { bus: overrides.bus } : {}),
     ...(overrides.clock ? { clock: overrides.clock } : {}),
     caseWatchIntervalMs: overrides.caseWatchIntervalMs ?? 0,
     ...(overrides.live ? { live: overrides.live } : {}),
+    ...(overrides.console ? { console: { ...overrides.console, devKeys: overrides.console.devSignIn ? keys : null } } : {}),
+    ...(overrides.replayDeadLetters ? { replayDeadLetters: overrides.replayDeadLetters } : {}),
   });
   const token = (req: Partial<TokenRequest> = {}) => keys.sign({ subject: 'test-user', role: 'district-admin', ...req });
   const adminToken = await token();

@@ -18,6 +18,7 @@ export interface CaseListFilter {
   status?: string[] | null;
   category?: string | null;
   personId?: string | null;
+  buildingId?: string | null;
   department?: string | null;
 }
 
@@ -106,6 +107,7 @@ export function createCasesRepository(ctx: StoreContext, people: PeopleRepositor
     if (filter.personId) {
       q.whereExists(table('case_person').whereRaw('case_person.case_id = "case".id').where('case_person.person_id', filter.personId).select(knex.raw('1')));
     }
+    if (filter.buildingId) q.where('case.building_id', filter.buildingId);
     if (filter.department) whereDispatchedTo(ctx, q, filter.department);
     return q;
   };

@@ -1,0 +1,139 @@
+import { Suspense, lazy, useEffect, useRef, useState } from 'react';
+import { useQuery, useSubscription } from 'urql';
+import { Link } from 'wouter';
+import { graphql } from '../gql';
+import { useI18n } from '../lib/i18n';
+import { capabilities, useSession } from '../lib/session';
+import { useConnection } from '../lib/connection';
+import { ErrorNote } from '../lib/errors';
+import { useCaseEvents, type CaseEventMessage } from '../lib/caseEvents';
+import { Countdown } from '../components/Countdown';
+import { DashboardSubscription } from './Grid';
+
+const MapView = lazy(() => import('../components/MapView'));
+
+const GridsQuery = graphql(`
+  query CockpitGrids {
+    grids(first: 100) { edges { node { id name boundary { coordinates } } } }
+  }
+`);
+
+const OpenCasesQuery = graphql(`
+  query CockpitOpenCases {
+    cases(filter: { status: [REPORTED, DISPATCHED, IN_PROGRESS] }, first: 100) {
+      totalCount
+      edges { node { id number title status urgency level escalatedAt grid { id name } sla { dueAt overdue } } }
+    }
+    search(query: "", types: [CASE], filter: { caseStatus: [REPORTED, DISPATCHED, IN_PROGRESS] }, first: 1) {
+      facets { grid { grid { id } count } }
+    }
+  }
+`);
+
+/** Open cases per grid on a white-to-orange ramp; any overdue case turns the grid red. */
+function fillFor(open: number, overdue: number, max: number): string {
+  if (overdue > 0) return `rgba(220, 38, 38, ${0.25 + 0.5 * Math.min(1, overdue / 3)})`;
+  if (open === 0) return 'rgba(34, 197, 94, 0.15)';
+  return `rgba(249, 115, 22, ${0.15 + 0.6 * (open / Math.max(1, max))})`;
+}
+
+export default function CockpitPage() {
+  const { t, e, time } = useI18n();
+  const { claims } = useSession();
+  const { online } = useConnection();
+  const can = capabilities(claims?.role);
+  const [grids] = useQuery({ query: GridsQuery });
+  const [open, refetchOpen] = useQuery({ query: OpenCasesQuery, pause: can.aggregatesOnly });
+  const [live] = useSubscription({ query: DashboardSubscription, variables: {} });
+  const [feed, setFeed] = useState<CaseEventMessage[]>([]);
+  const refetchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useCaseEvents((m) => {
+    setFeed((f) => [m, ...f].slice(0, 50));
+    // A burst of events refreshes the lists and the map once.
+    if (refetchTimer.current) clearTimeout(refetchTimer.current);
+    refetchTimer.current = setTimeout(() => refetchOpen({ requestPolicy: 'network-only' }), 400);
+  }, !can.aggregatesOnly);
+  useEffect(() => () => { if (refetchTimer.current) clearTimeout(refetchTimer.current); }, []);
+
+  const d = live.data?.dashboard;
+  const cases = open.data?.cases.edges.map((edge) => edge.node) ?? [];
+  const openByGrid = new Map((open.data?.search.facets.grid ?? []).map((f) => [f.grid.id, f.count]));
+  const overdueByGrid = new Map<string, number>();
+  for (const c of cases) if (c.sla.overdue && c.grid) overdueByGrid.set(c.grid.id, (overdueByGrid.get(c.grid.id) ?? 0) + 1);
+  const max = Math.max(0, ...openByGrid.values());
+  const polygons = (grids.data?.grids.edges ?? []).map(({ node: g }) => ({
+    id: g.id,
+    rings: g.boundary.coordinates,
+    fill: can.aggregatesOnly ? 'rgba(37,99,235,0.12)' : fillFor(openByGrid.get(g.id) ?? 0, overdueByGrid.get(g.id) ?? 0, max),
+    label: can.aggregatesOnly ? g.name : `${openByGrid.get(g.id) ?? 0}`,
+    title: `${g.name}: ${t('open')} ${openByGrid.get(g.id) ?? 0} · ${t('overdue')} ${overdueByGrid.get(g.id) ?? 0}`,
+    href: `/grid/${encodeURIComponent(g.id)}`,
+  }));
+  const overdue = cases.filter((c) => c.sla.overdue);
+  const escalated = cases.filter((c) => c.escalatedAt);
+
+  return (
+    <div className="page cockpit">
+      <div className="page-head">
+        <h1>{t('cockpitTitle')}</h1>
+        <span className={online ? 'badge live' : 'badge offline'} data-testid="live-badge">{online ? t('live') : t('reconnecting')}</span>
+        {d && <span className="muted small">{time(d.at)}</span>}
+      </div>
+      <ErrorNote error={live.error ?? grids.error ?? open.error} />
+      <div className="counters" data-testid="counters">
+        <div className="counter"><b data-testid="count-open">{d?.open ?? '—'}</b><span>{t('open')}</span></div>
+        <div className="counter warn"><b>{d?.overdue ?? '—'}</b><span>{t('overdue')}</span></div>
+        <div className="counter"><b>{d?.escalated ?? '—'}</b><span>{t('escalated')}</span></div>
+        <div className="counter"><b>{d?.supervised ?? '—'}</b><span>{t('supervised')}</span></div>
+        <div className="counter ok"><b data-testid="count-closed-today">{d?.closedToday ?? '—'}</b><span>{t('closedToday')}</span></div>
+        <div className="counter"><b>{d?.meanMinutesToDispatch != null ? d.meanMinutesToDispatch.toFixed(0) : '—'}</b><span>{t('meanDispatch')}（{t('minutes')}）</span></div>
+        <div className="counter"><b>{d?.meanMinutesToClose != null ? d.meanMinutesToClose.toFixed(0) : '—'}</b><span>{t('meanClose')}（{t('minutes')}）</span></div>
+      </div>
+      {can.aggregatesOnly && <p className="note">{t('aggregatesOnly')}</p>}
+      <div className="grid2 wide-left">
+        <section className="panel">
+          <h2>{t('map')}</h2>
+          <Suspense fallback={<p className="muted">{t('loading')}</p>}>
+            {polygons.length > 0 && <MapView polygons={polygons} height={460} />}
+          </Suspense>
+          {d && (
+            <div className="bars">
+              <h3>{t('byCategory')}</h3>
+              {d.openByCategory.slice(0, 8).map((c) => (
+                <div key={c.category} className="bar"><span>{c.category}</span><i style={{ width: `${(100 * c.count) / Math.max(1, d.open)}%` }} /><b>{c.count}</b></div>
+              ))}
+            </div>
+          )}
+        </section>
+        {!can.aggregatesOnly && (
+          <section className="panel feed">
+            <h2>{t('liveFeed')}</h2>
+            <ol data-testid="feed">
+              {feed.length === 0 && <li className="muted">—</li>}
+              {feed.map((m) => (
+                <li key={m.cursor} className={`feed-item ${m.event.type.toLowerCase()}`} data-type={m.event.type}>
+                  <time className="muted small">{time(m.event.at, false)}</time>
+                  <span className="tag">{e(m.event.type)}</span>
+                  <Link href={`/case/${encodeURIComponent(m.case.id)}`}>{m.case.number}</Link> {m.case.title}
+                  <span className="muted small"> {e(m.case.status)}{m.event.department ? ` · ${m.event.department.displayName}` : ''} · {m.event.actor}</span>
+                </li>
+              ))}
+            </ol>
+          </section>
+        )}
+      </div>
+      {!can.aggregatesOnly && (
+        <div className="grid2">
+          <section className="panel">
+            <h2>{t('overdueList')} <span className="muted small">{overdue.length}</span></h2>
+            <ul>{overdue.map((c) => <li key={c.id}><Link href={`/case/${encodeURIComponent(c.id)}`}>{c.number}</Link> {c.title} <Countdown dueAt={c.sla.dueAt} /></li>)}</ul>
+          </section>
+          <section className="panel">
+            <h2>{t('escalatedList')} <span className="muted small">{escalated.length}</span></h2>
+            <ul>{escalated.map((c) => <li key={c.id}><Link href={`/case/${encodeURIComponent(c.id)}`}>{c.number}</Link> {c.title} <span className="muted">{e(c.level)} · {time(c.escalatedAt)}</span></li>)}</ul>
+          </section>
+        </div>
+      )}
+    </div>
+  );
+}
