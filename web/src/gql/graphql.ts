@@ -220,6 +220,12 @@ export type ReportCaseInput = {
   channel: IntakeChannel;
   description?: string | null | undefined;
   enterpriseIds?: Array<string> | null | undefined;
+  /**
+   * A key the client makes up once per report (a UUID) and sends again when it retries after a lost
+   * answer: the same key from the same user returns the case it created instead of a second case.
+   * Reusing a key for a different report is refused.
+   */
+  idempotencyKey?: string | null | undefined;
   /** Who handles it first; at most your own level (default: your level). */
   level?: CaseLevel | null | undefined;
   location?: GeoPointInput | null | undefined;
@@ -236,6 +242,12 @@ export type ReportPatrolInput = {
   category: string;
   description?: string | null | undefined;
   enterpriseIds?: Array<string> | null | undefined;
+  /**
+   * A key the client makes up once per report (a UUID) and sends again when it retries after a lost
+   * answer: the same key from the same user returns the case it created instead of a second case.
+   * Reusing a key for a different report is refused.
+   */
+  idempotencyKey?: string | null | undefined;
   location: GeoPointInput;
   people?: Array<CasePersonInput> | null | undefined;
   /** A reference to the photo in the media store (its key or URL), not the image. */
