@@ -30,6 +30,22 @@ describeEachDatabase('DataLoader batching', ({ open }) => {
   });
   afterAll(() => db?.close());
 
+  async function statementsOf(source: string, variableValues: Record<string, unknown>): Promise<string[]> {
+    const sql: string[] = [];
+    const listener = (q: { sql: string }) => sql.push(q.sql);
+    db.knex.on('query', listener);
+    try {
+      const result = await graphql({
+        schema: buildSchema(), source, variableValues,
+        contextValue: { viewer, purpose: 'test', data: createDataLayer(db.knex, viewer, { purpose: 'test' }), log: createLogger('silent') },
+      });
+      expect(result.errors).toBeUndefined();
+      return sql;
+    } finally {
+      db.knex.removeListener('query', listener);
+    }
+  }
+
   async function statementsFor(first: number): Promise<{ count: number; people: number }> {
     const schema = buildSchema();
     const sql: string[] = [];
@@ -56,4 +72,29 @@ describeEachDatabase('DataLoader batching', ({ open }) => {
     // list, household, members, dwelling, building, grid (person + building grids may batch apart), tags
     expect(hundred.count).toBeLessThanOrEqual(8);
   });
+
+  // The golden count of the profile page (bench/queries.ts's shape): a lone request, so nothing is
+  // coalesced with other requests. person; its tags, household, dwelling (with its address),
+  // building (with its address), grid, records (subjects and mentions in one), cases; the
+  // household's members (which give the head too), the areas, the grid's staff, the departments.
+  test('the person profile costs 12 statements, whoever the person', async () => {
+    for (const id of ['UGVyc29uOjQ5', 'UGVyc29uOjEyMA==', 'UGVyc29uOjE=']) {
+      const sql = await statementsOf(PROFILE, { id });
+      expect(sql.length).toBe(12);
+      expect(new Set(sql).size).toBe(12);
+    }
+  });
 });
+
+const PROFILE = /* GraphQL */ `
+  query Profile($id: ID!) {
+    person(id: $id) {
+      id name idNumber phone residenceType tags
+      household { number head { name } members { id name relationToHead } }
+      dwelling { unit room address { text normalized } }
+      building { name address { estate buildingNo street { name } community { name } } }
+      grid { name code community { name } members { name role } }
+      records { department { name } stream sourceId fetchedAt payloadHash }
+      cases(first: 5) { number title status reportedAt }
+    }
+  }`;
