@@ -108,7 +108,8 @@ program
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
-    console.error(`\nLiandong is serving GraphQL at ${hub.url}, the console at ${hub.url.replace(/\/graphql$/, '/')}\nMint a token: npx liandong token --role district-admin\n`);
+    // The URL ends its line's first part with a space: tools (and tests) read it up to whitespace.
+    console.error(`\nLiandong is serving GraphQL at ${hub.url} and the console at ${hub.url.replace(/\/graphql$/, '/')}\nMint a token: npx liandong token --role district-admin\n`);
   });
 
 program
