@@ -382,7 +382,7 @@ function cpuPerRequest(r: RoundResult): { own: number; postgres: number } {
 
 export function renderPeersSection(r: PeersBenchResult, machine: Machine, date: string, command: string): string {
   const lines: string[] = [];
-  lines.push('## The hub against PostGraphile (issue 14)', '');
+  lines.push('<!-- bench:peers:start -->', '## The hub against PostGraphile (issue 14)', '');
   lines.push(
     `The hub and PostGraphile 5 (amber preset) on the **same PostgreSQL database**: the demo district (${fmt(r.people)} people), loaded by the bench. ` +
       'Each request asks for the same data on both sides, each for a different person, page or street. Rounds alternate hub, PostGraphile, hub, PostGraphile.',
@@ -438,5 +438,6 @@ export function renderPeersSection(r: PeersBenchResult, machine: Machine, date: 
     lines.push('```graphql', w.hubQuery.trim(), '```', '');
     if (w.peerQuery) lines.push('```graphql', w.peerQuery.trim(), '```', '');
   }
+  lines.push('<!-- bench:peers:end -->');
   return lines.join('\n');
 }
