@@ -13,7 +13,7 @@
  */
 import type { Knex } from 'knex';
 import { SafeError } from '../errors.js';
-import type { PersonFacts } from '../connectors/sdk/contract.js';
+import type { PersonFacts } from '../domain/canonical.js';
 import { bulkInsert } from '../store/ingest/bulk.js';
 import { loadPlaces, type Places } from '../store/ingest/places.js';
 import { personKey } from '../store/ingest/writer.js';

@@ -2,7 +2,7 @@
  * People: what a record says that can tell one person from another, the keys stored for the
  * person it links to, and how a record is compared with a person into agreement levels.
  */
-import type { PersonFacts } from '../connectors/sdk/contract.js';
+import type { PersonFacts } from '../domain/canonical.js';
 import type { ParsedAddress } from '../domain/address.js';
 import { normalizeCode, normalizePhone } from '../domain/identifiers.js';
 import { isCalendarDate, isValidResidentId, residentIdSex } from '../domain/idNumber.js';

@@ -8,7 +8,7 @@
  *   its position in resolution_run, one committed batch at a time.
  */
 import type { Knex } from 'knex';
-import type { PersonFacts } from '../connectors/sdk/contract.js';
+import type { PersonFacts } from '../domain/canonical.js';
 import type { Places } from '../store/ingest/places.js';
 import type { Row } from '../store/loaders.js';
 import { bulkInsert } from '../store/ingest/bulk.js';

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Database } from '../db.js';
 import type { EventBus } from '../../events/bus.js';
-import type { Cursor } from '../../connectors/sdk/contract.js';
+import type { Cursor } from '../../domain/canonical.js';
 import type { Row } from '../loaders.js';
 import { loadPlaces, type Places } from './places.js';
 import { storeGridRegistry, type GridRegistry } from './registry.js';

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type {
   Authority, BuildingRef, Cursor, DwellingRef, EnterpriseRef, EntityRef, MappedRecord, PersonRef,
-} from '../../connectors/sdk/contract.js';
+} from '../../domain/canonical.js';
 import { isValidCreditCode } from '../../domain/creditCode.js';
 import { isValidResidentId } from '../../domain/idNumber.js';
 import type { ParsedAddress } from '../../domain/address.js';
