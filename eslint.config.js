@@ -1,7 +1,47 @@
 // Lint rules that catch what the type checker doesn't: floating promises, `any`, and imports
 // that cross the architecture's boundaries (see the README's folder table).
 import js from '@eslint/js';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+
+/**
+ * The architecture, as the README's folder table states it: each folder of src/ and what it may
+ * import besides itself. Everything else is refused by `import-x/no-restricted-paths` below, so
+ * the table and the tree cannot drift apart. Every folder may import src/errors.ts; src/config.ts
+ * is the CLI's and the server's. src/generated is codegen output (its mappers name types from
+ * every folder) and src/cli wires everything, so neither is listed.
+ */
+const MAY_IMPORT = {
+  auth: ['generated'],
+  connectors: ['domain'],
+  demo: ['domain'],
+  domain: [],
+  events: ['store'],
+  live: ['auth', 'domain', 'events', 'generated', 'resolvers', 'store'],
+  migrations: [],
+  observability: [],
+  resolution: ['domain', 'store'],
+  resolvers: ['auth', 'domain', 'generated', 'live', 'store'],
+  schema: [],
+  search: ['domain', 'store'],
+  server: ['auth', 'domain', 'events', 'live', 'observability', 'resolution', 'resolvers', 'search', 'store', 'config.ts'],
+  simulators: ['world'],
+  store: ['auth', 'domain', 'events', 'generated', 'migrations', 'resolution'],
+  sync: ['connectors', 'domain', 'store'],
+  world: ['domain'],
+};
+const SRC_PARTS = [...Object.keys(MAY_IMPORT), 'generated', 'cli', 'config.ts'];
+const boundaryZones = [
+  ...Object.entries(MAY_IMPORT).map(([folder, allowed]) => ({
+    target: `./src/${folder}`,
+    from: SRC_PARTS.filter((part) => part !== folder && !allowed.includes(part)).map((part) => `./src/${part}`),
+    message: `src/${folder} may import only ${allowed.length ? allowed.map((a) => `src/${a}`).join(', ') : 'nothing else in src/'} (README, "may import").`,
+  })),
+  // Test code never ships: src/ and bench/ (both built into dist/) never import tests/.
+  { target: ['./src', './bench', './tools'], from: './tests', message: 'tests/ does not ship; shared servers live in tools/servers.' },
+  { target: './src', from: ['./bench', './tools'], message: 'src/ ships alone: no bench or tool code in it.' },
+];
 
 export default tseslint.config(
   // .liandong/ holds local state, e.g. the resolution bench's Python venv (Splink ships JavaScript).
@@ -20,6 +60,20 @@ export default tseslint.config(
       '@typescript-eslint/no-base-to-string': 'off',
       // Plugin hooks (Apollo, graphql-ws, knex migration sources) are async by contract.
       '@typescript-eslint/require-await': 'off',
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'bench/**/*.ts', 'tests/**/*.ts', 'tools/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/extensions': ['.ts', '.js', '.mjs'],
+    },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: boundaryZones }],
+      // A cycle makes load order matter and hides which part depends on which.
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
   {

@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { namePinyin } from '../src/search/text.js';
 import { generateWorld, readNdjson, worldFile, type ScaleName } from '../src/world/index.js';
-import { createTestDatabase } from '../tests/support/postgresServer.js';
+import { createTestDatabase } from '../tools/servers/postgres.js';
 import { checkInterrupted, track } from './lib/cleanup.js';
 import { measureCpu, type CpuGroup } from './lib/cpu.js';
 import { listPeople, postGraphQL, variablesFor, type Endpoint } from './lib/graphql.js';

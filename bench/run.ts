@@ -24,7 +24,7 @@ import { PERSON_PROFILE } from './queries.js';
 import { measurePolicyOverhead, renderPolicySection, type PolicyOverheadResult } from './policyOverhead.js';
 import { migrateToLatest, openDatabase, type Database } from '../src/store/db.js';
 import { loadDemoDistrict } from '../src/demo/district.js';
-import { createTestDatabase } from '../tests/support/postgresServer.js';
+import { createTestDatabase } from '../tools/servers/postgres.js';
 import { benchSync, renderSyncSection, type SyncBenchResult } from './sync.js';
 import { benchSearch, renderSearchSection, type SearchBackendName, type SearchBenchResult } from './search.js';
 import type { ScaleName } from '../src/world/index.js';

@@ -23,7 +23,7 @@ import {
 import { evaluateRelevance, generateRelevanceSet, RELEVANCE_KINDS, type LabelledQuery, type RelevanceReport } from '../src/search/relevance.js';
 import { countEntities } from '../src/search/documents.js';
 import { raw } from '../src/search/sql.js';
-import { findJava, startElasticsearch } from '../tests/support/elasticsearch.js';
+import { findJava, startElasticsearch } from '../tools/servers/elasticsearch.js';
 import { checkInterrupted, track } from './lib/cleanup.js';
 import type { Machine } from './lib/report.js';
 import { errorMessage, progress } from './lib/util.js';

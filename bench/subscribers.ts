@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { localKeys } from '../src/auth/tokens.js';
 import { loadDemoDistrict } from '../src/demo/district.js';
 import { migrateToLatest, openDatabase } from '../src/store/db.js';
-import { createTestDatabase } from '../tests/support/postgresServer.js';
+import { createTestDatabase } from '../tools/servers/postgres.js';
 import { track } from './lib/cleanup.js';
 import { LIVE_HUB_ISSUER, nodeCommand, startLiveHub } from './lib/liveHubProcess.js';
 import type { Machine } from './lib/report.js';

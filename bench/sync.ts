@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { generateWorld, type GenerateOptions, type ScaleName } from '../src/world/index.js';
 import type { SyncSummary } from '../src/sync/index.js';
-import { createTestDatabase } from '../tests/support/postgresServer.js';
+import { createTestDatabase } from '../tools/servers/postgres.js';
 import { track } from './lib/cleanup.js';
 import type { Machine } from './lib/report.js';
 import type { BenchContext } from './lib/targets.js';

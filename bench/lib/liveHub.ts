@@ -19,9 +19,8 @@ import { createEventBus } from '../../src/events/postgres.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startHub } from '../../src/server/hub.js';
 import { openDatabase } from '../../src/store/db.js';
-import type { CaseEventInput } from '../../tests/support/cases.js';
 import { fromGlobalId } from '../../src/resolvers/globalId.js';
-import { LIVE_HUB_ISSUER } from './liveHubProcess.js';
+import { LIVE_HUB_ISSUER, type BenchCase } from './liveHubProcess.js';
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -57,7 +56,7 @@ async function main(): Promise<void> {
     return address;
   };
   const REPORT = `mutation($input: ReportCaseInput!) { reportCase(input: $input) { case { id } events { position } } }`;
-  const report = async (input: CaseEventInput): Promise<{ caseId: string; eventId: string }> => {
+  const report = async (input: BenchCase): Promise<{ caseId: string; eventId: string }> => {
     const address = await addressIn(input.gridId);
     const res = await fetch(hub.url, {
       method: 'POST',
@@ -74,7 +73,7 @@ async function main(): Promise<void> {
 
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
-    const command = JSON.parse(line) as { id: number; input: CaseEventInput };
+    const command = JSON.parse(line) as { id: number; input: BenchCase };
     const startedAt = now();
     report(command.input).then(
       (r) => write({ id: command.id, startedAt, ...r }),

@@ -3,17 +3,30 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { CaseEventInput, ReportedCase } from '../../tests/support/cases.js';
 import { projectRoot } from './util.js';
 
 /** The issuer the hub process's tokens carry; sign them with localKeys(JWT_SECRET, this). */
 export const LIVE_HUB_ISSUER = 'liandong';
 
+/** A case the bench reports through the hub process: where, and what it says. */
+export interface BenchCase {
+  /** Database id of the grid; the case's address is one of its buildings'. */
+  gridId: string;
+  category?: string;
+  title?: string;
+  note?: string;
+}
+
+export interface ReportedCase {
+  caseId: string;
+  eventId: string;
+}
+
 export interface LiveHubProcess {
   url: string;
   pid: number;
   /** Writes a case event through this hub process; startedAt is when it began (performance.timeOrigin-based ms). */
-  report(input: CaseEventInput): Promise<ReportedCase & { startedAt: number }>;
+  report(input: BenchCase): Promise<ReportedCase & { startedAt: number }>;
   stop(): Promise<void>;
 }
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { generateDemoDistrict, loadDemoDistrict, type DemoSummary } from '../../src/demo/district.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
 import { migrateToLatest, openDatabase, type DatabaseTarget } from '../../src/store/db.js';
-import { createTestDatabase, startPostgresServer, type PostgresServer } from '../../tests/support/postgresServer.js';
+import { createTestDatabase, startPostgresServer, type PostgresServer } from '../../tools/servers/postgres.js';
 import { track } from './cleanup.js';
 import { processTree, type CpuGroup } from './cpu.js';
 import { listPeople, variablesFor, type PersonRef } from './graphql.js';

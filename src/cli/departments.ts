@@ -8,9 +8,9 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { startSimulators, type RunningSimulator } from '../simulators/index.js';
-import { configuredConnectors, readConnectorConfigs, readGridRegistry, type ConfiguredConnector } from '../sync/index.js';
+import { configuredConnectors, readConnectorConfigs, type ConfiguredConnector } from '../sync/index.js';
 import type { IngestStore } from '../store/ingest/index.js';
-import { generateWorld } from '../world/index.js';
+import { generateWorld, readGridRegistry } from '../world/index.js';
 
 export interface Departments {
   connectors: ConfiguredConnector[];

@@ -134,3 +134,36 @@ export interface RecordRef {
   stream: string;
   sourceId: string;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The grid registry: the command center's own master data (districts, streets, communities,
+// grids and their staff), imported whole and upserted by code, not a department's records.
+
+export interface RegistryArea {
+  level: 'district' | 'street' | 'community';
+  kind: string | null;
+  code: string;
+  name: string;
+  parentCode: string | null;
+}
+
+export interface RegistryGrid {
+  code: string;
+  name: string;
+  communityCode: string;
+  boundary: unknown;
+}
+
+export interface RegistryMember {
+  employeeNo: string;
+  gridCode: string;
+  role: string;
+  name: string;
+  phone: string | null;
+}
+
+export interface GridRegistry {
+  areas: RegistryArea[];
+  grids: RegistryGrid[];
+  members: RegistryMember[];
+}

@@ -8,7 +8,7 @@ import type { CaseEventMessageModel, EntityChangeModel } from '../live/messages.
 import type { DashboardModel } from '../store/repositories/dashboard.js';
 import type { MatchCandidateModel, MatchCandidateConnectionModel, MatchDecisionPayloadModel, PersonCandidateModel } from '../store/repositories/resolution.js';
 import type { DeadLetterModel } from '../store/repositories/deadLetters.js';
-import type { RequestContext } from '../server/context.js';
+import type { RequestContext } from '../resolvers/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;

@@ -26,7 +26,7 @@ import type { WebSocket } from 'ws';
 import type { EventBus, Topic } from '../events/bus.js';
 import type { Clock } from '../domain/clock.js';
 import type { Viewer } from '../auth/viewer.js';
-import type { RequestContext } from '../server/context.js';
+import type { RequestContext } from '../resolvers/context.js';
 import type { CaseEventFilter, EntityChangeFilter, EntityType } from '../generated/graphql.js';
 import { Policy, type DataKind } from '../store/policy.js';
 import { SafeError } from '../errors.js';

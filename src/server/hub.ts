@@ -18,7 +18,7 @@ import { SafeError } from '../errors.js';
 import { serveWebhook, WEBHOOK_PREFIX, type WebhookReceiver } from './webhooks.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { traceQueries, tracingPlugin } from '../observability/tracing.js';
-import type { RequestContext } from './context.js';
+import type { RequestContext } from '../resolvers/context.js';
 import { DATABASE_RETRY_AFTER_SECONDS, maskError } from './errors.js';
 import { HttpError, handleGraphQL, sendError, sendJson } from './http.js';
 import { assertCost, createRateLimiter, resolveOperationText, validationRules, type OperationLimits } from './limits.js';

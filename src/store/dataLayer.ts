@@ -12,7 +12,7 @@ import { createEventLogReader, type LogPosition } from './repositories/eventLog.
 import { createCasesRepository } from './repositories/cases.js';
 import { createAuditRepository } from './repositories/audit.js';
 import { createSearchRepository } from './repositories/search.js';
-import type { SearchBackend } from '../search/types.js';
+import type { SearchPort } from './searchPort.js';
 import { createCaseWritesRepository } from './repositories/caseWrites.js';
 import { InProcessBus, type EventBus } from '../events/bus.js';
 import { systemClock, type Clock } from '../domain/clock.js';
@@ -31,7 +31,7 @@ export interface DataLayerOptions {
   /** Replaces the viewer's policy: only for measuring what the policy itself costs (bench/policyOverhead.ts). */
   policy?: Policy;
   /** The hub's search backend; absent: `search` answers SERVICE_UNAVAILABLE. */
-  search?: SearchBackend | null;
+  search?: SearchPort | null;
   /** Where committed case events are announced (the hub's bus); default: a bus nobody listens to. */
   bus?: EventBus;
   /** The time case commands, SLA deadlines and `overdue` use; tests pass a ManualClock. */

@@ -3,7 +3,7 @@ import type {
   DispatchStatus, EnterpriseStatus, FeedbackSatisfaction, GridMemberRole, HouseholdRelation, Occupancy, PersonTag, ResidenceType, Sex,
 } from '../generated/graphql.js';
 import type { Connection } from './pagination.js';
-import type { Highlight, MatchReason, SearchFacets, SearchType } from '../search/types.js';
+import type { Highlight, MatchReason, SearchFacets, SearchType } from './searchPort.js';
 
 /**
  * What the data layer hands to resolvers: one model per canonical table, camelCase, enums in

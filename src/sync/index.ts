@@ -12,7 +12,6 @@ import { configure, syncConnector, errorMessage, type ConfiguredConnector, type 
 export { configure, syncConnector, type ConfiguredConnector, type SyncOptions, type SyncSummary, type StreamProgress } from './runner.js';
 export { ingestPush, PushRejected } from './push.js';
 export { replayDeadLetters } from './replay.js';
-export { readGridRegistry } from './gridRegistry.js';
 
 /** Connector configs by connector name, from a JSON file (CONNECTORS_FILE). */
 export function readConnectorConfigs(file: string): Record<string, unknown> {

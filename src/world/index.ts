@@ -14,3 +14,4 @@ export { ADDRESS_STYLES, renderAddress, type AddressStyle, type Site } from './a
 export { NOW_ISO } from './time.js';
 export { readNdjson, worldFile } from './read.js';
 export * from './types.js';
+export { readGridRegistry } from './gridRegistry.js';

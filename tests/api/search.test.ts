@@ -8,7 +8,8 @@ import { searchEngine } from '../../src/search/service.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
 import type { Database } from '../../src/store/db.js';
 import { describeEachDatabase, openTestDatabase } from '../support/databases.js';
-import { findJava, startElasticsearch, type ElasticsearchNode } from '../support/elasticsearch.js';
+import { findJava, type ElasticsearchNode } from '../../tools/servers/elasticsearch.js';
+import { sharedElasticsearch } from '../support/elasticsearch.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { loadDemoDistrict } from '../../src/demo/district.js';
 
@@ -227,7 +228,7 @@ const esRunnable = findJava() !== null || process.env.LIANDONG_REQUIRE_REAL_SERV
 (esRunnable ? describe : describe.skip)('GraphQL search on Elasticsearch [elasticsearch]', () => {
   let node: ElasticsearchNode;
   beforeAll(async () => {
-    node = await startElasticsearch();
+    node = await sharedElasticsearch();
   }, 600_000);
   afterAll(async () => {
     await node?.stop();

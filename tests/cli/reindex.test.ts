@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { testDatabases } from '../support/databases.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgresServer.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/servers/postgres.js';
 import { migrateToLatest, openDatabase, type Database } from '../../src/store/db.js';
 import { loadDemoDistrict } from '../../src/demo/district.js';
 import { searchEngine } from '../../src/search/service.js';

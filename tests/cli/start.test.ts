@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { testDatabases } from '../support/databases.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgresServer.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/servers/postgres.js';
 
 /**
  * The README's promise, run as an operator would: the built CLI starts the hub, `token` mints a

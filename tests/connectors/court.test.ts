@@ -19,7 +19,7 @@ import { readNdjson, worldFile } from '../../src/world/read.js';
 import { NOW_MS } from '../../src/world/time.js';
 import type { CourtDishonestDebtor, CourtJudgment } from '../../src/world/types.js';
 import { readAll, testContext } from '../support/connectors.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgresServer.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/servers/postgres.js';
 import { removeTestWorlds, testWorld } from '../support/world.js';
 
 const STREAMS: readonly CourtStream[] = ['judgments', 'dishonest_debtors'];

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openDatabase, type Database } from '../../src/store/db.js';
-import { createTestDatabase, findFreePort, type TestDatabase } from '../support/postgresServer.js';
+import { createTestDatabase, findFreePort, type TestDatabase } from '../../tools/servers/postgres.js';
 import { testDatabases } from '../support/databases.js';
 import { CLI, cli, FAULTS_SEED, killAll, rng, waitUntil, type Cli } from './support.js';
 

@@ -13,7 +13,7 @@ import { createEventBus } from '../../src/events/postgres.js';
 import type { EventBus } from '../../src/events/bus.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
-import { findPostgresBinDir, startPostgresServer, type PostgresServer } from '../support/postgresServer.js';
+import { findPostgresBinDir, startPostgresServer, type PostgresServer } from '../../tools/servers/postgres.js';
 import { FAULTS_SEED, waitUntil } from './support.js';
 
 const REPORT = 'mutation($input: ReportCaseInput!) { reportCase(input: $input) { case { id } } }';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateWorld } from '../../src/world/index.js';
 import { openDatabase, type Database } from '../../src/store/db.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgresServer.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/servers/postgres.js';
 import { testDatabases } from '../support/databases.js';
 import { cli, FAULTS_SEED, killAll, rng, waitUntil } from './support.js';
 

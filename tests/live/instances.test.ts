@@ -3,7 +3,7 @@ import { localKeys } from '../../src/auth/tokens.js';
 import { loadDemoDistrict } from '../../src/demo/district.js';
 import { migrateToLatest, openDatabase } from '../../src/store/db.js';
 import { LIVE_HUB_ISSUER, startLiveHub, type LiveHubProcess } from '../../bench/lib/liveHubProcess.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgresServer.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/servers/postgres.js';
 import { testDatabases } from '../support/databases.js';
 import { LiveSubscriber, waitFor } from '../support/live.js';
 

@@ -5,7 +5,7 @@
  */
 import { migrateToLatest, openDatabase, type Database } from '../../src/store/db.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgresServer.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/servers/postgres.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.js';
 import { testDatabases } from '../support/databases.js';
 

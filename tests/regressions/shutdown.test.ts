@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openDatabase, type Database } from '../../src/store/db.js';
 import { testDatabases } from '../support/databases.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgresServer.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/servers/postgres.js';
 
 const CLI = join(process.cwd(), 'dist/src/cli/main.js');
 const run = promisify(execFile);

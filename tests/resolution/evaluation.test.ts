@@ -14,7 +14,8 @@ import { removeTestWorlds, testWorld } from '../support/world.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createIngestStore, type IngestStoreOptions } from '../../src/store/ingest/index.js';
 import { startSimulators, type RunningSimulator } from '../../src/simulators/index.js';
-import { configuredConnectors, readGridRegistry, syncAll, type ConfiguredConnector } from '../../src/sync/index.js';
+import { configuredConnectors, syncAll, type ConfiguredConnector } from '../../src/sync/index.js';
+import { readGridRegistry } from '../../src/world/index.js';
 import type { Database } from '../../src/store/db.js';
 import {
   evaluate, readPredictions, readTruthItems, realisticNoise, renderSummary, type EntityType, type Evaluation, type Item, type TypeEvaluation,

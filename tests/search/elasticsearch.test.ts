@@ -6,7 +6,8 @@
  * Skipped only when there is no Java 17+; with LIANDONG_REQUIRE_REAL_SERVICES=1 (CI) it runs and fails instead.
  */
 import { Client } from '@elastic/elasticsearch';
-import { findJava, startElasticsearch, type ElasticsearchNode } from '../support/elasticsearch.js';
+import { findJava, type ElasticsearchNode } from '../../tools/servers/elasticsearch.js';
+import { sharedElasticsearch } from '../support/elasticsearch.js';
 import { openTestDatabase } from '../support/databases.js';
 import type { Database } from '../../src/store/db.js';
 import { ElasticsearchSearchBackend, ES_LAYOUT_VERSION, loadSearchContext, SearchIndexer, type SearchContext } from '../../src/search/index.js';
@@ -21,7 +22,7 @@ const runnable = findJava() !== null || required;
   let node: ElasticsearchNode;
 
   beforeAll(async () => {
-    node = await startElasticsearch();
+    node = await sharedElasticsearch();
   }, 600_000);
 
   afterAll(async () => {

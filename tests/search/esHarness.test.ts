@@ -3,11 +3,13 @@
  * docs/elasticsearch.md) starts, analyses Chinese with the cjk analyzer and cjk_bigram filter,
  * finds names and addresses by their parts, and stops.
  *
+ * Its own node, not the run's shared one: the last test stops it.
+ *
  * Skipped only when there is no Java 17+ here; with LIANDONG_REQUIRE_REAL_SERVICES=1 (CI) it runs
  * anyway and fails, so a missing Java cannot pass CI unseen.
  */
-import { findJava, startElasticsearch } from '../support/elasticsearch.js';
-import type { ElasticsearchNode } from '../support/elasticsearch.js';
+import { findJava, startElasticsearch } from '../../tools/servers/elasticsearch.js';
+import type { ElasticsearchNode } from '../../tools/servers/elasticsearch.js';
 
 const required = process.env.LIANDONG_REQUIRE_REAL_SERVICES === '1';
 const runnable = findJava() !== null || required;

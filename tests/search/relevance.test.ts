@@ -9,7 +9,8 @@
  */
 import type { Knex } from 'knex';
 import { describeEachDatabase, openTestDatabase } from '../support/databases.js';
-import { findJava, startElasticsearch, type ElasticsearchNode } from '../support/elasticsearch.js';
+import { findJava, type ElasticsearchNode } from '../../tools/servers/elasticsearch.js';
+import { sharedElasticsearch } from '../support/elasticsearch.js';
 import type { Database } from '../../src/store/db.js';
 import {
   ElasticsearchSearchBackend, loadSearchContext, PostgresSearchBackend, SearchIndexer, type SearchBackend, type SearchContext,
@@ -91,7 +92,7 @@ const runnable = findJava() !== null || process.env.LIANDONG_REQUIRE_REAL_SERVIC
   let db: Database;
 
   beforeAll(async () => {
-    node = await startElasticsearch();
+    node = await sharedElasticsearch();
   }, 600_000);
 
   afterAll(async () => {

@@ -14,7 +14,7 @@
  * skipped (describe.skip), and CI (.ci/run) fails the run on any skipped [postgres] test.
  */
 import { migrateToLatest, openDatabase, type Database } from '../../src/store/db.js';
-import { createTestDatabase } from './postgresServer.js';
+import { createTestDatabase } from '../../tools/servers/postgres.js';
 
 export type TestDatabaseKind = 'pglite' | 'postgres';
 

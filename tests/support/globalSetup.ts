@@ -1,39 +1,106 @@
 /**
  * Jest globalSetup: make a real PostgreSQL server available to the suites through
- * LIANDONG_TEST_DATABASE_URL (workers inherit the environment).
+ * LIANDONG_TEST_DATABASE_URL (workers inherit the environment), and start the run's shared
+ * Elasticsearch node in the background when the run includes a file that uses it
+ * (tests/support/elasticsearch.ts).
  *
  * - LIANDONG_TEST_DATABASE_URL already set: a server the developer runs; used as is.
  * - else server binaries installed: a throwaway server for this run, stopped by globalTeardown.
  * - else LIANDONG_REQUIRE_REAL_SERVICES=1 (CI): fail the run.
  * - else: warn once; the [postgres] variants of the suites are skipped.
  */
+import { mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PostgresServer } from './postgresServer.js';
-import type * as PostgresServerModule from './postgresServer.js';
+import type { ElasticsearchNode } from '../../tools/servers/elasticsearch.js';
+import type * as ElasticsearchModule from '../../tools/servers/elasticsearch.js';
+import type { PostgresServer } from '../../tools/servers/postgres.js';
+import type * as PostgresServerModule from '../../tools/servers/postgres.js';
 
 export const TEST_DATABASE_URL_ENV = 'LIANDONG_TEST_DATABASE_URL';
+/** Where the shared node's `{ url, pid, logFile }` or `{ error }` is written (tests/support/elasticsearch.ts). */
+export const SHARED_ELASTICSEARCH_STATE_ENV = 'LIANDONG_TEST_ELASTICSEARCH_STATE';
 
 export interface GlobalPostgresHandle {
   server: PostgresServer;
   removeExitHooks(): void;
 }
 
+export interface GlobalElasticsearchHandle {
+  /** Settles once the node is up (or has failed); teardown waits for it before stopping the node. */
+  started: Promise<ElasticsearchNode | null>;
+  stateDir: string;
+}
+
 declare global {
-   
   var __liandongPostgres: GlobalPostgresHandle | undefined;
+  var __liandongElasticsearch: GlobalElasticsearchHandle | undefined;
 }
 
 /**
  * Jest loads globalSetup as CommonJS (its transform runs with supportsStaticESM: false, so SWC
- * emits require()) and without moduleNameMapper, so a static `./postgresServer.js` import would
+ * emits require()) and without moduleNameMapper, so a static `tools/servers/postgres.js` import would
  * not resolve to the .ts source. Load it by its real path instead (SWC turns this into a require
  * that Jest's transform hook compiles; a native import() would accept the absolute path as well).
  */
 async function loadPostgresServer(rootDir: string): Promise<typeof PostgresServerModule> {
-  return import(join(rootDir, 'tests', 'support', 'postgresServer.ts'));
+  return import(join(rootDir, 'tools', 'servers', 'postgres.ts'));
 }
 
-export default async function globalSetup(_globalConfig: unknown, projectConfig: { rootDir: string }): Promise<void> {
+async function loadElasticsearch(rootDir: string): Promise<typeof ElasticsearchModule> {
+  return import(join(rootDir, 'tools', 'servers', 'elasticsearch.ts'));
+}
+
+interface GlobalConfig { testPathPatterns?: { patterns?: string[] } }
+interface ProjectConfig { rootDir: string; testPathIgnorePatterns?: string[] }
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.test.ts'))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+/** Whether a file this run selects shares the run's node: only then is a JVM worth starting. */
+function runUsesSharedElasticsearch(globalConfig: GlobalConfig, projectConfig: ProjectConfig): boolean {
+  const rootDir = projectConfig.rootDir;
+  const selected = (globalConfig.testPathPatterns?.patterns ?? []).map((p) => new RegExp(p, 'i'));
+  const ignored = (projectConfig.testPathIgnorePatterns ?? []).map((p) => new RegExp(p.replace('<rootDir>', rootDir)));
+  return testFiles(join(rootDir, 'tests')).some((file) =>
+    (selected.length === 0 || selected.some((r) => r.test(file))) &&
+    !ignored.some((r) => r.test(file)) &&
+    readFileSync(file, 'utf8').includes('sharedElasticsearch('));
+}
+
+async function startSharedElasticsearch(globalConfig: GlobalConfig, projectConfig: ProjectConfig): Promise<void> {
+  if (process.env.LIANDONG_TEST_ELASTICSEARCH_URL || process.env.LIANDONG_TEST_ELASTICSEARCH === 'own') return;
+  if (!runUsesSharedElasticsearch(globalConfig, projectConfig)) return;
+  const { findJava, startElasticsearch } = await loadElasticsearch(projectConfig.rootDir);
+  // No Java and not CI: the [elasticsearch] suites skip themselves; in CI the file's own start fails loudly.
+  if (!findJava()) return;
+  const stateDir = mkdtempSync(join(tmpdir(), 'liandong-es-run-'));
+  const statePath = join(stateDir, 'state.json');
+  const write = (state: object) => {
+    writeFileSync(`${statePath}.tmp`, JSON.stringify(state));
+    renameSync(`${statePath}.tmp`, statePath);
+  };
+  process.env[SHARED_ELASTICSEARCH_STATE_ENV] = statePath;
+  // Not awaited: the JVM boots while the suites that need no search run.
+  const started = startElasticsearch().then(
+    (node) => {
+      write({ url: node.url, pid: node.pid, logFile: node.logFile });
+      if (process.env.LIANDONG_TEST_VERBOSE === '1') process.stderr.write(`\nshared Elasticsearch node at ${node.url}\n`);
+      return node;
+    },
+    (err: unknown) => {
+      write({ error: err instanceof Error ? err.message : String(err) });
+      return null;
+    },
+  );
+  globalThis.__liandongElasticsearch = { started, stateDir };
+}
+
+export default async function globalSetup(globalConfig: GlobalConfig, projectConfig: ProjectConfig): Promise<void> {
+  await startSharedElasticsearch(globalConfig, projectConfig);
   if (process.env[TEST_DATABASE_URL_ENV]) return;
   const { findPostgresBinDir, startPostgresServer } = await loadPostgresServer(projectConfig.rootDir);
 

@@ -1,8 +1,18 @@
-/** Jest globalTeardown: stop the throwaway PostgreSQL server globalSetup started, if it did. */
+/** Jest globalTeardown: stop the throwaway servers globalSetup started, if it did. */
 // globalSetup.ts declares globalThis.__liandongPostgres.
+import { rmSync } from 'node:fs';
 import type {} from './globalSetup.js';
 
 export default async function globalTeardown(): Promise<void> {
+  const es = globalThis.__liandongElasticsearch;
+  if (es) {
+    globalThis.__liandongElasticsearch = undefined;
+    try {
+      await (await es.started)?.stop();
+    } finally {
+      rmSync(es.stateDir, { recursive: true, force: true });
+    }
+  }
   const handle = globalThis.__liandongPostgres;
   if (!handle) return;
   globalThis.__liandongPostgres = undefined;

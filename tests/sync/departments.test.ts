@@ -13,8 +13,9 @@ import { createLogger } from '../../src/observability/logger.js';
 import { createIngestStore, type IngestStore } from '../../src/store/ingest/index.js';
 import { startSimulators, type RunningSimulator } from '../../src/simulators/index.js';
 import {
-  configuredConnectors, ingestPush, readGridRegistry, replayDeadLetters, syncAll, syncConnector, type ConfiguredConnector, type SyncSummary,
+  configuredConnectors, ingestPush, replayDeadLetters, syncAll, syncConnector, type ConfiguredConnector, type SyncSummary,
 } from '../../src/sync/index.js';
+import { readGridRegistry } from '../../src/world/index.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
 import type { Database } from '../../src/store/db.js';
 import { DEPARTMENT_STREAMS, type PersonRow, type TruthRow } from '../../src/world/types.js';

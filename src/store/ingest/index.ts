@@ -11,13 +11,14 @@ import type { EventBus } from '../../events/bus.js';
 import type { Cursor } from '../../domain/canonical.js';
 import type { Row } from '../loaders.js';
 import { loadPlaces, type Places } from './places.js';
-import { storeGridRegistry, type GridRegistry } from './registry.js';
+import type { GridRegistry } from '../../domain/canonical.js';
+import { storeGridRegistry } from './registry.js';
 import { BatchWriter, type BatchInput, type BatchResult } from './writer.js';
 import { DEFAULT_RESOLUTION, Resolver, type ResolutionOptions } from '../../resolution/index.js';
 import { relinkUnlinked, rememberStored } from '../../resolution/rerun.js';
 import { bulkInsert } from './bulk.js';
 
-export type { GridRegistry } from './registry.js';
+export type { GridRegistry } from '../../domain/canonical.js';
 export type { BatchInput, BatchResult, DeadLetterInput, MappedInput } from './writer.js';
 export { sha256 } from './writer.js';
 

@@ -4,36 +4,8 @@
  * imported as a whole and upserted by code.
  */
 import type { Knex } from 'knex';
+import type { GridRegistry } from '../../domain/canonical.js';
 import type { Row } from '../loaders.js';
-
-export interface RegistryArea {
-  level: 'district' | 'street' | 'community';
-  kind: string | null;
-  code: string;
-  name: string;
-  parentCode: string | null;
-}
-
-export interface RegistryGrid {
-  code: string;
-  name: string;
-  communityCode: string;
-  boundary: unknown;
-}
-
-export interface RegistryMember {
-  employeeNo: string;
-  gridCode: string;
-  role: string;
-  name: string;
-  phone: string | null;
-}
-
-export interface GridRegistry {
-  areas: RegistryArea[];
-  grids: RegistryGrid[];
-  members: RegistryMember[];
-}
 
 export async function storeGridRegistry(knex: Knex, registry: GridRegistry): Promise<{ areas: number; grids: number; members: number }> {
   return knex.transaction(async (trx) => {

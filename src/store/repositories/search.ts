@@ -1,7 +1,7 @@
 import { SafeError } from '../../errors.js';
 import {
-  SEARCH_TYPES, type SearchBackend, type SearchFilter, type SearchHit, type SearchType,
-} from '../../search/types.js';
+  SEARCH_TYPES, type SearchPort, type SearchFilter, type SearchHit, type SearchType,
+} from '../searchPort.js';
 import { HIT_TYPE, type BuildingModel, type CaseModel, type EnterpriseModel, type PersonModel, type SearchConnectionModel, type SearchEdgeModel, type SearchNodeModel } from '../models.js';
 import type { DataKind } from '../policy.js';
 import type { AreaIdsFilter } from '../filters.js';
@@ -44,7 +44,7 @@ const ids = (id: string | null | undefined): string[] | undefined => (id ? [id] 
  * entity is loaded through its own repository, which masks fields and notes person reads for
  * the audit. A hit whose entity is gone or out of sight since it was indexed is dropped.
  */
-export function createSearchRepository({ policy }: StoreContext, backend: SearchBackend | null, load: HitLoaders) {
+export function createSearchRepository({ policy }: StoreContext, backend: SearchPort | null, load: HitLoaders) {
   return {
     async search(args: SearchArgs): Promise<SearchConnectionModel> {
       if (!backend) {

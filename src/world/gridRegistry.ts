@@ -3,9 +3,9 @@
  * (world/areas, world/grids, world/grid_members): the command center's own registry of where
  * every grid is and who works it. Department records are placed on these grids.
  */
-import type { AreaRow, GridMemberRow, GridRow } from '../world/types.js';
-import { readNdjson, worldFile } from '../world/read.js';
-import type { GridRegistry } from '../store/ingest/registry.js';
+import type { GridRegistry } from '../domain/canonical.js';
+import type { AreaRow, GridMemberRow, GridRow } from './types.js';
+import { readNdjson, worldFile } from './read.js';
 
 export async function readGridRegistry(dataDir: string): Promise<GridRegistry> {
   const areas: AreaRow[] = [];
