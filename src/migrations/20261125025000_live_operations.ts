@@ -1,11 +1,8 @@
 import type { Knex } from 'knex';
 
 /**
- * What live subscriptions need from the store.
- *
- * The case columns the case workflow owns (SLA deadlines, first dispatch, escalation), added
- * with IF NOT EXISTS so that this migration and the workflow's (20261125030000) can land in
- * either order: the dashboard counts from them.
+ * What live subscriptions need from the store. (The case columns the dashboard counts from —
+ * SLA deadlines, first dispatch, escalation — are the case workflow's, 20261125030000.)
  *
  * `tx` on both logs: the id of the transaction that appended the row. Log ids are taken when a
  * transaction inserts, not when it commits, so a reader that follows `id > last` can pass over
@@ -13,21 +10,9 @@ import type { Knex } from 'knex';
  * (tx, id) order and only as far as the oldest transaction still running
  * (`pg_snapshot_xmin`): every row that can still appear sorts after everything already read.
  */
-const CASE_COLUMNS = [
-  'supervised boolean not null default false',
-  'escalated_at timestamptz',
-  'dispatched_at timestamptz',
-  'arrived_at timestamptz',
-  'dispatch_due_at timestamptz',
-  'arrive_due_at timestamptz',
-  'close_due_at timestamptz',
-  'updated_at timestamptz not null default now()',
-];
-
 const LOGS = ['case_event', 'change_event'] as const;
 
 export async function up(knex: Knex): Promise<void> {
-  await knex.raw(`alter table "case" ${CASE_COLUMNS.map((c) => `add column if not exists ${c}`).join(', ')}`);
   // Dashboards count the open cases of an area; closed ones are most rows and never counted open.
   await knex.raw('create index if not exists case_open_street on "case" (street_id, category) where status <> \'closed\'');
   await knex.raw('create index if not exists case_closed_at on "case" (closed_at) where closed_at is not null');
@@ -44,5 +29,4 @@ export async function down(knex: Knex): Promise<void> {
   }
   await knex.raw('drop index if exists case_closed_at');
   await knex.raw('drop index if exists case_open_street');
-  // The case columns stay: the case workflow's migration owns them too, and its down drops them.
 }

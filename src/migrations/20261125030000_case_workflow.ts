@@ -8,8 +8,12 @@ import type { Knex } from 'knex';
  * reads one indexed column and no writer can let it drift from the three it is derived from.
  */
 
-/** Columns the live dashboard (20261125025000_live_operations) also adds; both must stay idempotent. */
-const SHARED_CASE_COLUMNS = [
+/**
+ * The workflow's columns on the case: supervision, escalation, first dispatch, arrival, the three
+ * deadlines, last change. The live dashboard (20261125025000_live_operations, which runs first)
+ * counts from them but does not add them: this migration is their one owner.
+ */
+const WORKFLOW_CASE_COLUMNS = [
   'supervised boolean not null default false',
   'escalated_at timestamptz',
   'dispatched_at timestamptz',
@@ -21,7 +25,7 @@ const SHARED_CASE_COLUMNS = [
 ];
 
 export async function up(knex: Knex): Promise<void> {
-  for (const column of SHARED_CASE_COLUMNS) await knex.raw(`alter table "case" add column if not exists ${column}`);
+  await knex.raw(`alter table "case" ${WORKFLOW_CASE_COLUMNS.map((c) => `add column ${c}`).join(', ')}`);
   await knex.schema.alterTable('case', (t) => {
     t.text('feedback_satisfaction'); // satisfied | basically_satisfied | unsatisfied
     t.text('feedback_note');
@@ -85,7 +89,5 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('case', (t) => {
     t.dropColumns('due_at', 'feedback_satisfaction', 'feedback_note', 'feedback_at', 'photo');
   });
-  // The shared columns belong to whichever migration added them first; the live-operations
-  // migration's down drops them if this one's has not.
-  for (const column of SHARED_CASE_COLUMNS) await knex.raw(`alter table "case" drop column if exists ${column.split(' ')[0]}`);
+  await knex.raw(`alter table "case" ${WORKFLOW_CASE_COLUMNS.map((c) => `drop column ${c.split(' ')[0]}`).join(', ')}`);
 }

@@ -10,7 +10,11 @@ import * as faultTolerance from './20261202010000_fault_tolerance.js';
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs from the
  * compiled build, from the TypeScript sources under test, and from a bundled deployment.
- * Append new ones at the end; never edit or reorder a migration that has shipped.
+ *
+ * Append-only from now on: add a new migration at the end, and never edit, reorder or remove one
+ * that is listed. The seven below were edited once, before anything was deployed, to give the
+ * case workflow's columns one owner (20261125030000_case_workflow; the live dashboard's
+ * 20261125025000 used to add them too, with IF NOT EXISTS); the resulting schema is the same.
  */
 const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125000000_canonical_model', canonicalModel],

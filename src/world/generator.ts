@@ -11,19 +11,19 @@
  *
  * World randomness, department content and department noise come from separate streams, so
  * changing a noise rate changes only that noise, never the world or another department.
+ *
+ * This file is the layout (areas, grids, buildings, dwellings, enterprises, cases) and the
+ * households; what each department writes about them is in departments/<department>.ts.
  */
 import { performance } from 'node:perf_hooks';
 import { mkdirSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeResidentId } from '../domain/idNumber.js';
 import { creditCodeCheckChar, makeCreditCode, organizationCodeCheckChar } from '../domain/creditCode.js';
-import { type AddressStyle, type Site, renderAddress, variantAddress } from './address.js';
+import { type Site, renderAddress } from './address.js';
+import { Departments, RecordWriter } from './departments/index.js';
 import { type GridPlan, type Plan, type ScaleName, type ScaleSpec, SCALES, makePlan, rectRing, round6 } from './layout.js';
-import { fullName, givenName, homophoneName, nameVariant, soundAlikeGiven, surname, type Sex } from './names.js';
-import {
-  DEPARTMENTS, type Department, EXTRA, type Lookalikes, type NoiseConfig, NoiseDice, type NoiseOverrides, type NoiseTag, mistypeId, resolveLookalikes,
-  resolveNoise, transposeId, transposePhone, wrongBirthDay,
-} from './noise.js';
+import { fullName, givenName, soundAlikeGiven, surname, type Sex } from './names.js';
+import { type Department, type Lookalikes, type NoiseConfig, type NoiseOverrides, type NoiseTag, resolveLookalikes, resolveNoise } from './noise.js';
 import {
   DISTRICT, ETHNICITIES, FLOATING_HOME, HUKOU_MOVED_IN, NameBook, OUTSIDE_REGIONS, localRegionCode, makeEstateName,
   makeTowerName, makeVillageGroupName,
@@ -31,17 +31,17 @@ import {
 import { Rng, Stream, Weighted, hash32, scrambleSmall } from './rng.js';
 import { SinkSet, type NdjsonSink } from './sink.js';
 import {
-  DAY_MS, HOUR_MS, MINUTE_MS, NOW_ISO, NOW_MS, TODAY, ageOn, compactBeijing, compactDay, civilFromDays, dayStartMs, daysFromCivil,
-  isoBeijing, isoDay, localBeijing,
+  DAY_MS, HOUR_MS, MINUTE_MS, NOW_ISO, NOW_MS, TODAY, ageOn, civilFromDays, daysFromCivil, isoBeijing, isoDay,
 } from './time.js';
 import {
   type AreaRow, type BuildingKind, type BuildingRow, type BuildingUse, type CaseChannel, type CaseDispatch, type CaseRow, type Composition,
-  type CourtJudgment, type CourtDishonestDebtor, type CourtParty, DEPARTMENT_STREAMS, type DwellingRow, type EnterpriseRow,
-  type EnterpriseStatus, type EntityType, type FireHazard, type FireInspection, type GridMemberRow, type GridRole, type GridRow,
-  type HouseholdRow, type HousingBuilding, type HousingDwelling, type HousingPerson, type Manifest, type MarketEnterprise, type Occupancy,
-  type PersonRow, type PersonTag, type PoliceIncident, type PoliceRegistration, type PopulationResident, type Relation, type Residence,
-  type SocialSpecialGroup, type SocialSubsidy, type TruthLink, WORLD_FILES,
+  type DwellingRow, type EnterpriseRow, type EnterpriseStatus, type GridMemberRow, type GridRole, type GridRow, type HouseholdRow,
+  type Manifest, type Occupancy, type PersonRow, type Relation, type Residence, WORLD_FILES,
 } from './types.js';
+import {
+  BRAND_CHARS, type BuildingCtx, type DwellingCtx, type EnterpriseCtx, type HazardCtx, MEMBER_PHONE_BASE, type PersonCtx, Pool, type Slot, mobile, pad,
+} from './working.js';
+import { makeResidentId } from '../domain/idNumber.js';
 
 export const GENERATOR_VERSION = '1.1.0';
 
@@ -64,53 +64,7 @@ export interface GenerateOptions {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Small helpers
-
-const pad = (n: number, width: number): string => String(n).padStart(width, '0');
-
-const PHONE_PREFIXES = ['133', '135', '136', '137', '138', '139', '150', '151', '152', '157', '158', '159', '177', '180', '181', '186', '187', '188', '189', '199'];
-const PERSON_PHONE_SPACE = 50_000_000; // people's current phones use scrambled indices below this; stale ones above
-const MEMBER_PHONE_BASE = 40_000_000;
-
-/** A mobile number unique to `slot`: the 8-digit tail is a bijection of the slot. */
-function mobile(slot: number): string {
-  const tail = scrambleSmall(slot, 100_000_000, 43_112_609, 12_345_678);
-  return `${PHONE_PREFIXES[hash32(slot, 77) % PHONE_PREFIXES.length] as string}${pad(tail, 8)}`;
-}
-
-class Pool<T> {
-  private readonly items: T[] = [];
-  private next = 0;
-  constructor(private readonly capacity: number) {}
-  push(item: T): void {
-    if (this.items.length < this.capacity) this.items.push(item);
-    else {
-      this.items[this.next] = item;
-      this.next = (this.next + 1) % this.capacity;
-    }
-  }
-  get size(): number {
-    return this.items.length;
-  }
-  pick(rng: Rng): T | undefined {
-    return this.items.length === 0 ? undefined : this.items[Math.floor(rng.next() * this.items.length)];
-  }
-}
-
-// Duplicate registrations take source ids from ranges real ones never reach (at most 30,000,000
-// people, so at most that many records per sequence), so adding them shifts no existing id.
-const DUPLICATE_INDEX = 5_000_000_000;
-const DUPLICATE_SEQ = 90_000_000;
-
-const populationId = (i: number): string => `RY${DISTRICT.code}${pad(scrambleSmall(i, 10_000_000_000, 1_000_003, 1_234_567_891), 10)}`;
-
-/** Which of a person's fields a department record holds, beyond the name. */
-interface Holds {
-  /** The record has a phone field for the person (default true). */
-  phone?: boolean;
-  /** The record may be name-and-phone-only (no ID number; the caller drops address and birth date). */
-  phoneOnly?: boolean;
-}
+// Resident ID numbers
 
 const BASE_DAY = daysFromCivil(1900, 1, 1);
 const ID_DAYS = TODAY - BASE_DAY + 1;
@@ -140,88 +94,6 @@ class IdAllocator {
     }
   }
 }
-
-// ---------------------------------------------------------------------------------------------
-// Working context (only for the current grid, plus the bounded pools)
-
-interface DwellingCtx {
-  index: number;
-  buildingIndex: number;
-  site: Site;
-  unit: string | null;
-  room: string | null;
-}
-
-interface PersonCtx {
-  index: number;
-  idNumber: string;
-  name: string;
-  sex: Sex;
-  birthDay: number;
-  age: number;
-  phone: string | null;
-  residence: Residence;
-  relation: Relation;
-  householdNumber: string;
-  dwelling: DwellingCtx;
-  gridIndex: number;
-  communityName: string;
-  origin: { code: string; name: string };
-  movedFrom: DwellingCtx | null;
-  movedOnDay: number | null;
-  tags: PersonTag[];
-  ethnicity: string;
-}
-
-interface PersonLike { index: number; idNumber: string; name: string; phone: string | null }
-
-interface BuildingCtx {
-  index: number;
-  site: Site;
-  kind: BuildingKind;
-  use: BuildingUse;
-  name: string;
-  lng: number;
-  lat: number;
-  floors: number;
-  builtYear: number;
-  dwellings: number;
-  firstDwelling: number;
-  /** Free premises rooms for enterprises. */
-  freeRooms: string[];
-}
-
-interface Slot { unit: string | null; floor: number; room: string | null }
-
-interface EnterpriseCtx {
-  index: number;
-  pripid: string;
-  name: string;
-  creditCode: string;
-  industryCode: string;
-  status: EnterpriseStatus;
-  building: BuildingCtx;
-  room: string;
-  legalRep: PersonCtx | null;
-  legalRepName: string;
-  legalRepId: string;
-}
-
-const SOCIAL_CATEGORY: Record<Exclude<PersonTag, 'community_correction'>, SocialSpecialGroup['category']> = {
-  elderly_living_alone: '独居老人', disabled: '残疾人', hardship: '困难群众', left_behind_child: '留守儿童',
-};
-
-interface HazardCtx { sourceId: string; building: BuildingCtx; enterprise: EnterpriseCtx | null; type: string; foundDay: number }
-
-const RELATION_TEXT = (p: { relation: Relation; sex: Sex }): string => {
-  switch (p.relation) {
-    case 'head': return '户主';
-    case 'spouse': return p.sex === 'male' ? '夫' : '妻';
-    case 'child': return p.sex === 'male' ? '子' : '女';
-    case 'parent': return p.sex === 'male' ? '父亲' : '母亲';
-    case 'grandchild': return p.sex === 'male' ? '孙子' : '孙女';
-  }
-};
 
 // Household compositions by situation. Weights were calibrated so the district lands on its
 // head count at ~10% vacancy.
@@ -303,17 +175,9 @@ const INDUSTRIES: ReadonlyArray<{ code: string; name: string; words: readonly st
   { code: 'G', name: '交通运输、仓储和邮政业', words: ['物流', '供应链管理', '运输'], weight: 4, shop: false },
 ];
 const INDUSTRY_PICK = new Weighted(INDUSTRIES.map((x) => [x, x.weight] as const));
-const BRAND_CHARS = [...'金鼎华信恒达博远新宇瑞丰盛宏图启明云帆乐学知行德润嘉禾创美正阳聚源优品星辰安泰锦程百川汇通睿智卓越领航天成合众凯旋东方西子钱塘良渚之江运河'];
 const ENT_TYPES = new Weighted([
   ['有限责任公司(自然人投资或控股)', 70], ['有限责任公司(自然人独资)', 20], ['股份有限公司(非上市、自然人投资或控股)', 3], ['个人独资企业', 5], ['有限合伙企业', 2],
 ] as const);
-const REG_STATE: Record<EnterpriseStatus, string> = { active: '存续（在营、开业、在册）', revoked: '吊销，未注销', deregistered: '注销' };
-
-const HAZARD_TYPES = new Weighted([
-  ['电瓶车室内充电', 5], ['楼道飞线充电', 4], ['疏散通道堆放杂物', 4], ['室内消火栓无水', 2], ['安全出口锁闭', 2], ['灭火器过期', 3],
-  ['违规住人（三合一场所）', 2], ['电气线路老化', 2],
-] as const);
-
 interface CaseCategory {
   code: string; title: string; weight: number; leads: readonly Department[]; cooperating: readonly Department[];
   channels: Weighted<CaseChannel>; site: 'dwelling' | 'building' | 'enterprise'; hours: readonly [number, number];
@@ -347,25 +211,15 @@ const CATEGORIES: readonly CaseCategory[] = [
 ];
 const CATEGORY_PICK = new Weighted(CATEGORIES.map((c) => [c, c.weight] as const));
 
-const INCIDENT_TYPES = new Weighted([
-  ['噪音扰民', 5], ['邻里纠纷', 4], ['家庭纠纷', 3], ['盗窃电动车', 2], ['走失求助', 1], ['交通事故', 3], ['电信诈骗', 2],
-] as const);
-
-const DEPT_INDEX = Object.fromEntries(DEPARTMENTS.map((d, i) => [d, i])) as Record<Department, number>;
-
-// How each department habitually writes an address.
-const DEPT_STYLE: Record<Department, AddressStyle> = {
-  population: 'province', housing: 'housing', enterprise: 'province', police: 'road', court: 'full', fire: 'short', social: 'full',
-};
-
 // ---------------------------------------------------------------------------------------------
 
 type Sinks = Record<string, NdjsonSink>;
 
 class WorldGenerator {
-  private readonly noise: NoiseConfig;
   private readonly sinks: SinkSet;
   private readonly out: Sinks = {};
+  private readonly records: RecordWriter;
+  private readonly departments: Departments;
   private readonly ids = new IdAllocator();
   private readonly placeNames: NameBook;
   private readonly enterpriseNames = new Set<string>();
@@ -380,27 +234,11 @@ class WorldGenerator {
   private members = 0;
   private plannedPeopleSoFar = 0;
 
-  // Department sequence counters.
-  private policeRegSeq = 0;
-  private incidentSeq = 0;
-  private fireSeq = 0;
-  private socialSeq = 0;
-  private grantSeq = 0;
-  private policeDupSeq = 0;
-  private socialDupSeq = 0;
-  private readonly courtSeq = new Map<string, number>();
-
   // Bounded pools reaching back across grids.
   private readonly landlords = new Pool<PersonCtx>(4096);
   private readonly adults = new Pool<PersonCtx>(8192);
   private readonly pastDwellings = new Pool<DwellingCtx>(8192);
   private readonly pastEnterprises = new Pool<EnterpriseCtx>(2048);
-
-  // Per-grid state.
-  private deptRng: Rng[] = [];
-  private dice: NoiseDice[] = [];
-  private dupRng: Rng[] = [];
-  private dupDice: NoiseDice[] = [];
 
   /** People with a look-alike (twin, namesake): the tags every truth row about them carries. Only look-alikes are kept. */
   private readonly lookalikeOf = new Map<number, NoiseTag[]>();
@@ -409,11 +247,10 @@ class WorldGenerator {
     private readonly plan: Plan, private readonly seed: number, noise: NoiseConfig, private readonly lookalikes: Lookalikes, outDir: string,
     gzipLevel: number | null,
   ) {
-    this.noise = noise;
     this.sinks = new SinkSet(outDir, gzipLevel);
     for (const f of WORLD_FILES) this.out[`world/${f}`] = this.sinks.open(`world/${f}`);
-    for (const d of DEPARTMENTS) for (const s of DEPARTMENT_STREAMS[d]) this.out[`${d}/${s}`] = this.sinks.open(`departments/${d}/${s}`);
-    for (const d of DEPARTMENTS) this.out[`truth/${d}`] = this.sinks.open(`truth/${d}`);
+    this.records = new RecordWriter(this.sinks, seed, noise, this.lookalikeOf);
+    this.departments = new Departments(this.records, { adults: this.adults, pastEnterprises: this.pastEnterprises });
     this.placeNames = new NameBook(plan.communities.map((c) => c.name));
   }
 
@@ -423,135 +260,10 @@ class WorldGenerator {
     return s;
   }
 
-  private truth(dept: Department, stream: string, sourceId: string, entity: EntityType, index: number, links: TruthLink[], noise: NoiseTag[]): void {
-    if (this.lookalikeOf.size > 0) {
-      // New arrays: callers reuse theirs for several records (an inspection and its hazards).
-      if (entity === 'person') noise = this.withLookalike(noise, index);
-      links = links.map((l) => (l.entity === 'person' ? { ...l, noise: this.withLookalike(l.noise, l.index) } : l));
-    }
-    this.sink(`truth/${dept}`).write({ department: dept, stream, sourceId, entity, index, links, noise });
-  }
-
-  private withLookalike(noise: NoiseTag[], personIndex: number): NoiseTag[] {
-    const extra = this.lookalikeOf.get(personIndex);
-    return extra ? [...noise, ...extra.filter((t) => !noise.includes(t))] : noise;
-  }
-
   private markLookalike(p: PersonCtx, tag: NoiseTag): void {
     const tags = this.lookalikeOf.get(p.index) ?? [];
     if (!tags.includes(tag)) tags.push(tag);
     this.lookalikeOf.set(p.index, tags);
-  }
-
-  private rc(d: Department): Rng {
-    return this.deptRng[DEPT_INDEX[d]] as Rng;
-  }
-
-  private roll(d: Department): Float64Array {
-    return (this.dice[DEPT_INDEX[d]] as NoiseDice).roll();
-  }
-
-  /** A duplicate registration's content stream and noise: its own, so duplicates shift nothing else. */
-  private dupContent(d: Department): Rng {
-    return this.dupRng[DEPT_INDEX[d]] as Rng;
-  }
-
-  private dupRoll(d: Department): Float64Array {
-    return (this.dupDice[DEPT_INDEX[d]] as NoiseDice).roll();
-  }
-
-  // --- noise ---------------------------------------------------------------------------------
-
-  /**
-   * Name, ID and phone as department `d` holds them; noise tags pushed to `tags`. `phoneOnly`
-   * says the record keeps only name and phone: the caller leaves out the address and birth date.
-   */
-  private personFields(
-    d: Department, p: PersonLike, u: Float64Array, tags: NoiseTag[], holds: Holds = {},
-  ): { id: string | null; name: string; phone: string | null; phoneOnly: boolean } {
-    const r = this.noise[d];
-    const holdsPhone = holds.phone ?? true;
-    // Decided first: a name-and-phone-only record has no ID number to get wrong.
-    const phoneOnly = (holds.phoneOnly ?? false) && holdsPhone && p.phone !== null && (u[EXTRA.phoneOnly] as number) < r.namePhoneOnly;
-    let id: string | null = p.idNumber;
-    if (phoneOnly) {
-      id = null;
-      tags.push('name_phone_only');
-    } else if ((u[0] as number) < r.idMissing) {
-      id = null;
-      tags.push('id_missing');
-    } else if ((u[1] as number) < r.idMistyped) {
-      id = mistypeId(p.idNumber, u[2] as number, u[3] as number);
-      tags.push('id_mistyped');
-    } else if ((u[EXTRA.idTransposed] as number) < r.idTransposed) {
-      const t = transposeId(p.idNumber, u[EXTRA.idTransposedAt] as number);
-      if (t !== null) {
-        id = t;
-        tags.push('id_transposed');
-      }
-    }
-    // A homophone first, then perhaps another form of it (張維, 张 维).
-    let base = p.name;
-    if ((u[EXTRA.homophone] as number) < r.nameHomophone) base = homophoneName(p.name, u[EXTRA.homophoneChoice] as number) ?? p.name;
-    let name = base;
-    if ((u[4] as number) < r.nameVariant) {
-      const v = nameVariant(base, u[5] as number);
-      name = v.text;
-      // In pinyin a homophone reads exactly like the true name: nothing of it is left to see.
-      if (base !== p.name && v.kind !== 'pinyin') tags.push('name_homophone');
-      tags.push(v.kind === 'traditional' ? 'name_traditional' : v.kind === 'space' ? 'name_space' : 'name_pinyin');
-    } else if (base !== p.name) {
-      name = base;
-      tags.push('name_homophone');
-    }
-    let phone = p.phone;
-    if (phone !== null && p.index >= 0 && (u[8] as number) < r.stalePhone) {
-      phone = mobile(PERSON_PHONE_SPACE + p.index);
-      tags.push('phone_stale');
-    }
-    if (phone !== null && holdsPhone && (u[EXTRA.phoneTransposed] as number) < r.phoneTransposed) {
-      const t = transposePhone(phone, u[EXTRA.phoneTransposedAt] as number);
-      if (t !== null) {
-        phone = t;
-        tags.push('phone_transposed');
-      }
-    }
-    return { id, name, phone, phoneOnly };
-  }
-
-  /** The birth date (a day number) as department `d` holds it: sometimes a few days off, or day and month swapped. */
-  private birthFields(d: Department, p: PersonCtx, u: Float64Array, tags: NoiseTag[]): number {
-    if ((u[EXTRA.birthDay] as number) >= this.noise[d].birthDayWrong) return p.birthDay;
-    tags.push('birth_day_wrong');
-    return wrongBirthDay(p.birthDay, u[EXTRA.birthDayChoice] as number);
-  }
-
-  /** An address as department `d` writes it: its own style, sometimes another, sometimes the old one. */
-  private address(d: Department, site: Site, unit: string | null, room: string | null, u: Float64Array, tags: NoiseTag[], style: AddressStyle = DEPT_STYLE[d]): string {
-    if ((u[6] as number) < this.noise[d].addressVariant) {
-      const v = variantAddress(site, unit, room, style, u[7] as number);
-      if (v !== null) {
-        tags.push('address_variant');
-        return v;
-      }
-    }
-    return renderAddress(site, unit, room, style);
-  }
-
-  /** The person's dwelling address, or the previous one if they moved and the department lags. */
-  private personAddress(d: Department, p: PersonCtx, u: Float64Array, tags: NoiseTag[], style?: AddressStyle): string {
-    let dw = p.dwelling;
-    if (p.movedFrom && (u[9] as number) < this.noise[d].staleAddress) {
-      dw = p.movedFrom;
-      tags.push('address_stale');
-    }
-    return this.address(d, dw.site, dw.unit, dw.room, u, tags, style);
-  }
-
-  /** A timestamp between `fromDay` and now (never later than now). */
-  private stamp(rng: Rng, fromDay: number): number {
-    const from = dayStartMs(Math.min(fromDay, TODAY - 1));
-    return from + Math.floor(rng.next() * (NOW_MS - HOUR_MS - from));
   }
 
   // --- the run -------------------------------------------------------------------------------
@@ -598,10 +310,7 @@ class WorldGenerator {
 
   private grid(g: GridPlan): void {
     const rng = Rng.of(this.seed, Stream.grid, g.index);
-    this.deptRng = DEPARTMENTS.map((_, i) => Rng.of(this.seed, Stream.deptContent, i, g.index));
-    this.dice = DEPARTMENTS.map((_, i) => new NoiseDice(Rng.of(this.seed, Stream.deptNoise, i, g.index), Rng.of(this.seed, Stream.deptNoiseExtra, i, g.index)));
-    this.dupRng = DEPARTMENTS.map((_, i) => Rng.of(this.seed, Stream.deptDuplicates, i, g.index, 0));
-    this.dupDice = DEPARTMENTS.map((_, i) => new NoiseDice(Rng.of(this.seed, Stream.deptDuplicates, i, g.index, 1), Rng.of(this.seed, Stream.deptDuplicates, i, g.index, 2)));
+    this.records.startGrid(g.index);
     const firstPerson = this.people;
     const firstHousehold = this.households;
     const firstBuilding = this.buildings;
@@ -645,7 +354,7 @@ class WorldGenerator {
       left -= b.dwellings;
       residential.push(b);
       this.householdsOf(g, b, built.slots, bRng, adults, peopleTarget);
-      this.fireBuilding(g, b);
+      this.departments.fire.building(g, b);
     }
 
     // Enterprises: shops in mixed buildings first for trades that need a street front, then offices.
@@ -665,18 +374,17 @@ class WorldGenerator {
           }
           const bRng = Rng.of(this.seed, Stream.building, this.buildings);
           office = this.commercialBuilding(g, bRng, { ...park.site, number: String(park.next++) }, g.enterprises - k);
-          this.fireBuilding(g, office);
+          this.departments.fire.building(g, office);
         }
         premises = office;
       }
       const e = this.enterprise(g, rng, industry, premises, adults);
       enterprises.push(e);
-      this.fireEnterprise(g, e);
-      this.courtEnterprise(g, e, adults);
+      this.departments.fire.enterprise(g, e);
+      this.departments.court.enterprise(e, adults);
     }
 
-    const hazards = this.gridHazards;
-    this.gridHazards = [];
+    const hazards = this.departments.fire.takeHazards();
     this.casesAndIncidents(g, rng, adults, residential, enterprises, memberList, hazards);
 
     this.sink('world/grids').write({
@@ -686,8 +394,6 @@ class WorldGenerator {
       members: memberList.length,
     } satisfies GridRow);
   }
-
-  private gridHazards: HazardCtx[] = [];
 
   private baseSite(g: GridPlan, estate: string, kind: Site['kind'], road: string, doorNo: number): Omit<Site, 'number'> {
     return { street: g.street.spec.name, streetShort: g.street.spec.short, community: g.community.name, estate, kind, road, doorNo };
@@ -726,20 +432,7 @@ class WorldGenerator {
       number: site.number, name, road: site.road, doorNo: site.doorNo, floors, units, builtYear, lng, lat, address,
       firstDwellingIndex: this.dwellings, dwellings, premises: freeRooms.length,
     } satisfies BuildingRow);
-    // The housing bureau's register.
-    const r = this.rc('housing');
-    const u = this.roll('housing');
-    const tags: NoiseTag[] = [];
-    const code = `FW${DISTRICT.code}${pad(b.index + 1, 7)}`;
-    this.sink('housing/buildings').write({
-      building_code: code, building_name: name, address: this.address('housing', site, null, null, u, tags),
-      road_address: kind === 'village' ? `${site.community}${site.number}号` : `${site.road}${site.doorNo}号`, community: site.community,
-      use: use === 'residential' ? '住宅' : use === 'mixed' ? '商住' : '商业',
-      structure: kind === 'village' ? (builtYear < 2000 ? '砖混' : r.chance(0.7) ? '砖混' : '框架') : floors > 7 ? '钢筋混凝土' : r.chance(0.6) ? '砖混' : '钢筋混凝土',
-      floors_above: floors, units, built_year: builtYear, dwelling_count: dwellings, longitude: lng, latitude: lat,
-      updated_at: isoBeijing(this.stamp(r, TODAY - 900)),
-    } satisfies HousingBuilding);
-    this.truth('housing', 'buildings', code, 'building', b.index, [], tags);
+    this.departments.housing.building(b, units);
     return b;
   }
 
@@ -846,7 +539,7 @@ class WorldGenerator {
         ownerPersonIndex: owner?.index ?? null, householdIndex, address: renderAddress(dw.site, dw.unit, dw.room, 'full'),
       } satisfies DwellingRow);
       const tenant = occupancy === 'rented' ? head : null;
-      later.push(() => this.housingDwelling(dw, slot.floor, areaM2, occupancy, owner, tenant, b));
+      later.push(() => this.departments.housing.dwelling(dw, slot.floor, areaM2, occupancy, owner, tenant, b));
       this.pastDwellings.push(dw);
       for (const p of members) if (p.residence === 'hukou' && p.age >= 30) this.landlords.push(p);
     }
@@ -880,33 +573,6 @@ class WorldGenerator {
   }
 
   private gridStartDwelling = 0;
-
-  private housingDwelling(dw: DwellingCtx, floor: number, areaM2: number, occupancy: Occupancy, owner: PersonCtx | null, tenant: PersonCtx | null, b: BuildingCtx): void {
-    const r = this.rc('housing');
-    // The bureau does not know every dwelling: some village rooms are never registered.
-    if (b.kind === 'village' && dw.room !== null && r.chance(0.05)) return;
-    const k = dw.index - b.firstDwelling;
-    const code = `FW${DISTRICT.code}${pad(b.index + 1, 7)}-${pad(k + 1, 4)}`;
-    const u = this.roll('housing');
-    const tags: NoiseTag[] = [];
-    const links: TruthLink[] = [];
-    const person = (p: PersonCtx, role: string): HousingPerson => {
-      const noise: NoiseTag[] = [];
-      // The bureau lists owners and tenants by name, ID number and phone; some only by name and phone.
-      const f = this.personFields('housing', p, role === 'owner' ? u : this.roll('housing'), noise, { phoneOnly: true });
-      links.push({ role, entity: 'person', index: p.index, noise });
-      return { name: f.name, id_number: f.id, phone: f.phone };
-    };
-    const ownerOut = owner ? person(owner, 'owner') : null;
-    const tenants = tenant ? [person(tenant, 'tenant')] : [];
-    const record: HousingDwelling = {
-      house_code: code, building_code: `FW${DISTRICT.code}${pad(b.index + 1, 7)}`, address: this.address('housing', dw.site, dw.unit, dw.room, u, tags),
-      unit: dw.unit, floor, room: dw.room, area_m2: areaM2, usage: occupancy === 'owner_occupied' ? '自住' : occupancy === 'rented' ? '出租' : '空置',
-      owner: ownerOut, tenants, updated_at: isoBeijing(this.stamp(r, TODAY - 700)),
-    };
-    this.sink('housing/dwellings').write(record);
-    this.truth('housing', 'dwellings', code, 'dwelling', dw.index, links, tags);
-  }
 
   private household(
     g: GridPlan, rng: Rng, dw: DwellingCtx, householdIndex: number, composition: Composition, floating: boolean, later: Array<() => void>,
@@ -991,246 +657,11 @@ class WorldGenerator {
         communityIndex: g.community.areaIndex, streetIndex: g.street.areaIndex, origin: p.origin, tags: p.tags,
         movedFrom: p.movedFrom && p.movedOnDay !== null ? { dwellingIndex: p.movedFrom.index, movedOn: isoDay(p.movedOnDay) } : null,
       } satisfies PersonRow);
-      this.population(p);
-      this.police(p);
-      this.social(p, head ?? p, out);
-      this.courtPerson(p);
+      this.departments.population.resident(p);
+      this.departments.police.registration(p);
+      this.departments.social.person(p, head ?? p, out);
+      this.departments.court.person(p);
       if (p.age >= 18) this.adults.push(p);
-    }
-  }
-
-  // --- departments about people --------------------------------------------------------------
-
-  private population(p: PersonCtx): void {
-    const r = this.rc('population');
-    const u = this.roll('population');
-    // Everyone with hukou is registered; a few floating residents never were.
-    if (p.residence === 'floating' && r.chance(0.04)) return;
-    const twice = (u[EXTRA.duplicate] as number) < this.noise.population.duplicate;
-    this.populationRecord(p, r, u, populationId(p.index), false);
-    // Registered twice: a second record with fresh content and noise, under an id no person has.
-    if (twice) this.populationRecord(p, this.dupContent('population'), this.dupRoll('population'), populationId(DUPLICATE_INDEX + p.index), true);
-  }
-
-  private populationRecord(p: PersonCtx, r: Rng, u: Float64Array, sourceId: string, duplicate: boolean): void {
-    const tags: NoiseTag[] = [];
-    // The register always holds ID number, birth date and address: no name-and-phone-only records.
-    const f = this.personFields('population', p, u, tags);
-    const birth = this.birthFields('population', p, u, tags);
-    const xzz = this.personAddress('population', p, u, tags);
-    if (duplicate) tags.push('duplicate_registration');
-    // Hukou residents who moved often keep their hukou at the old address.
-    const hukouAt = p.residence === 'hukou' && p.movedFrom && r.chance(0.5) ? p.movedFrom : p.dwelling;
-    const registered = p.residence === 'hukou' ? Math.max(p.birthDay + r.int(0, 60), TODAY - 365 * 30) : (p.movedOnDay ?? TODAY - r.int(30, 2000));
-    this.sink('population/residents').write({
-      RYBH: sourceId, GMSFHM: f.id, XM: f.name, XB: p.sex === 'male' ? '1' : '2', CSRQ: compactDay(birth), MZ: p.ethnicity, LXDH: f.phone,
-      RYLB: p.residence === 'hukou' ? '户籍人口' : '流动人口', HH: p.householdNumber, YHZGX: RELATION_TEXT(p),
-      HJDZ: p.residence === 'hukou' ? renderAddress(hukouAt.site, hukouAt.unit, hukouAt.room, 'province') : p.origin.name, XZZ: xzz,
-      DJRQ: compactDay(Math.min(registered, TODAY)), GXSJ: localBeijing(this.stamp(r, Math.max(registered, p.movedOnDay ?? 0, TODAY - 720))),
-    } satisfies PopulationResident);
-    this.truth('population', 'residents', sourceId, 'person', p.index, [], tags);
-  }
-
-  private police(p: PersonCtx): void {
-    if (p.residence !== 'floating' || p.age < 16) return;
-    const r = this.rc('police');
-    const u = this.roll('police');
-    if (r.chance(0.1)) return; // not registered
-    const twice = (u[EXTRA.duplicate] as number) < this.noise.police.duplicate;
-    this.policeRecord(p, r, u, ++this.policeRegSeq, false);
-    if (twice) this.policeRecord(p, this.dupContent('police'), this.dupRoll('police'), DUPLICATE_SEQ + ++this.policeDupSeq, true);
-  }
-
-  private policeRecord(p: PersonCtx, r: Rng, u: Float64Array, seq: number, duplicate: boolean): void {
-    const tags: NoiseTag[] = [];
-    const f = this.personFields('police', p, u, tags, { phoneOnly: true });
-    const place: NoiseTag[] = [];
-    const address = this.personAddress('police', p, u, place);
-    // A name-and-phone-only registration has no address; its dates still follow from the one the station had.
-    const stale = place.includes('address_stale');
-    if (!f.phoneOnly) tags.push(...place);
-    if (duplicate) tags.push('duplicate_registration');
-    const jzdz = f.phoneOnly ? null : address;
-    const regDay = stale ? TODAY - r.int(400, 1500) : (p.movedOnDay ?? TODAY - r.int(10, 1500)) + r.int(0, 20);
-    const permit = TODAY - regDay > 180 && r.chance(0.75);
-    const permitIssued = regDay + 180 + r.int(0, 30);
-    const expires = permit ? permitIssued + 365 * (1 + Math.floor((TODAY - permitIssued) / 365)) : null;
-    const sourceId = `JZ${civilFromDays(Math.min(regDay, TODAY)).y}${pad(seq, 8)}`;
-    this.sink('police/residence_registrations').write({
-      djbh: sourceId, sfzh: f.id, xm: f.name, xb: p.sex === 'male' ? '男' : '女', lxdh: f.phone, hjdz: p.origin.name, jzdz,
-      jzsy: p.age < 20 && r.chance(0.3) ? '就学' : r.pick(['务工', '务工', '务工', '经商', '投亲靠友']), djrq: isoDay(Math.min(regDay, TODAY)),
-      jzzbh: permit ? `${DISTRICT.code}${pad(scrambleSmall(seq, 100_000_000, 43_112_609, 9_876_543), 8)}` : null, yxqz: expires !== null ? isoDay(expires) : null,
-      zt: stale && r.chance(0.3) ? '注销' : '有效', gxsj: compactBeijing(this.stamp(r, Math.min(regDay, TODAY - 1))),
-    } satisfies PoliceRegistration);
-    this.truth('police', 'residence_registrations', sourceId, 'person', p.index, [], tags);
-  }
-
-  private social(p: PersonCtx, head: PersonCtx, household: PersonCtx[]): void {
-    const groups = p.tags.filter((t) => t !== 'community_correction');
-    const age80 = p.age >= 80 && p.residence === 'hukou'; // 高龄津贴 is paid to registered residents
-    if (groups.length === 0 && !age80) return;
-    const r = this.rc('social');
-    const objectNos: string[] = [];
-    const guardianOf = household.find((x) => x.relation === 'head') ?? head;
-    for (const tag of groups) {
-      const u = this.roll('social');
-      if (r.chance(0.03)) continue; // not yet registered
-      const twice = (u[EXTRA.duplicate] as number) < this.noise.social.duplicate;
-      objectNos.push(this.specialGroup(p, tag, r, u, ++this.socialSeq, guardianOf, false));
-      if (twice) this.specialGroup(p, tag, this.dupContent('social'), this.dupRoll('social'), DUPLICATE_SEQ + ++this.socialDupSeq, guardianOf, true);
-    }
-    this.subsidies(p, r, age80, objectNos);
-  }
-
-  /** One person × category in the special-groups register; returns its object_no. */
-  private specialGroup(
-    p: PersonCtx, tag: Exclude<PersonTag, 'community_correction'>, r: Rng, u: Float64Array, seq: number, guardianOf: PersonCtx, duplicate: boolean,
-  ): string {
-    const tags: NoiseTag[] = [];
-    const f = this.personFields('social', p, u, tags, { phoneOnly: true });
-    const place: NoiseTag[] = [];
-    const address = this.personAddress('social', p, u, place);
-    if (!f.phoneOnly) tags.push(...place);
-    const birth = f.phoneOnly ? null : this.birthFields('social', p, u, tags);
-    if (duplicate) tags.push('duplicate_registration');
-    let detail: string | null = null;
-    if (tag === 'disabled') detail = `${r.pick(['肢体', '视力', '听力', '言语', '智力', '精神'])}${r.pick(['一', '二', '三', '四'])}级`;
-    if (tag === 'hardship') detail = r.pick(['最低生活保障', '最低生活保障边缘', '特困供养']);
-    if (tag === 'elderly_living_alone') detail = r.pick(['每周探访一次', '每日电话问候']);
-    const guardian: SocialSpecialGroup['guardian'] = tag === 'left_behind_child' ? { name: guardianOf.name, phone: guardianOf.phone } : null;
-    const code = { elderly_living_alone: 'DJ', disabled: 'CJ', hardship: 'KN', left_behind_child: 'LS' }[tag];
-    const sourceId = `MZ${code}${pad(seq, 8)}`;
-    const registered = TODAY - r.int(20, 2500);
-    this.sink('social/special_groups').write({
-      object_no: sourceId, name: f.name, id_number: f.id, sex: p.sex === 'male' ? '男' : '女', birth_date: birth === null ? null : isoDay(birth),
-      category: SOCIAL_CATEGORY[tag], detail, community: p.communityName, address: f.phoneOnly ? null : address, phone: f.phone, guardian,
-      registered_on: isoDay(registered), status: '在册', updated_at: isoBeijing(this.stamp(r, Math.max(registered, TODAY - 400))),
-    } satisfies SocialSpecialGroup);
-    const guardianLinks: TruthLink[] = guardian ? [{ role: 'guardian', entity: 'person', index: guardianOf.index, noise: [] }] : [];
-    this.truth('social', 'special_groups', sourceId, 'person', p.index, guardianLinks, tags);
-    return sourceId;
-  }
-
-  private subsidies(p: PersonCtx, r: Rng, age80: boolean, objectNos: string[]): void {
-    // Monthly grants.
-    const grants: Array<[string, number]> = [];
-    if (p.tags.includes('hardship')) grants.push(['最低生活保障金', 1310]);
-    if (p.tags.includes('disabled') && (p.tags.includes('hardship') || r.chance(0.3))) grants.push(['残疾人两项补贴', r.pick([320, 360, 640])]);
-    if (age80) grants.push(['高龄津贴', p.age >= 100 ? 800 : p.age >= 90 ? 300 : 100]);
-    if (p.tags.includes('elderly_living_alone') && r.chance(0.5)) grants.push(['居家养老服务补贴', r.pick([200, 300, 400])]);
-    for (const [subsidy, amount] of grants) {
-      const u = this.roll('social');
-      const tags: NoiseTag[] = [];
-      const f = this.personFields('social', p, u, tags, { phone: false });
-      const start = TODAY - r.int(30, 2000);
-      const c = civilFromDays(start);
-      const seq = ++this.grantSeq;
-      const sourceId = `BZ${c.y}${pad(c.m, 2)}${pad(seq, 8)}`;
-      this.sink('social/subsidies').write({
-        grant_no: sourceId, object_no: objectNos[0] ?? null, name: f.name, id_number: f.id, subsidy, monthly_amount_yuan: amount,
-        start_month: `${c.y}-${pad(c.m, 2)}`, status: r.chance(0.04) ? '已停发' : '发放中', updated_at: isoBeijing(this.stamp(r, TODAY - 60)),
-      } satisfies SocialSubsidy);
-      this.truth('social', 'subsidies', sourceId, 'person', p.index, [], tags);
-    }
-  }
-
-  private courtCaseNo(year: number, kind: string): string {
-    const key = `${year}${kind}`;
-    const n = (this.courtSeq.get(key) ?? 0) + 1;
-    this.courtSeq.set(key, n);
-    return `(${year})浙0110${kind}${n}号`;
-  }
-
-  /** A party's fields as the court wrote them; its noise goes to `tags`. */
-  private courtParty(role: CourtParty['role'], p: PersonCtx, tags: NoiseTag[], withAddress: boolean): CourtParty {
-    const u = this.roll('court');
-    const f = this.personFields('court', p, u, tags, { phone: false });
-    return { role, name: f.name, idNumber: f.id, creditCode: null, address: withAddress ? this.personAddress('court', p, u, tags) : null };
-  }
-
-  private courtPerson(p: PersonCtx): void {
-    const r = this.rc('court');
-    const civil = p.age >= 25 && p.age <= 72 && r.chance(0.012);
-    const criminal = p.tags.includes('community_correction');
-    if (!civil && !criminal) return;
-    if (criminal) {
-      const judged = TODAY - r.int(30, 900);
-      const year = civilFromDays(judged - r.int(20, 90)).y;
-      const caseNo = this.courtCaseNo(year, '刑初');
-      const tags: NoiseTag[] = [];
-      const defendant = this.courtParty('被告人', p, tags, true);
-      this.sink('court/judgments').write({
-        caseNo, court: '杭州市余杭区人民法院', caseType: '刑事', cause: r.pick(['危险驾驶罪', '盗窃罪', '帮助信息网络犯罪活动罪', '故意伤害罪']),
-        filedOn: isoDay(judged - r.int(20, 90)), judgedOn: isoDay(judged), parties: [defendant], amountYuan: null,
-        sentence: `判处有期徒刑${r.int(6, 30)}个月，缓刑${r.int(1, 3)}年`, result: '判决', updatedAt: isoBeijing(this.stamp(r, judged)),
-      } satisfies CourtJudgment);
-      this.truth('court', 'judgments', caseNo, 'person', p.index, [], tags);
-    }
-    if (civil) {
-      const judged = TODAY - r.int(20, 1800);
-      const filed = judged - r.int(30, 200);
-      const caseNo = this.courtCaseNo(civilFromDays(filed).y, '民初');
-      const tags: NoiseTag[] = [];
-      const links: TruthLink[] = [];
-      const cause = r.pick(['民间借贷纠纷', '买卖合同纠纷', '房屋租赁合同纠纷', '机动车交通事故责任纠纷', '金融借款合同纠纷', '劳务合同纠纷']);
-      const amount = r.int(5, 800) * 1000;
-      let plaintiff: CourtParty;
-      const lender = cause === '金融借款合同纠纷' || cause === '买卖合同纠纷' ? this.pastEnterprises.pick(r) : undefined;
-      const other = this.adults.pick(r);
-      if (lender) {
-        plaintiff = { role: '原告', name: lender.name, idNumber: null, creditCode: lender.creditCode, address: renderAddress(lender.building.site, null, lender.room, 'full') };
-        links.push({ role: 'plaintiff', entity: 'enterprise', index: lender.index, noise: [] });
-      } else if (other && other.index !== p.index) {
-        const noise: NoiseTag[] = [];
-        plaintiff = this.courtParty('原告', other, noise, false);
-        links.push({ role: 'plaintiff', entity: 'person', index: other.index, noise });
-      } else {
-        plaintiff = { role: '原告', name: fullName(r, 'male', 1975), idNumber: null, creditCode: null, address: null };
-      }
-      const defendant = this.courtParty('被告', p, tags, true);
-      this.sink('court/judgments').write({
-        caseNo, court: '杭州市余杭区人民法院', caseType: '民事', cause, filedOn: isoDay(filed), judgedOn: isoDay(judged), parties: [plaintiff, defendant],
-        amountYuan: amount, sentence: null, result: r.pick(['判决被告支付', '调解结案', '判决被告支付', '部分支持原告诉讼请求']),
-        updatedAt: isoBeijing(this.stamp(r, judged)),
-      } satisfies CourtJudgment);
-      this.truth('court', 'judgments', caseNo, 'person', p.index, links, tags);
-      // A third of the losers do not pay: an enforcement case, and the dishonest list.
-      if (r.chance(0.3) && judged + 60 < TODAY) this.dishonest(r, p, null, caseNo, amount, judged + r.int(40, 120));
-    }
-  }
-
-  private dishonest(r: Rng, p: PersonCtx | null, e: EnterpriseCtx | null, basisCaseNo: string, amount: number, enforcementDay: number): void {
-    const day = Math.min(enforcementDay, TODAY - 5);
-    const caseNo = this.courtCaseNo(civilFromDays(day).y, '执');
-    const published = Math.min(TODAY - 1, day + r.int(30, 180));
-    const tags: NoiseTag[] = [];
-    const links: TruthLink[] = [];
-    let record: CourtDishonestDebtor;
-    const common = {
-      caseNo, basisCaseNo, court: '杭州市余杭区人民法院', obligation: r.pick(['偿还借款本金及利息', '支付货款', '支付租金', '赔偿损失', '支付工资']),
-      amountYuan: amount, performance: r.chance(0.8) ? '全部未履行' as const : '部分未履行' as const,
-      circumstance: r.pick(['有履行能力而拒不履行生效法律文书确定义务', '违反财产报告制度', '违反限制消费令']), publishedOn: isoDay(published),
-      updatedAt: isoBeijing(this.stamp(r, published)),
-    };
-    if (p) {
-      const u = this.roll('court');
-      const f = this.personFields('court', p, u, tags, { phone: false });
-      record = { ...common, debtorType: '自然人', name: f.name, idNumber: f.id, creditCode: null, legalRepresentative: null, address: this.personAddress('court', p, u, tags) };
-      this.sink('court/dishonest_debtors').write(record);
-      this.truth('court', 'dishonest_debtors', caseNo, 'person', p.index, links, tags);
-    } else if (e) {
-      const u = this.roll('court');
-      const repNoise: NoiseTag[] = [];
-      const rep = this.personFields('court', { index: e.legalRep?.index ?? -1, idNumber: e.legalRepId, name: e.legalRepName, phone: null }, u, repNoise).name;
-      // Noise on a representative living outside the district stays on the record: there is no entity to link.
-      if (e.legalRep) links.push({ role: 'legal_representative', entity: 'person', index: e.legalRep.index, noise: repNoise.filter((n) => n.startsWith('name_')) });
-      else tags.push(...repNoise.filter((n) => n.startsWith('name_')));
-      record = {
-        ...common, debtorType: '法人', name: e.name, idNumber: null, creditCode: e.creditCode, legalRepresentative: rep,
-        address: this.address('court', e.building.site, null, e.room, u, tags),
-      };
-      this.sink('court/dishonest_debtors').write(record);
-      this.truth('court', 'dishonest_debtors', caseNo, 'enterprise', e.index, links, tags);
     }
   }
 
@@ -1277,131 +708,15 @@ class WorldGenerator {
     const entType = ENT_TYPES.pick(eRng);
     const address = renderAddress(b.site, null, room, 'full');
     const phone = `0571-8${pad(scrambleSmall(index, 10_000_000, 3_141_593, 2_718_281), 7)}`;
-    this.sink('world/enterprises').write({
+    const row: EnterpriseRow = {
       index, creditCode, name, entType, industryCode: industry.code, industry: industry.name, status, registeredOn: isoDay(estDay), registeredCapital: regCap,
       legalRepresentative: { personIndex: rep?.index ?? null, name: repName, idNumber: repId }, buildingIndex: b.index, room, gridIndex: g.index,
       communityIndex: g.community.areaIndex, streetIndex: g.street.areaIndex, address, phone,
-    } satisfies EnterpriseRow);
-
-    // Market regulation's record.
-    const r = this.rc('enterprise');
-    const u = this.roll('enterprise');
-    const tags: NoiseTag[] = [];
-    const repNoise: NoiseTag[] = [];
-    const f = this.personFields('enterprise', { index: rep?.index ?? -1, idNumber: repId, name: repName, phone: null }, u, repNoise);
-    // Noise on a representative living outside the district stays on the record: there is no entity to link.
-    if (!rep) tags.push(...repNoise);
-    const changed = Math.min(TODAY - 1, estDay + r.int(0, Math.max(1, TODAY - estDay)));
-    this.sink('enterprise/enterprises').write({
-      pripid, uniscid: creditCode, entName: name, entType, leRep: f.name, leRepCerType: '中华人民共和国居民身份证', leRepCerNo: f.id,
-      dom: this.address('enterprise', b.site, null, room, u, tags), industryPhy: industry.code, industryName: industry.name, regCap, regCapCur: '人民币',
-      estDate: isoDay(estDay), regState: REG_STATE[status], apprDate: isoDay(changed), regOrg: '杭州市余杭区市场监督管理局', tel: phone,
-      updateTime: localBeijing(this.stamp(r, Math.max(changed, TODAY - 500))),
-    } satisfies MarketEnterprise);
-    this.truth('enterprise', 'enterprises', pripid, 'enterprise', index, rep ? [{ role: 'legal_representative', entity: 'person', index: rep.index, noise: repNoise }] : [], tags);
+    };
+    this.sink('world/enterprises').write(row);
+    this.departments.enterprise.record(e, row, estDay);
     this.pastEnterprises.push(e);
     return e;
-  }
-
-  private courtEnterprise(_g: GridPlan, e: EnterpriseCtx, adults: PersonCtx[]): void {
-    const r = this.rc('court');
-    if (!r.chance(0.012)) return;
-    const judged = TODAY - r.int(20, 1500);
-    const filed = judged - r.int(30, 200);
-    const caseNo = this.courtCaseNo(civilFromDays(filed).y, '民初');
-    const links: TruthLink[] = [];
-    const tags: NoiseTag[] = [];
-    // A worker suing for wages, or a supplier suing for payment.
-    const worker = r.chance(0.6) ? (adults.length > 0 ? r.pick(adults) : this.adults.pick(r)) : undefined;
-    const supplier = worker ? undefined : this.pastEnterprises.pick(r);
-    let cause: string;
-    let plaintiff: CourtParty;
-    if (worker) {
-      cause = r.pick(['劳动争议', '追索劳动报酬纠纷']);
-      const noise: NoiseTag[] = [];
-      plaintiff = this.courtParty('原告', worker, noise, false);
-      links.push({ role: 'plaintiff', entity: 'person', index: worker.index, noise });
-    } else if (supplier && supplier.index !== e.index) {
-      cause = '买卖合同纠纷';
-      plaintiff = { role: '原告', name: supplier.name, idNumber: null, creditCode: supplier.creditCode, address: renderAddress(supplier.building.site, null, supplier.room, 'full') };
-      links.push({ role: 'plaintiff', entity: 'enterprise', index: supplier.index, noise: [] });
-    } else {
-      cause = '买卖合同纠纷';
-      plaintiff = { role: '原告', name: `浙江${r.pick(BRAND_CHARS)}${r.pick(BRAND_CHARS)}供应链有限公司`, idNumber: null, creditCode: null, address: null };
-    }
-    const amount = r.int(10, 2000) * 1000;
-    const u = this.roll('court');
-    const defendant: CourtParty = { role: '被告', name: e.name, idNumber: null, creditCode: e.creditCode, address: this.address('court', e.building.site, null, e.room, u, tags) };
-    this.sink('court/judgments').write({
-      caseNo, court: '杭州市余杭区人民法院', caseType: '民事', cause, filedOn: isoDay(filed), judgedOn: isoDay(judged), parties: [plaintiff, defendant],
-      amountYuan: amount, sentence: null, result: r.pick(['判决被告支付', '调解结案']), updatedAt: isoBeijing(this.stamp(r, judged)),
-    } satisfies CourtJudgment);
-    this.truth('court', 'judgments', caseNo, 'enterprise', e.index, links, tags);
-    if (r.chance(0.35) && judged + 60 < TODAY) this.dishonest(r, null, e, caseNo, amount, judged + r.int(40, 120));
-  }
-
-  // --- fire ----------------------------------------------------------------------------------
-
-  private fireBuilding(g: GridPlan, b: BuildingCtx): void {
-    const r = this.rc('fire');
-    const p = b.kind === 'commercial' ? 0.8 : b.kind === 'village' ? (b.dwellings > 1 ? 0.3 : 0.1) : b.floors > 7 ? 0.5 : 0.2;
-    if (!r.chance(p)) return;
-    const hazardRate = b.kind === 'village' ? 0.5 : 0.3;
-    this.inspection(g, r, b, null, hazardRate);
-  }
-
-  private fireEnterprise(g: GridPlan, e: EnterpriseCtx): void {
-    const r = this.rc('fire');
-    if (e.status !== 'active' || !r.chance(0.35)) return;
-    this.inspection(g, r, e.building, e, 0.3);
-  }
-
-  private inspection(g: GridPlan, r: Rng, b: BuildingCtx, e: EnterpriseCtx | null, hazardRate: number): void {
-    const day = TODAY - r.int(1, 360);
-    const year = civilFromDays(day).y;
-    const inspectionNo = `XFJC${year}${pad(++this.fireSeq, 7)}`;
-    const u = this.roll('fire');
-    const tags: NoiseTag[] = [];
-    const address = this.address('fire', b.site, null, e ? e.room : null, u, tags);
-    let targetName = e ? e.name : b.name;
-    if (e && (u[4] as number) < this.noise.fire.nameVariant) {
-      // Inspectors write a company's short name: 杭州良渚金鼎贸易有限公司 → 金鼎贸易.
-      targetName = e.name.replace(/^杭州/, '').replace(new RegExp(`^(${g.street.spec.short}|余杭)`), '').replace(/有限公司$/, '');
-      tags.push('name_short');
-    }
-    const hazards = r.chance(hazardRate) ? (r.chance(0.7) ? 1 : r.int(2, 3)) : 0;
-    this.sink('fire/inspections').write({
-      inspection_no: inspectionNo, target_type: e ? '单位' : '建筑', target_name: targetName, credit_code: e ? e.creditCode : null, address,
-      inspected_on: isoDay(day), inspector: `余杭区消防救援大队${g.street.spec.short}中队`, result: hazards > 0 ? '发现隐患' : '合格', hazard_count: hazards,
-      updated_at: isoBeijing(this.stamp(r, day)),
-    } satisfies FireInspection);
-    const entity: EntityType = e ? 'enterprise' : 'building';
-    const index = e ? e.index : b.index;
-    const links: TruthLink[] = e ? [{ role: 'location', entity: 'building', index: b.index, noise: [] }] : [];
-    this.truth('fire', 'inspections', inspectionNo, entity, index, links, tags);
-    for (let k = 1; k <= hazards; k++) {
-      const type = HAZARD_TYPES.pick(r);
-      const deadline = day + r.int(7, 30);
-      let status: FireHazard['status'];
-      let rectified: number | null = null;
-      if (deadline < TODAY) {
-        if (r.chance(0.82)) {
-          status = '已整改';
-          rectified = day + r.int(1, deadline - day);
-        } else status = '逾期未整改';
-      } else if (r.chance(0.4)) {
-        status = '已整改';
-        rectified = Math.min(TODAY, day + r.int(1, Math.max(1, TODAY - day)));
-      } else status = '整改中';
-      const hazardNo = `${inspectionNo}-${k}`;
-      this.sink('fire/hazards').write({
-        hazard_no: hazardNo, inspection_no: inspectionNo, target_type: e ? '单位' : '建筑', target_name: targetName, address, hazard_type: type,
-        description: `${targetName}存在${type}问题，责令限期整改。`, found_on: isoDay(day), rectification_deadline: isoDay(deadline), status,
-        rectified_on: rectified !== null ? isoDay(rectified) : null, updated_at: isoBeijing(this.stamp(r, rectified ?? day)),
-      } satisfies FireHazard);
-      this.truth('fire', 'hazards', hazardNo, entity, index, links, tags);
-      if (status !== '已整改') this.gridHazards.push({ sourceId: hazardNo, building: b, enterprise: e, type, foundDay: day });
-    }
   }
 
   // --- cases and 110 calls -------------------------------------------------------------------
@@ -1443,7 +758,7 @@ class WorldGenerator {
       const sources: CaseRow['sources'] = [];
       if (hazard) sources.push({ department: 'fire', stream: 'hazards', sourceId: hazard.sourceId });
       if (channel === 'connector' && enterprise) sources.push({ department: 'enterprise', stream: 'enterprises', sourceId: enterprise.pripid });
-      if (channel === 'police_110') sources.push({ department: 'police', stream: 'incidents', sourceId: this.incident(g, reportedAt, building, reporter, cat.title, index) });
+      if (channel === 'police_110') sources.push({ department: 'police', stream: 'incidents', sourceId: this.departments.police.incident(g, reportedAt, building, reporter, cat.title, index) });
       const levelU = rng.next();
       const level: CaseRow['level'] = cat.leads.length + cat.cooperating.length >= 3 ? (levelU < 0.3 ? 'district' : 'street') : levelU < 0.5 ? 'grid' : 'street';
       const urgency = cat.urgency.pick(rng);
@@ -1488,39 +803,9 @@ class WorldGenerator {
     // 110 calls the police handle themselves.
     const calls = Math.round(g.people * 0.015 * rng.float(0.7, 1.3));
     for (let k = 0; k < calls; k++) {
-      this.incident(g, NOW_MS - Math.floor(rng.next() * 365 * DAY_MS), rng.pick(homes), rng.pick(callers), null, null);
+      this.departments.police.incident(g, NOW_MS - Math.floor(rng.next() * 365 * DAY_MS), rng.pick(homes), rng.pick(callers), null, null);
     }
   }
-
-  private incident(g: GridPlan, at: number, b: BuildingCtx, caller: PersonCtx | null, title: string | null, caseIndex: number | null): string {
-    const r = this.rc('police');
-    const u = this.roll('police');
-    const tags: NoiseTag[] = [];
-    const links: TruthLink[] = [];
-    const c = civilFromDays(Math.floor((at + 8 * HOUR_MS) / DAY_MS));
-    const sourceId = `JJ${c.y}${pad(c.m, 2)}${pad(c.d, 2)}${pad(++this.incidentSeq, 7)}`;
-    let name: string | null = null;
-    let phone: string | null = null;
-    if (caller) {
-      const noise: NoiseTag[] = [];
-      const f = this.personFields('police', caller, u, noise);
-      name = r.chance(0.15) ? null : f.name; // callers do not always give a name
-      phone = f.phone;
-      // A 110 call records no ID number; a caller who gave no name has no name noise.
-      links.push({ role: 'reporter', entity: 'person', index: caller.index, noise: noise.filter((n) => !n.startsWith('id_') && (name !== null || !n.startsWith('name_'))) });
-    }
-    if (caseIndex !== null) links.push({ role: 'case', entity: 'case', index: caseIndex, noise: [] });
-    const type = title ?? INCIDENT_TYPES.pick(r);
-    this.sink('police/incidents').write({
-      jjdbh: sourceId, bjsj: compactBeijing(at), bjrxm: name, bjrdh: phone, afdd: this.address('police', b.site, null, null, u, tags), jqlb: type,
-      jyaq: `报警人称${b.name}附近发生${type}，请求处置。`, jd: round6(b.lng + r.float(-0.0003, 0.0003)), wd: round6(b.lat + r.float(-0.0003, 0.0003)),
-      cjdw: `杭州市公安局余杭区分局${g.street.spec.short}派出所`, cjjg: r.pick(['已调解', '已处理', '移交社区', '已立案', '现场劝离']),
-      gxsj: compactBeijing(Math.min(NOW_MS - MINUTE_MS, at + r.int(10, 600) * MINUTE_MS)),
-    } satisfies PoliceIncident);
-    this.truth('police', 'incidents', sourceId, 'building', b.index, links, tags);
-    return sourceId;
-  }
-
 }
 
 function gcd(a: number, b: number): number {

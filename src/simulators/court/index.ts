@@ -32,12 +32,12 @@
  *   query; above rateLimitPerSecond queries a second a query is refused with SQLSTATE 53300 and
  *   DETAIL "retry after N s". Against a real PostgreSQL server these three are ignored: the
  *   simulator does not own the server (the CLI even hands it the hub's own database), so it cannot
- *   take it down or slow it. malformedRate works on both.
+ *   take it down or slow it. malformedRate works on both. The embedded database and these three
+ *   faults are the wire shim in ../common/pgWire.ts.
  */
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
-import { FaultState, type Faults } from '../common/faults.js';
+import type { Faults } from '../common/faults.js';
+import { type PgWireServer, type Sql, WireFaults, createPgWireServer } from '../common/pgWire.js';
 import type { RunningSimulator, SimulatorFactory, SimulatorOptions } from '../common/simulator.js';
 import { readNdjson, worldFile } from '../../world/read.js';
 import { Rng } from '../../world/rng.js';
@@ -65,25 +65,6 @@ export interface CourtSimulator extends RunningSimulator {
   readonly embedded: boolean;
   /** Resolves once the last `down` switch has taken effect (the socket server stopped or listening again). */
   settled(): Promise<void>;
-}
-
-/** FaultState that tells the simulator when `down` flips. */
-class CourtFaults extends FaultState {
-  onDown: ((down: boolean) => void) | null = null;
-
-  override set(patch: Partial<Faults>): void {
-    const was = this.faults.down;
-    super.set(patch);
-    if (this.faults.down !== was) this.onDown?.(this.faults.down);
-  }
-}
-
-/** A statement runner over either database. */
-interface Sql {
-  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[]; count: number }>;
-  /** Several statements, no parameters. */
-  exec(text: string): Promise<void>;
-  close(): Promise<void>;
 }
 
 const RESULTS = ['判决被告支付', '调解结案', '部分支持原告诉讼请求'];
@@ -154,19 +135,13 @@ export async function startCourtSimulator(options: CourtSimulatorOptions): Promi
     judgments: worldFile(options.dataDir, 'departments/court/judgments'),
     dishonest_debtors: worldFile(options.dataDir, 'departments/court/dishonest_debtors'),
   };
-  const faults = new CourtFaults(seed * 47 + 1, { ...options.faults });
+  const faults = new WireFaults(seed * 47 + 1, { ...options.faults });
   const rng = new Rng(seed * 47 + 2);
   const embedded = options.databaseUrl === undefined;
   const q = `"${schema}"`;
 
-  const socketState: SocketState | null = embedded ? { db: await PGlite.create(), server: null, port: options.port ?? 0, host: options.host ?? '127.0.0.1', inSequence: false, running: 0, own: 0, held: [], lastMessageAt: 0 } : null;
-  let sql: Sql;
-  if (socketState) {
-    instrument(socketState, faults);
-    sql = embeddedSql(socketState);
-  } else {
-    sql = serverSql(options.databaseUrl as string);
-  }
+  const wire: PgWireServer | null = embedded ? await createPgWireServer({ port: options.port, host: options.host, faults }) : null;
+  const sql: Sql = wire ? wire.sql : serverSql(options.databaseUrl as string);
 
   const keys: Record<CourtStream, string[]> = { judgments: [], dishonest_debtors: [] };
   const loaded = { judgments: { rows: 0, malformed: 0 }, dishonest_debtors: { rows: 0, malformed: 0 } };
@@ -272,35 +247,13 @@ export async function startCourtSimulator(options: CourtSimulatorOptions): Promi
   };
 
   let databaseUrl: string;
-  let transition: Promise<void> = Promise.resolve();
-  if (socketState) {
+  if (wire) {
     try {
-      socketState.server = await startSocket(socketState);
+      databaseUrl = await wire.listen();
     } catch (error) {
       await sql.close().catch(() => undefined);
       throw error;
     }
-    // Later restarts (after `down`) listen on the same port, so the connector's URL stays valid.
-    databaseUrl = `postgres://postgres@${socketState.host.includes(':') ? `[${socketState.host}]` : socketState.host}:${socketState.port}/postgres`;
-    const reconcile = async () => {
-      if (!faults.faults.down && !socketState.server) socketState.server = await startSocket(socketState);
-      else if (faults.faults.down && socketState.server) {
-        const s = socketState.server;
-        socketState.server = null;
-        await s.stop();
-      }
-    };
-    faults.onDown = (down) => {
-      let stopping: Promise<void> = Promise.resolve();
-      if (down && socketState.server) {
-        // stop() closes the listener and cuts open connections synchronously; its promise is the rest.
-        const s = socketState.server;
-        socketState.server = null;
-        stopping = s.stop();
-      }
-      transition = transition.then(() => stopping).then(reconcile).catch(() => undefined);
-    };
-    if (faults.faults.down) faults.onDown(true);
   } else {
     databaseUrl = options.databaseUrl as string;
   }
@@ -314,16 +267,9 @@ export async function startCourtSimulator(options: CourtSimulatorOptions): Promi
     loaded,
     embedded,
     change,
-    settled: () => transition,
+    settled: () => wire?.settled() ?? Promise.resolve(),
     async stop() {
-      faults.onDown = null;
-      await transition;
-      if (socketState?.server) {
-        const s = socketState.server;
-        socketState.server = null;
-        await s.stop();
-      }
-      await sql.close();
+      await (wire ? wire.stop() : sql.close());
     },
   };
 }
@@ -355,146 +301,5 @@ function serverSql(url: string): Sql {
       await pool.query(text);
     },
     close: () => pool.end(),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The embedded PGlite, served over the wire protocol
-
-interface SocketState {
-  db: PGlite;
-  server: PGLiteSocketServer | null;
-  port: number;
-  host: string;
-  /** An extended-protocol exchange (Parse … Sync) of the socket client is under way. */
-  inSequence: boolean;
-  /** Socket messages waiting for or holding PGlite's lock. */
-  running: number;
-  /** The simulator's own statements waiting or running. */
-  own: number;
-  /** Socket messages held back until the simulator's own statements are done. */
-  held: Array<() => void>;
-  /** When the socket client last sent a message (an exchange left half done by a client that went away goes stale). */
-  lastMessageAt: number;
-}
-
-async function startSocket(state: SocketState): Promise<PGLiteSocketServer> {
-  const server = new PGLiteSocketServer({ db: state.db, port: state.port, host: state.host, maxConnections: 1 });
-  await server.start();
-  const conn = server.getServerConn();
-  state.port = Number(conn.slice(conn.lastIndexOf(':') + 1));
-  return server;
-}
-
-/** An exchange whose client has sent nothing for this long was abandoned (the client timed out and left). */
-const STALE_EXCHANGE_MS = 2000;
-const MSG = { query: 0x51, sync: 0x53, parse: 0x50, bind: 0x42, describe: 0x44, execute: 0x45, close: 0x43, flush: 0x48 } as const;
-const EXTENDED: ReadonlySet<number> = new Set([MSG.parse, MSG.bind, MSG.describe, MSG.execute, MSG.close, MSG.flush]);
-
-/** A PostgreSQL ErrorResponse message. */
-function errorResponse(code: string, message: string, detail: string): Uint8Array {
-  const fields = [['S', 'ERROR'], ['V', 'ERROR'], ['C', code], ['M', message], ['D', detail]]
-    .map(([t, v]) => Buffer.concat([Buffer.from(t as string, 'ascii'), Buffer.from(v as string, 'utf8'), Buffer.from([0])]));
-  const body = Buffer.concat([...fields, Buffer.from([0])]);
-  const out = Buffer.alloc(5 + body.length);
-  out[0] = 0x45;
-  out.writeInt32BE(4 + body.length, 1);
-  body.copy(out, 5);
-  return out;
-}
-
-function readyForQuery(db: PGlite): Uint8Array {
-  return Buffer.from([0x5a, 0, 0, 0, 5, db.isInTransaction() ? 0x54 : 0x49]);
-}
-
-/**
- * Hooks the socket server's path into PGlite (it runs each wire message through runExclusive and
- * execProtocolRawStream; the simulator's own queries use neither) to apply latency and the rate
- * limit per query, and to keep the simulator's own statements out of the client's
- * extended-protocol exchanges: one landing between a client's Parse and its Sync would replace
- * the client's unnamed statement in PGlite's single session. So while the simulator has
- * statements to run, a socket message that would begin a new exchange waits; one inside an
- * exchange goes on, and the simulator runs once the exchange is over (see embeddedSql).
- */
-function instrument(state: SocketState, faults: FaultState): void {
-  const { db } = state;
-  const runExclusive = db.runExclusive.bind(db);
-  db.runExclusive = async <T>(fn: () => Promise<T>): Promise<T> => {
-    while (state.own > 0 && !state.inSequence) await new Promise<void>((resolve) => state.held.push(resolve));
-    state.running++;
-    try {
-      return await runExclusive(fn);
-    } finally {
-      state.running--;
-    }
-  };
-  const raw = db.execProtocolRawStream.bind(db);
-  let rejecting = false;
-  db.execProtocolRawStream = async (message, opts) => {
-    state.lastMessageAt = Date.now();
-    // A startup or SSL request begins with its length (high byte 0), not a type byte. A startup
-    // means a new session: one connection at a time, so whatever the last client left half done is gone.
-    const type = message[0] ?? 0;
-    if (type === 0) {
-      state.inSequence = false;
-      rejecting = false;
-      return raw(message, opts);
-    }
-    const send = (data: Uint8Array) => opts?.onRawData(data);
-    const extended = EXTENDED.has(type);
-    const wait = type === MSG.query || (extended && !state.inSequence) ? faults.rateLimited() : 0;
-    if (wait > 0) {
-      send(errorResponse('53300', 'too many requests: the court database takes a limited number of queries per second', `retry after ${wait} s`));
-      if (type === MSG.query) {
-        send(readyForQuery(db));
-        return;
-      }
-      rejecting = true; // the rest of the exchange is discarded until its Sync, as PostgreSQL does after an error
-    }
-    if (extended) state.inSequence = true;
-    if (rejecting) {
-      if (type === MSG.sync) {
-        rejecting = false;
-        state.inSequence = false;
-        send(readyForQuery(db));
-      }
-      return;
-    }
-    // A slow database: the answer to each query (its Sync, or a simple Query) comes late.
-    const { latencyMs } = faults.faults;
-    if (latencyMs > 0 && (type === MSG.sync || type === MSG.query)) await new Promise((resolve) => setTimeout(resolve, latencyMs));
-    try {
-      await raw(message, opts);
-    } finally {
-      if (type === MSG.sync || type === MSG.query) state.inSequence = false;
-      state.lastMessageAt = Date.now();
-    }
-  };
-}
-
-/** Statements of the simulator itself, run only between the socket client's exchanges (see instrument). */
-function embeddedSql(state: SocketState): Sql {
-  const { db } = state;
-  const between = async <T>(fn: () => Promise<T>): Promise<T> => {
-    state.own++;
-    try {
-      while (state.running > 0 || (state.inSequence && Date.now() - state.lastMessageAt < STALE_EXCHANGE_MS)) {
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-      return await fn();
-    } finally {
-      state.own--;
-      if (state.own === 0) for (const release of state.held.splice(0)) release();
-    }
-  };
-  return {
-    async query<T>(text: string, params: unknown[] = []) {
-      const r = await between(() => db.query<T>(text, params));
-      return { rows: r.rows, count: r.affectedRows ?? 0 };
-    },
-    exec: async (text: string) => {
-      await between(() => db.exec(text));
-    },
-    close: () => db.close(),
   };
 }

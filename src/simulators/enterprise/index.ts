@@ -20,7 +20,7 @@ import type { RunningSimulator, SimulatorFactory, SimulatorOptions } from '../co
 import { worldFile } from '../../world/read.js';
 import { Rng } from '../../world/rng.js';
 import { NOW_MS, beijingDay, isoDay, localBeijing } from '../../world/time.js';
-import { LineIndex, afterSecond, intParam, sendJsonArray, timeParam } from './paging.js';
+import { LineIndex, afterSecond, intParam, sendJsonArray, timeParam } from '../common/paging.js';
 
 export const ENTERPRISES_PATH = '/api/enterprises';
 const MAX_LIMIT = 1000;

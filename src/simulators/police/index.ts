@@ -45,7 +45,7 @@ import { sendJson, startHttpShell } from '../common/server.js';
 import { FaultState, breakJson, type Faults } from '../common/faults.js';
 import { FileTable } from '../common/table.js';
 import type { RunningSimulator, SimulatorFactory, SimulatorOptions } from '../common/simulator.js';
-import { LineIndex, intParam, sendJsonArray } from '../enterprise/paging.js';
+import { LineIndex, intParam, sendJsonArray } from '../common/paging.js';
 import { worldFile } from '../../world/read.js';
 import { Rng } from '../../world/rng.js';
 import { NOW_MS, compactBeijing } from '../../world/time.js';

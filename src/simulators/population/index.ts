@@ -21,7 +21,7 @@ import type { RunningSimulator, SimulatorFactory, SimulatorOptions } from '../co
 import { worldFile } from '../../world/read.js';
 import { Rng } from '../../world/rng.js';
 import { NOW_MS, localBeijing } from '../../world/time.js';
-import { afterSecond, beijingSecond, intParam, timeParam } from '../enterprise/paging.js';
+import { afterSecond, beijingSecond, intParam, timeParam } from '../common/paging.js';
 
 export const RESIDENTS_PATH = '/api/v1/residents';
 const MAX_LIMIT = 5000;

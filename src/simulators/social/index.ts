@@ -23,7 +23,7 @@ import type { RunningSimulator, SimulatorFactory, SimulatorOptions } from '../co
 import { worldFile } from '../../world/read.js';
 import { Rng } from '../../world/rng.js';
 import { NOW_MS, isoBeijing } from '../../world/time.js';
-import { LineIndex, afterSecond, beijingSecond, intParam, sendJsonArray, timeParam } from '../enterprise/paging.js';
+import { LineIndex, afterSecond, beijingSecond, intParam, sendJsonArray, timeParam } from '../common/paging.js';
 
 export const TOKEN_PATH = '/oauth/token';
 export const SOCIAL_PATHS = { special_groups: '/api/special-groups', subsidies: '/api/subsidies' } as const;

@@ -1,6 +1,5 @@
 import type { StoreContext } from './context.js';
-import { keysetPage } from '../paging.js';
-import type { Connection, PageArgs } from '../pagination.js';
+import { keysetPage, type Connection, type PageArgs } from '../pagination.js';
 import type { Row } from '../loaders.js';
 import type { AuditEntry } from '../audit.js';
 

@@ -3,8 +3,7 @@ import type { StoreContext } from './context.js';
 import type { PeopleRepository } from './people.js';
 import { byForeignKey, byId, rowsOf } from '../loaders.js';
 import { whereArea, type AreaIdsFilter } from '../filters.js';
-import { keysetPage } from '../paging.js';
-import type { PageArgs } from '../pagination.js';
+import { keysetPage, type PageArgs } from '../pagination.js';
 import { SafeError } from '../../errors.js';
 import {
   caseEventFromRow, caseFromRow, dispatchFromRow, personFromRow, type CaseCountModel, type CaseModel,

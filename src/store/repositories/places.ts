@@ -1,8 +1,7 @@
 import type { StoreContext } from './context.js';
 import { byForeignKey, byId, type Row } from '../loaders.js';
 import { whereArea, whereDepartmentPresent, type AreaIdsFilter } from '../filters.js';
-import { keysetPage } from '../paging.js';
-import type { PageArgs } from '../pagination.js';
+import { keysetPage, type PageArgs } from '../pagination.js';
 import {
   addressFromRow, areaFromRow, buildingFromRow, dwellingFromRow, gridFromRow, gridMemberFromRow, type GridModel,
 } from '../models.js';

@@ -1,7 +1,8 @@
 /**
- * Helpers the offset- and page-paged simulators (market regulation, civil affairs) share:
- * finding the n-th record of a generator file without loading it, sending a JSON envelope made
- * of already-serialised record lines, and the time conventions of their `updatedAfter` filters.
+ * Helpers the REST simulators share (market regulation, civil affairs, the population register,
+ * the police): finding the n-th record of a generator file without loading it, sending a JSON
+ * envelope made of already-serialised record lines, query parameters, and the time conventions
+ * of their `updatedAfter` filters.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
