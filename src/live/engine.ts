@@ -24,6 +24,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { EventBus, Topic } from '../events/bus.js';
+import { decodePosition } from '../events/outbox.js';
 import type { Clock } from '../domain/clock.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { RequestContext } from '../server/context.js';
@@ -301,7 +302,6 @@ export class LiveEngine {
         name: 'case_event', log: options.log,
         head: () => this.reader.head('case'),
         read: (from, limit) => this.reader.caseEvents(from, limit),
-        positionOf: (e) => e.position,
         active: () => count('caseEvents')() || count('dashboard')(),
         deliver: (events) => {
           for (const g of this.groups.values()) if (g.field === 'caseEvents') this.enqueue(g, events);
@@ -312,7 +312,6 @@ export class LiveEngine {
         name: 'change_event', log: options.log,
         head: () => this.reader.head('entity'),
         read: (from, limit) => this.reader.entityChanges(from, limit),
-        positionOf: (e) => e.position,
         active: count('entityChanged'),
         deliver: (events) => {
           for (const g of this.groups.values()) if (g.field === 'entityChanged') this.enqueue(g, events);
@@ -324,8 +323,8 @@ export class LiveEngine {
   async start(): Promise<void> {
     await Promise.all([this.tailers.case.start(), this.tailers.entity.start()]);
     this.unsubscribe.push(
-      this.options.bus.subscribe('case', () => this.tailers.case.wake()),
-      this.options.bus.subscribe('entity', () => this.tailers.entity.wake()),
+      this.options.bus.subscribe('case', (n) => this.tailers.case.wake(decodePosition(n.position))),
+      this.options.bus.subscribe('entity', (n) => this.tailers.entity.wake(decodePosition(n.position))),
     );
     this.dashboardRefresh = setInterval(() => this.scheduleDashboards(), this.options.dashboardRefreshMs ?? 60_000);
     this.dashboardRefresh.unref();
