@@ -63,8 +63,10 @@ program
       },
     });
     registerSearchMetrics(hub.metrics.registry, search.indexer);
-    // Committed changes wake the indexer at once instead of at its next poll.
-    for (const topic of ['entity', 'case'] as const) bus.subscribe(topic, () => search.indexer.notify());
+    // Committed changes wake the indexer at once instead of at its next poll. An entity notice's
+    // position is a change_event position, which it reads up to; a case notice's is the case log's.
+    bus.subscribe('entity', (n) => search.indexer.notify(n.position));
+    bus.subscribe('case', () => search.indexer.notify());
     let scheduler: Scheduler | null = null;
     if (!rt.config.DEMO_DATA) {
       departments = await startDepartments({ config: rt.config, log: rt.log, store, webhookUrl: `http://127.0.0.1:${hub.port}/webhooks/police` });

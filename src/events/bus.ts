@@ -1,8 +1,9 @@
 /**
  * The hub's pub/sub seam. What travels on it is a *notice* that a durable log grew, never the
  * event itself: case events live in `case_event` and entity changes in `change_event`, both
- * append-only with increasing ids. A subscriber that misses a notice (it was reconnecting, a
- * NOTIFY was dropped) loses nothing: it reads the log from the last id it saw. That is also how a
+ * append-only and read in (transaction, id) order (src/events/outbox.ts). A subscriber that misses
+ * a notice (it was reconnecting, a NOTIFY was dropped) loses nothing: it reads the log from the
+ * last position it saw. That is also how a
  * reconnecting client resumes without a gap.
  *
  * Two implementations: in-process (the embedded default, one hub) and PostgreSQL LISTEN/NOTIFY
@@ -12,7 +13,11 @@ export type Topic = 'case' | 'entity';
 
 export interface Notice {
   topic: Topic;
-  /** The highest log id (as a decimal string) committed when the notice was sent. */
+  /**
+   * Where the committed batch's last row sits in its log (`encodePosition` of src/events/outbox.ts,
+   * `tx:id`): a reader woken by the notice reads at least that far. `0` (or a bare id from an
+   * older writer) names no position: read whatever is there.
+   */
   position: string;
 }
 

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import type { LogPosition, LogRead } from '../store/repositories/eventLog.js';
+import { LOG_START, comparePositions, laterOf, type LogPosition } from '../events/outbox.js';
+import type { LogRead } from '../store/repositories/eventLog.js';
 
 export interface TailerOptions<T> {
   name: string;
   head(): Promise<LogPosition>;
   read(from: LogPosition, limit: number): Promise<LogRead<T>>;
-  positionOf(event: T): LogPosition;
   /** Called synchronously with each batch, in log order; the position has moved past it already. */
   deliver(events: T[]): void;
   /** Whether anyone listens: an idle tailer only keeps up with the head instead of reading events. */
@@ -21,9 +21,14 @@ export interface TailerOptions<T> {
  * says the log grew, one read at a time, in order, in batches. Everything at or before
  * `position` has been handed to `deliver`; everything after it will be, which is what lets a
  * subscriber join (or resume) between two batches without a gap.
+ *
+ * A notice's position is a promise that the log holds a row there: until the tailer has passed
+ * it (rows in front of it may still wait for older transactions to end), it reads again shortly.
  */
 export class LogTailer<T> {
-  private current: LogPosition = { tx: '0', id: '0' };
+  private current: LogPosition = LOG_START;
+  /** The furthest position a notice announced. */
+  private announced: LogPosition = LOG_START;
   private running: Promise<void> | null = null;
   private dirty = false;
   private stopped = false;
@@ -49,9 +54,10 @@ export class LogTailer<T> {
     this.poll.unref();
   }
 
-  /** The log grew (or may have): read it. Cheap to call often; reads coalesce. */
-  wake(): void {
+  /** The log grew (or may have; up to `position` when the notice said): read it. Cheap to call often; reads coalesce. */
+  wake(position: LogPosition | null = null): void {
     if (this.stopped) return;
+    if (position) this.announced = laterOf(this.announced, position);
     if (this.running) {
       this.dirty = true;
       return;
@@ -73,6 +79,7 @@ export class LogTailer<T> {
   private async drain(): Promise<void> {
     for (;;) {
       this.dirty = false;
+      let waiting = false;
       try {
         if (!this.options.active()) {
           const head = await this.options.head();
@@ -80,17 +87,20 @@ export class LogTailer<T> {
           if (!this.options.active()) this.current = head;
           else this.dirty = true;
         } else {
+          const heard = this.announced;
           const read = await this.options.read(this.current, this.batchSize);
-          const last = read.events.at(-1);
-          if (last) {
-            this.current = this.options.positionOf(last);
-            this.options.deliver(read.events);
-          }
+          if (read.end) this.current = read.end;
+          if (read.events.length > 0) this.options.deliver(read.events);
           if (read.more) this.dirty = true;
+          else if (!read.unsettled && this.announced === heard && comparePositions(this.current, heard) < 0) {
+            // Every committed row was read and the announced one was not there: it is gone (a case deleted since).
+            this.announced = this.current;
+          }
           // A transaction older than the next rows is still running: look again shortly.
-          if (read.unsettled) this.later();
-          else this.retryMs = 0;
+          waiting = read.unsettled || comparePositions(this.current, this.announced) < 0;
         }
+        if (waiting && !this.dirty) this.later();
+        else this.retryMs = 0;
       } catch (err) {
         if (this.stopped) return;
         this.options.log.warn({ err: (err as Error).message, log: this.options.name }, 'live: reading the log failed; retrying');

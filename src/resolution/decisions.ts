@@ -22,6 +22,7 @@ import { goldenName } from './golden.js';
 import { Resolver } from './index.js';
 import { personEvidence } from './person.js';
 import { rememberStored } from './rerun.js';
+import { RETURNING_POSITION, lastPositionOf } from '../events/outbox.js';
 
 export type ResolvableEntity = 'person' | 'enterprise' | 'building';
 
@@ -146,8 +147,8 @@ async function changed(trx: Knex.Transaction, events: Array<{ type: string; id: 
   if (events.length === 0) return null;
   const at = new Date();
   const unique = new Map(events.map((e) => [`${e.type}:${e.id}`, e]));
-  const rows = await bulkInsert(trx, 'change_event', [...unique.values()].map((e) => ({ entity_type: e.type, entity_id: e.id, change: e.change, department_id: e.departmentId, at })), 'returning id');
-  return rows.map((r) => BigInt(String(r.id))).reduce((a, b) => (b > a ? b : a)).toString();
+  const rows = await bulkInsert(trx, 'change_event', [...unique.values()].map((e) => ({ entity_type: e.type, entity_id: e.id, change: e.change, department_id: e.departmentId, at })), RETURNING_POSITION);
+  return lastPositionOf(rows);
 }
 
 async function entityRow(trx: Knex.Transaction, type: ResolvableEntity, id: string): Promise<Row | undefined> {

@@ -17,6 +17,7 @@ import { BIRTH_FIELD, NAME_FIELD, PHONE_FIELD, comparePerson, personEvidence, pe
 import { slotKey, type PersonSlot } from './people.js';
 import type { Resolver } from './index.js';
 import type { LinkOutcome } from './types.js';
+import { RETURNING_POSITION, lastPositionOf } from '../events/outbox.js';
 
 const BATCH = 2000;
 
@@ -130,8 +131,8 @@ async function rewrite(trx: Knex.Transaction, resolver: Resolver, slots: StoredS
 async function writeChanges(trx: Knex.Transaction, changes: ChangeRow[]): Promise<string | null> {
   const unique = new Map(changes.map((c) => [`${c.entity_type}:${c.entity_id}`, c]));
   if (unique.size === 0) return null;
-  const rows = await bulkInsert(trx, 'change_event', [...unique.values()], 'returning id');
-  return rows.map((r) => BigInt(String(r.id))).reduce((a, b) => (b > a ? b : a)).toString();
+  const rows = await bulkInsert(trx, 'change_event', [...unique.values()], RETURNING_POSITION);
+  return lastPositionOf(rows);
 }
 
 /**

@@ -104,7 +104,7 @@ export interface ElasticsearchSearchOptions {
   replicas?: number;
 }
 
-const INITIAL_STATE: IndexerState = { position: '0', holes: [], generation: '' };
+const INITIAL_STATE: IndexerState = { position: '0', generation: '' };
 
 function isStatus(err: unknown, status: number): boolean {
   return err instanceof esErrors.ResponseError && err.statusCode === status;
@@ -276,7 +276,7 @@ export class ElasticsearchSearchBackend implements SearchBackend {
       const s = r._source;
       if (!s || r._seq_no === undefined || r._primary_term === undefined) return null;
       return {
-        state: { position: String(s.position), holes: s.holes ?? [], generation: String(s.generation ?? '') },
+        state: { position: String(s.position), generation: String(s.generation ?? '') },
         seqNo: r._seq_no, primaryTerm: r._primary_term,
       };
     } catch (err) {

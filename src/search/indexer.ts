@@ -4,10 +4,10 @@
  * indexes them in bulk, and only then moves the position. When the backend is down nothing
  * moves, so nothing is lost: the next round starts where the last successful one ended.
  *
- * Outbox ids are taken when a transaction inserts, not when it commits, so an id below the
- * position can still appear (a slow ingest batch). Ids skipped over are kept as `holes` and
- * looked for again every round until they appear or are older than `holeTimeoutMs` (then they
- * were rolled back).
+ * The outbox is read through src/events/outbox.ts in (tx, id) order, settled rows only, so a
+ * slow ingest batch that commits after a later one is never passed over and no timeout guesses
+ * when a missing id was rolled back. A notice's position (`notify`) is read up to before the
+ * indexer rests: the round that was running when it came may have started before that commit.
  *
  * A rebuild fills a new generation from the canonical tables while the live index keeps serving
  * and keeps being updated; it records the outbox position first, commits the new generation with
@@ -15,11 +15,11 @@
  * the rebuild. Positions are written compare-and-set, so a round that raced a rebuild starts over.
  */
 import type { Knex } from 'knex';
+import { LOG_START, comparePositions, createOutboxReader, decodePosition, encodePosition, laterOf, type LogPosition, type OutboxReader } from '../events/outbox.js';
 import type { SearchContext } from './context.js';
 import { affectedDocuments, allDocuments, countEntities, documentKey, loadDocuments } from './documents.js';
 import { SEARCH_TYPES, type IndexerState, type SearchBackend, type SearchType } from './types.js';
 
-import { firstOf, rowsOf } from './sql.js';
 
 export interface IndexerLogger {
   info(obj: object, msg: string): void;
@@ -35,8 +35,6 @@ export interface SearchIndexerOptions {
   batchSize?: number;
   /** Documents loaded and indexed per bulk request (default 500). */
   documentBatchSize?: number;
-  /** A missing outbox id older than this was rolled back (default 10 minutes). */
-  holeTimeoutMs?: number;
   logger?: IndexerLogger;
   now?: () => number;
   /**
@@ -78,10 +76,6 @@ export interface RebuildResult {
   replayed: number;
 }
 
-/** Holes kept at most; more means the sequence jumped (a crash, a mass rollback), not slow writers. */
-const MAX_HOLES = 10_000;
-/** How far below the outbox's end a rebuild looks for transactions not committed yet. */
-const REBUILD_HOLE_WINDOW = 5_000;
 
 const PLACE_TYPES: ReadonlySet<string> = new Set(['building', 'dwelling', 'address']);
 
@@ -93,7 +87,9 @@ export class SearchIndexer {
   private readonly contextOf: () => SearchContext;
   private readonly batchSize: number;
   private readonly documentBatchSize: number;
-  private readonly holeTimeoutMs: number;
+  private readonly outbox: OutboxReader;
+  /** The furthest position a notice announced: the loop does not rest before it has applied it. */
+  private announced: LogPosition = LOG_START;
   private readonly logger: IndexerLogger | undefined;
   private readonly now: () => number;
   private readonly refreshContext: (() => Promise<void>) | undefined;
@@ -109,7 +105,7 @@ export class SearchIndexer {
     this.contextOf = typeof ctx === 'function' ? ctx : () => ctx;
     this.batchSize = options.batchSize ?? 1000;
     this.documentBatchSize = options.documentBatchSize ?? 500;
-    this.holeTimeoutMs = options.holeTimeoutMs ?? 10 * 60_000;
+    this.outbox = createOutboxReader(options.knex);
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
     this.refreshContext = options.refreshContext;
@@ -123,7 +119,8 @@ export class SearchIndexer {
   async prepare(options: { onProgress?: (p: RebuildProgress) => void } = {}): Promise<{ rebuilt: RebuildResult | null }> {
     const status = await this.backend.ensureSchema();
     const state = await this.backend.readState();
-    if (!status.current || (status.documents === 0 && state.position === '0')) {
+    // A position from before (tx, id) positions places nothing: rebuild rather than guess.
+    if (!status.current || (status.documents === 0 && state.position === '0') || decodePosition(state.position) === null) {
       return { rebuilt: await this.rebuild(options) };
     }
     return { rebuilt: null };
@@ -159,34 +156,14 @@ export class SearchIndexer {
 
   private async round(): Promise<{ events: number; documents: number; removed: number; position: string; more: boolean; lostRace?: boolean }> {
     const state = await this.backend.readState();
-    const position = BigInt(state.position || '0');
-    const holeIds = state.holes.map((h) => h.id);
-    const q = this.knex('change_event').select('id', 'entity_type', 'entity_id').orderBy('id').limit(this.batchSize)
-      .where((w) => {
-        void w.where('id', '>', position.toString());
-        if (holeIds.length > 0) void w.orWhereIn('id', holeIds);
-      });
-    const rows = await rowsOf(q);
-    const now = this.now();
-    const seen = new Set(rows.map((r) => String(r.id)));
-    let holes = state.holes.filter((h) => !seen.has(h.id) && now - h.since < this.holeTimeoutMs);
-    const expired = state.holes.filter((h) => !seen.has(h.id) && now - h.since >= this.holeTimeoutMs);
-    if (expired.length > 0) this.logger?.warn({ ids: expired.slice(0, 20).map((h) => h.id), count: expired.length }, 'search indexer: outbox ids never committed, given up');
-
-    let next = position;
-    for (const r of rows) {
-      const id = BigInt(String(r.id));
-      if (id <= position) continue;
-      for (let gap = next + 1n; gap < id; gap++) {
-        holes.push({ id: gap.toString(), since: now });
-        if (holes.length > MAX_HOLES) break;
-      }
-      next = id;
-    }
-    if (holes.length > MAX_HOLES) {
-      this.logger?.warn({ count: holes.length }, 'search indexer: too many outbox ids missing; keeping the newest');
-      holes = holes.slice(-MAX_HOLES);
-    }
+    // An unreadable position (only an index saved before positions were (tx, id)) replays from the start: indexing is idempotent.
+    const from = decodePosition(state.position) ?? LOG_START;
+    const read = await this.outbox.read('change_event', {
+      from, limit: this.batchSize, shape: (q) => {
+        q.select('change_event.entity_type', 'change_event.entity_id');
+      },
+    });
+    const rows = read.rows;
 
     let documents = 0;
     let removed = 0;
@@ -197,15 +174,13 @@ export class SearchIndexer {
       documents = counts.documents;
       removed = counts.removed;
     }
-    const nextState: IndexerState = { position: next.toString(), holes, generation: state.generation };
-    const changed = nextState.position !== state.position || JSON.stringify(nextState.holes) !== JSON.stringify(state.holes);
-    if (changed && !(await this.backend.writeState(nextState, state))) {
+    const nextState: IndexerState = { position: read.end ? encodePosition(read.end) : state.position, generation: state.generation };
+    if (nextState.position !== state.position && !(await this.backend.writeState(nextState, state))) {
       // A rebuild committed (or another indexer moved on) meanwhile: start over from its position.
       this.logger?.info({ position: state.position }, 'search indexer: position moved by someone else; reading again');
       return { events: 0, documents, removed, position: state.position, more: true, lostRace: true };
     }
-    const more = rows.length >= this.batchSize;
-    return { events: rows.length, documents, removed, position: nextState.position, more };
+    return { events: rows.length, documents, removed, position: nextState.position, more: read.more };
   }
 
   /** Loads and indexes the documents, removes those whose entity is gone. */
@@ -228,25 +203,40 @@ export class SearchIndexer {
     return { documents, removed };
   }
 
-  /** Polls the outbox every intervalMs (sooner after notify()); backs off up to 30 s while the backend is down. */
+  /**
+   * Polls the outbox every intervalMs (sooner after notify()); backs off up to 30 s while the
+   * backend is down. After a notice it reads again within milliseconds until it has applied the
+   * position the notice announced (rows in front of it may wait for older transactions to end).
+   */
   start(options: { intervalMs?: number } = {}): void {
     if (this.loop) return;
     const interval = options.intervalMs ?? 1000;
     this.stopping = false;
     this.loop = (async () => {
       let failures = 0;
+      let behind = 0;
       while (!this.stopping) {
         let wait = interval;
         try {
-          await this.catchUp();
+          const heard = this.announced;
+          const done = await this.catchUp();
           if (failures > 0) this.logger?.info({ failures }, 'search indexer: backend reachable again, caught up');
           failures = 0;
+          const at = decodePosition(done.position) ?? LOG_START;
+          if (comparePositions(at, this.announced) >= 0) behind = 0;
+          else if (this.announced !== heard) wait = 0; // announced while that round ran: it may not have seen it
+          else if ((await this.outbox.pending('change_event', at)) === 0) {
+            // Nothing at all is left after the position: the announced row is gone.
+            this.announced = at;
+            behind = 0;
+          } else wait = Math.min(interval, 10 * 2 ** Math.min(behind++, 7));
         } catch (err) {
           failures++;
           wait = Math.min(30_000, interval * 2 ** Math.min(failures, 5));
           this.logger?.warn({ err: (err as Error).message, failures, retryInMs: wait }, 'search indexer: round failed; position kept');
         }
         if (this.stopping) break;
+        if (wait === 0) continue;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, wait);
           this.wake = () => {
@@ -259,8 +249,10 @@ export class SearchIndexer {
     })();
   }
 
-  /** Starts the next round now (the store just wrote a batch). */
-  notify(): void {
+  /** Starts the next round now (the store just committed a batch, whose last row is at `position` when the notice said). */
+  notify(position: string | null = null): void {
+    const at = position === null ? null : decodePosition(position);
+    if (at) this.announced = laterOf(this.announced, at);
     this.wake?.();
   }
 
@@ -275,8 +267,9 @@ export class SearchIndexer {
   /** Events not yet applied (for a metric or a health check). */
   async lag(): Promise<{ position: string; latest: string; pending: number }> {
     const state = await this.backend.readState();
-    const r = await firstOf(this.knex('change_event').where('id', '>', state.position).count({ n: '*' }).max({ latest: 'id' }));
-    return { position: state.position, latest: String(r?.latest ?? state.position), pending: Number(r?.n ?? 0) + state.holes.length };
+    const from = decodePosition(state.position) ?? LOG_START;
+    const [pending, head] = await Promise.all([this.outbox.pending('change_event', from), this.outbox.head('change_event')]);
+    return { position: state.position, latest: encodePosition(laterOf(head, from)), pending };
   }
 
   /**
@@ -286,13 +279,8 @@ export class SearchIndexer {
   async rebuild(options: { onProgress?: (p: RebuildProgress) => void; pageSize?: number } = {}): Promise<RebuildResult> {
     const started = this.now();
     await this.refreshContext?.();
-    const last = await firstOf(this.knex('change_event').max({ id: 'id' }));
-    const position = BigInt(String(last?.id ?? 0));
-    // Ids below the end not visible yet belong to transactions still running: replay them later.
-    const from = position > BigInt(REBUILD_HOLE_WINDOW) ? position - BigInt(REBUILD_HOLE_WINDOW) : 0n;
-    const present = new Set((await rowsOf(this.knex('change_event').where('id', '>', from.toString()).select('id'))).map((r) => String(r.id)));
-    const holes: IndexerState['holes'] = [];
-    for (let id = from + 1n; id <= position; id++) if (!present.has(id.toString())) holes.push({ id: id.toString(), since: started });
+    // Every settled event is in the tables read below; whatever settles later sorts after this and is replayed.
+    const position = encodePosition(await this.outbox.head('change_event'));
 
     const totals = {} as Record<SearchType, number>;
     for (const type of SEARCH_TYPES) totals[type] = await countEntities(this.knex, type);
@@ -315,7 +303,7 @@ export class SearchIndexer {
         }
       }
       if (writing) await writing;
-      await target.commit({ position: position.toString(), holes, generation: target.generation });
+      await target.commit({ position, generation: target.generation });
     } catch (err) {
       await target.abort().catch(() => undefined);
       throw err;
@@ -335,7 +323,7 @@ export class SearchIndexer {
     const elapsedMs = Math.max(1, this.now() - started);
     return {
       generation: target.generation, documents, byType, elapsedMs, documentsPerSecond: Math.round((documents * 1000) / loadedMs),
-      position: position.toString(), replayed,
+      position, replayed,
     };
   }
 }

@@ -176,7 +176,7 @@ async function upsert(db: Knex | Knex.Transaction, table: string, docs: readonly
   }
 }
 
-const INITIAL_STATE: IndexerState = { position: '0', holes: [], generation: '' };
+const INITIAL_STATE: IndexerState = { position: '0', generation: '' };
 
 export interface PostgresSearchOptions {
   knex: Knex;
@@ -247,7 +247,7 @@ export class PostgresSearchBackend implements SearchBackend {
   async readState(): Promise<IndexerState> {
     const v = await this.readKey(this.knex, 'outbox');
     if (!v) return { ...INITIAL_STATE };
-    return { position: String(v.position), holes: (v.holes ?? []) as IndexerState['holes'], generation: String(v.generation ?? '') };
+    return { position: String(v.position), generation: String(v.generation ?? '') };
   }
 
   async writeState(state: IndexerState, expected: IndexerState): Promise<boolean> {

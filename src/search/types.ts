@@ -60,15 +60,13 @@ export interface SearchDocument {
   location: { lat: number; lng: number } | null;
 }
 
-/** Where the outbox indexer is: the last change_event id applied, and ids it has not seen yet. */
+/** Where the outbox indexer is: the last change_event applied. */
 export interface IndexerState {
-  /** change_event id (bigint as a string) up to which every event has been applied, except `holes`. */
-  position: string;
   /**
-   * change_event ids at or below `position` that were missing when it was passed (a transaction
-   * that had taken an id but not committed yet), with when they were first missed (ms).
+   * The (tx, id) outbox position (`encodePosition` of src/events/outbox.ts, `tx:id`; `0` before
+   * the first event) up to which every event has been applied.
    */
-  holes: Array<{ id: string; since: number }>;
+  position: string;
   /** The index generation the position belongs to; a rebuild starts a new one. */
   generation: string;
 }

@@ -19,6 +19,10 @@ import { categoryOf, CATEGORIES, type CaseUrgency } from '../domain/caseTaxonomy
 import { caseDepartmentName } from '../domain/departments.js';
 import type { TriagedPlace } from './triage.js';
 import type { Row } from './loaders.js';
+import { decodePosition, lastPositionOf } from '../events/outbox.js';
+
+/** Case events are returned with their outbox position, for the notice. */
+const OUTBOX_COLUMNS = ['id', 'tx'];
 
 /** What the write path needs from the hub: the store, the bus it announces on, and the time. */
 export interface CaseRuntime {
@@ -42,6 +46,8 @@ export interface CaseWriteResult {
   /** The dispatch the command acted on (or the first it created). */
   dispatchId: string | null;
   eventIds: string[];
+  /** The outbox position of its last event (`tx:id`, src/events/outbox.ts), which its notice carries; null when it wrote none. */
+  position: string | null;
 }
 
 /** The locked case as the Policy judges it before the state machine runs. */
@@ -102,7 +108,7 @@ const CASE_COLUMNS: Record<string, string> = {
 /** Writes one decision for a locked case; returns the appended event ids and the dispatch acted on. */
 async function write(
   trx: Knex.Transaction, caseId: string, before: CaseState, d: Decision, actor: Actor, note: string | null, now: Date,
-): Promise<{ eventIds: string[]; dispatchIds: string[] }> {
+): Promise<{ eventIds: string[]; position: string | null; dispatchIds: string[] }> {
   const update: Record<string, unknown> = { updated_at: now };
   for (const [key, value] of Object.entries(d.changes)) {
     if (key === 'feedback') {
@@ -134,15 +140,19 @@ async function write(
     from_status: before.status, to_status: d.changes.status ?? before.status, level: d.changes.level ?? before.level,
     dispatch_id: dispatchIdOf(e.dispatch), department_id: e.department ? (departments.get(e.department) ?? null) : null,
     data: e.data === null ? null : JSON.stringify(e.data),
-  }))).returning('id')) as Row[];
+  }))).returning(OUTBOX_COLUMNS)) as Row[];
   await trx('change_event').insert({ entity_type: 'case', entity_id: caseId, change: 'updated' });
   const touched = d.events.map((e) => dispatchIdOf(e.dispatch)).filter((x): x is string => x !== null);
-  return { eventIds: events.map((r) => String(r.id)), dispatchIds: touched };
+  return { eventIds: events.map((r) => String(r.id)), position: lastPositionOf(events), dispatchIds: touched };
 }
 
-async function announce(rt: CaseRuntime, eventIds: string[]): Promise<void> {
-  const last = eventIds.reduce((max, id) => (BigInt(id) > max ? BigInt(id) : max), 0n);
-  if (last > 0n) await rt.bus.publish({ topic: 'case', position: last.toString() });
+/** After the commit: tells every hub's readers how far the case log now reaches. */
+async function announce(rt: CaseRuntime, positions: Array<string | null>): Promise<void> {
+  const position = lastPositionOf(positions.flatMap((p) => {
+    const at = p === null ? null : decodePosition(p);
+    return at ? [at] : [];
+  }));
+  if (position !== null) await rt.bus.publish({ topic: 'case', position });
 }
 
 /**
@@ -163,9 +173,9 @@ export async function runCaseCommand(
     });
     const now = rt.clock.now();
     const written = await write(trx, caseId, state, decide(state, command, now), actor, note, now);
-    return { caseId, dispatchId: written.dispatchIds[0] ?? null, eventIds: written.eventIds };
+    return { caseId, dispatchId: written.dispatchIds[0] ?? null, eventIds: written.eventIds, position: written.position };
   });
-  await announce(rt, result.eventIds);
+  await announce(rt, [result.position]);
   return result;
 }
 
@@ -215,7 +225,8 @@ async function reportedBefore(rt: CaseRuntime, request: NonNullable<CaseDraft['r
   }
   const caseId = String(row.case_id);
   const events = (await rt.knex('case_event').where({ case_id: caseId, type: 'reported' }).orderBy('id').pluck('id')) as unknown[];
-  return { caseId, dispatchId: null, eventIds: events.map(String) };
+  // Written by the first report, which announced it.
+  return { caseId, dispatchId: null, eventIds: events.map(String), position: null };
 }
 
 /**
@@ -257,16 +268,16 @@ export async function createCase(rt: CaseRuntime, draft: CaseDraft, actor: Actor
       const events = (await trx('case_event').insert({
         case_id: id, type: 'reported', actor: actor.name, actor_role: actor.role, at: now, note: note ?? draft.description,
         from_status: null, to_status: 'reported', level: draft.level, data: JSON.stringify({ channel: draft.channel, category: draft.category }),
-      }).returning('id')) as Row[];
+      }).returning(OUTBOX_COLUMNS)) as Row[];
       await trx('change_event').insert({ entity_type: 'case', entity_id: id, change: 'created' });
-      return { caseId: id, dispatchId: null, eventIds: events.map((r) => String(r.id)) };
+      return { caseId: id, dispatchId: null, eventIds: events.map((r) => String(r.id)), position: lastPositionOf(events) };
     });
   } catch (error) {
     if (error instanceof AlreadyTakenIn) return null;
     if (error instanceof AlreadyReported && draft.request) return reportedBefore(rt, draft.request);
     throw error;
   }
-  await announce(rt, result.eventIds);
+  await announce(rt, [result.position]);
   return result;
 }
 
@@ -287,19 +298,19 @@ export async function escalateOverdue(rt: CaseRuntime): Promise<string[]> {
     const batch = await rt.knex.transaction(async (trx) => {
       const due = (await trx('case').where('due_at', '<=', now).whereNot('level', 'district').whereNot('status', 'closed')
         .orderBy('due_at').limit(ESCALATION_BATCH).forUpdate().skipLocked().select('id')) as Row[];
-      const out: Array<{ caseId: string; eventIds: string[] }> = [];
+      const out: Array<{ caseId: string; position: string | null }> = [];
       for (const r of due) {
         const caseId = String(r.id);
         const { row, dispatches } = await lockCase(trx, caseId);
         const state = stateOf(row, dispatches);
         const missed: Missed | null = currentDeadline(state)?.missed ?? null;
         const written = await write(trx, caseId, state, decide(state, { type: 'escalate', missed }, now), SYSTEM, null, now);
-        out.push({ caseId, eventIds: written.eventIds });
+        out.push({ caseId, position: written.position });
       }
       return out;
     });
     for (const b of batch) escalated.push(b.caseId);
-    await announce(rt, batch.flatMap((b) => b.eventIds));
+    await announce(rt, batch.map((b) => b.position));
     if (batch.length < ESCALATION_BATCH) return escalated;
   }
 }

@@ -86,7 +86,8 @@ const runnable = findJava() !== null || required;
           await db.knex('person').where('id', id).update({ name: `慕容${'甲乙丙'.charAt(id - 11)}停` });
           await recordChange(db.knex, 'person', id);
         }
-        const last = String((await db.knex('change_event').max({ id: 'id' }).first())?.id);
+        const lastRow = await db.knex('change_event').orderBy([{ column: 'tx', order: 'desc' }, { column: 'id', order: 'desc' }]).first(db.knex.raw('tx::text as tx'), 'id');
+        const last = `${String(lastRow?.tx)}:${String(lastRow?.id)}`;
         await new Promise((r) => setTimeout(r, 1_500));
         expect(warnings.length).toBeGreaterThan(0);
         await proxy.start(); // same port

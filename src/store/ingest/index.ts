@@ -17,6 +17,7 @@ import { BatchWriter, type BatchInput, type BatchResult } from './writer.js';
 import { DEFAULT_RESOLUTION, Resolver, type ResolutionOptions } from '../../resolution/index.js';
 import { relinkUnlinked, rememberStored } from '../../resolution/rerun.js';
 import { bulkInsert } from './bulk.js';
+import { RETURNING_POSITION, lastPositionOf } from '../../events/outbox.js';
 
 export type { GridRegistry } from '../../domain/canonical.js';
 export type { BatchInput, BatchResult, DeadLetterInput, MappedInput } from './writer.js';
@@ -196,8 +197,8 @@ export function createIngestStore(db: Database, options: IngestStoreOptions = {}
       const unique = new Map(relinked.map((r) => [`${String(r.entity_type)}:${String(r.entity_id)}`, r]));
       let lastChangeId = again.lastChangeId;
       if (unique.size > 0) {
-        const ids = await knex.transaction((trx) => bulkInsert(trx, 'change_event', [...unique.values()].map((r) => ({ ...r, change: 'updated', at: new Date() })), 'returning id'));
-        lastChangeId = ids.map((r) => BigInt(String(r.id))).reduce((a, b) => (b > a ? b : a)).toString();
+        const ids = await knex.transaction((trx) => bulkInsert(trx, 'change_event', [...unique.values()].map((r) => ({ ...r, change: 'updated', at: new Date() })), RETURNING_POSITION));
+        lastChangeId = lastPositionOf(ids);
       }
       if (options.bus && lastChangeId !== null) {
         await options.bus.publish({ topic: 'entity', position: lastChangeId })

@@ -25,6 +25,7 @@ import type { Decisions, LinkOutcome } from '../../resolution/types.js';
 import type { Row } from '../loaders.js';
 import type { AreaIds, Places } from './places.js';
 import { anyOf, bulkInsert } from './bulk.js';
+import { RETURNING_POSITION, lastPositionOf } from '../../events/outbox.js';
 
 /** One record the connector read and mapped, with its raw form for provenance. */
 export interface MappedInput {
@@ -60,7 +61,7 @@ export interface BatchResult {
   unlinked: number;
   /** Canonical entities created or updated, as written to the outbox. */
   entityChanges: number;
-  /** The last outbox (change_event) id the batch wrote; null when it changed no entity. */
+  /** The outbox position (`tx:id`, src/events/outbox.ts) of the last change_event the batch wrote, for its notice; null when it changed no entity. */
   lastChangeId: string | null;
   /** People the batch created: records left unlinked elsewhere may now match them. */
   peopleCreated: number;
@@ -220,8 +221,8 @@ export class BatchWriter {
       const unique = new Map<string, (typeof changes)[number]>();
       for (const c of changes) if (!unique.has(`${c.entity_type}:${c.entity_id}`)) unique.set(`${c.entity_type}:${c.entity_id}`, c);
       if (unique.size > 0) {
-        const ids = await bulkInsert(trx, 'change_event', [...unique.values()].map((c) => ({ ...c, department_id: departmentId, at: batch.fetchedAt })), 'returning id');
-        result.lastChangeId = ids.map((r) => BigInt(String(r.id))).reduce((a, b) => (b > a ? b : a)).toString();
+        const ids = await bulkInsert(trx, 'change_event', [...unique.values()].map((c) => ({ ...c, department_id: departmentId, at: batch.fetchedAt })), RETURNING_POSITION);
+        result.lastChangeId = lastPositionOf(ids);
       }
       result.entityChanges = unique.size;
       result.peopleCreated = [...unique.values()].filter((c) => c.entity_type === 'person' && c.change === 'created').length;
