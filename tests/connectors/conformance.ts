@@ -74,7 +74,7 @@ async function readStream<C>(connector: Connector<C>, config: C, stream: string,
 
 /** A record as the runner would keep it: mapped (by source id and payload) or dead-lettered (by reason and raw text). */
 function outcomes<C>(connector: Connector<C>, stream: string, records: RawRecord[]) {
-  const { mapped, dead } = mapRecords(connector as Connector<unknown>, stream, records);
+  const { mapped, dead } = mapRecords(connector, stream, records);
   return {
     mapped, dead,
     keys: [...mapped.map((m) => `mapped ${m.mapped.sourceId} ${m.payload}`), ...dead.map((d) => `dead ${d.sourceId ?? ''} ${d.raw}`)].sort(),
