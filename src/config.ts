@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ConfigError } from './domain/errors.js';
 
 /**
  * Configuration comes from the environment only, validated once at start. Each wrong value
@@ -58,12 +59,8 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema>;
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+// One ConfigError for the hub's environment, connector configs and connectors' credentials.
+export { ConfigError };
 
 /** Secrets may come from files (`JWT_SECRET_FILE=/run/secrets/jwt`), as container orchestrators mount them. */
 const FILE_SECRETS = ['JWT_SECRET', 'DATABASE_URL'] as const;

@@ -57,24 +57,36 @@ function connectorTemplate(name: string, displayName: string): string {
  * ${displayName}: TODO one line on what this department system is and what the hub reads from it.
  *
  * Source: a REST API, GET {baseUrl}/records?limit=N[&updatedSince=ISO][&cursor=TOKEN] answering
- * { "data": [ { "id", "updatedAt", "idNumber", "name", "phone", "address" } ], "nextCursor": TOKEN | null }.
+ * { "data": [ { "id", "updatedAt", "idNumber", "name", "phone", "address" } ], "nextCursor": TOKEN | null },
+ * one record per line inside "data" (so one broken record does not lose its page).
  * Change read() and map() to your source; keep the rest of the contract (see docs/connectors.md).
+ *
+ * The cursor is inclusive: the next read asks for updatedSince = the highest updatedAt read so
+ * far, so a record written in the same second as the last one read is not missed. The ids read
+ * at that instant ride in the cursor, and the records the source sends again are skipped.
  */
 import { z } from 'zod';
-import { asObject, optionalText, requiredText, SourceError, type Connector, type Cursor, type MappedRecord } from '../sdk/index.js';
+import {
+  asObject, fetchJsonPage, MappingError, optionalText, requiredText, SourceError, sourceIdFields, type Connector, type Cursor, type MappedRecord, type RawRecord,
+} from '../sdk/index.js';
 
 const config = z.object({
   baseUrl: z.string().url(),
   pageSize: z.number().int().min(1).max(5000).default(500),
-  timeoutMs: z.number().int().min(100).default(30_000),
-  intervalSeconds: z.number().int().min(10).optional(),
 });
 type Config = z.infer<typeof config>;
 
-/** Where a stream's read stands: the update-time high-water mark and the page token within it. */
+/** Where a stream's read stands. */
 interface RecordsCursor extends Cursor {
+  /** Ask for records updated at or after this (null: the first, full read). */
   since: string | null;
+  /** Ids already read that were updated exactly at since: skipped when the source sends them again. */
+  seen: string[];
+  /** The source's page token within this read (null: the read starts, or is done). */
   token: string | null;
+  /** The highest updatedAt of this read so far, and the ids read at it: the next read's since and seen. */
+  high: string | null;
+  atHigh: string[];
 }
 
 const connector: Connector<Config> = {
@@ -84,16 +96,19 @@ const connector: Connector<Config> = {
     version: '0.1.0',
     description: 'TODO: what the hub reads from this department.',
     config,
-    defaultIntervalSeconds: 300,
+    // TODO: the class of data this department brings (src/domain/dataClasses.ts); roles see its records by it.
+    dataClass: 'civil-registry',
+    intervalSeconds: 300,
+    timeoutMs: 30_000,
     maxRequestsPerSecond: 20,
   },
 
   async check(cfg, ctx) {
     try {
-      const res = await ctx.http.fetch(new URL(\`records?limit=1\`, withSlash(cfg.baseUrl)));
-      return res.ok ? { ok: true, message: \`\${cfg.baseUrl} answers\` } : { ok: false, message: \`\${cfg.baseUrl} answered \${res.status}; check baseUrl and credentials\` };
+      await fetchJsonPage(ctx, new URL('records?limit=1', withSlash(cfg.baseUrl)), { key: 'data', idField: 'id' });
+      return { ok: true, message: \`\${cfg.baseUrl} answers\` };
     } catch (error) {
-      return { ok: false, message: error instanceof Error ? error.message : String(error) };
+      return { ok: false, message: \`\${error instanceof Error ? error.message : String(error)}; check baseUrl and credentials\` };
     }
   },
 
@@ -102,34 +117,44 @@ const connector: Connector<Config> = {
   },
 
   async *read(cfg, stream, cursor, ctx) {
-    if (stream !== 'records') throw new SourceError(\`${name} has no stream \${stream}\`);
-    const state: RecordsCursor = { since: null, token: null, ...(cursor as Partial<RecordsCursor> | null) };
-    let highWater = state.since;
+    if (stream !== 'records') throw new SourceError(\`${name} has no stream \${stream}\`, { failureType: 'config' });
+    const state = parseCursor(cursor);
+    const seen = new Set(state.seen);
     for (;;) {
       const url = new URL('records', withSlash(cfg.baseUrl));
       url.searchParams.set('limit', String(cfg.pageSize));
       if (state.since) url.searchParams.set('updatedSince', state.since);
       if (state.token) url.searchParams.set('cursor', state.token);
-      const res = await ctx.http.fetch(url, { signal: ctx.signal });
-      if (!res.ok) throw new SourceError(\`\${url.pathname}: \${res.status}\`);
-      const body = (await res.json()) as { data: unknown[]; nextCursor: string | null };
-      for (const r of body.data) {
-        const u = (r as { updatedAt?: unknown }).updatedAt;
-        if (typeof u === 'string' && (highWater === null || u > highWater)) highWater = u;
+      const { head, records, where } = await fetchJsonPage(ctx, url, { key: 'data', idField: 'id' });
+      const next = head.nextCursor ?? null;
+      if (next !== null && typeof next !== 'string') throw new SourceError(\`\${where}: nextCursor must be a string or null\`);
+      const fresh: RawRecord[] = [];
+      for (const record of records) {
+        const { id, updatedAt } = 'data' in record ? keysOf(record.data) : { id: null, updatedAt: null };
+        if (id !== null && updatedAt !== null && updatedAt === state.since && seen.has(id)) continue; // read last time
+        if (updatedAt !== null && id !== null) {
+          if (state.high === null || updatedAt > state.high) {
+            state.high = updatedAt;
+            state.atHigh = [id];
+          } else if (updatedAt === state.high && !state.atHigh.includes(id)) {
+            state.atHigh.push(id);
+          }
+        }
+        fresh.push(record);
       }
-      // Within a read the token moves; once the source has no more pages, the next read asks only for later changes.
-      const next: RecordsCursor = body.nextCursor ? { since: state.since, token: body.nextCursor } : { since: highWater, token: null };
-      yield { records: body.data.map((data) => ({ data })), cursor: next };
-      if (!body.nextCursor) return;
-      state.token = body.nextCursor;
+      state.token = next;
+      yield { records: fresh, cursor: next !== null ? { ...state } : done(state) };
+      if (next === null) return;
     }
   },
 
   map(stream, raw): MappedRecord {
     const r = asObject(raw);
+    const updatedAt = requiredText(r, 'updatedAt');
+    if (Number.isNaN(Date.parse(updatedAt))) throw new MappingError(\`updatedAt is not a date-time: \${JSON.stringify(updatedAt)}\`);
     return {
       sourceId: requiredText(r, 'id'),
-      updatedAt: optionalText(r, 'updatedAt'),
+      updatedAt,
       subject: {
         kind: 'person',
         authority: 'reference',
@@ -138,7 +163,28 @@ const connector: Connector<Config> = {
       },
     };
   },
+
+  sourceIdOf: sourceIdFields({ records: 'id' }),
 };
+
+/** The cursor once the source has no more pages: the next read asks from this read's high-water mark. */
+function done(state: RecordsCursor): RecordsCursor {
+  if (state.high === null) return { since: state.since, seen: state.seen, token: null, high: null, atHigh: [] };
+  const seen = state.high === state.since ? [...new Set([...state.seen, ...state.atHigh])] : state.atHigh;
+  return { since: state.high, seen, token: null, high: null, atHigh: [] };
+}
+
+function parseCursor(cursor: Cursor | null): RecordsCursor {
+  const c = (cursor ?? {}) as Partial<RecordsCursor>;
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  return { since: text(c.since), seen: list(c.seen), token: text(c.token), high: text(c.high), atHigh: list(c.atHigh) };
+}
+
+function keysOf(data: unknown): { id: string | null; updatedAt: string | null } {
+  const r = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
+  return { id: typeof r.id === 'string' ? r.id : null, updatedAt: typeof r.updatedAt === 'string' ? r.updatedAt : null };
+}
 
 function withSlash(url: string): string {
   return url.endsWith('/') ? url : \`\${url}/\`;

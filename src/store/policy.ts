@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { SafeError } from '../errors.js';
 import type { RoleId, Viewer } from '../auth/viewer.js';
 import type { CaseLevel } from '../domain/caseWorkflow.js';
+import { dataClassOf, departmentsOfClasses, type DataClass } from '../domain/dataClasses.js';
 
 /**
  * Who may see what: the one place that decides. Repositories ask the policy before they read
@@ -35,10 +36,14 @@ interface RoleRules {
   unmaskedPhone: boolean;
   /** Special-group tags (elderly living alone, disabled, community correction...). */
   tags: boolean;
-  /** Departments whose records (provenance) the role sees; 'all' includes departments connected later. */
+  /**
+   * Departments whose records (provenance) the role sees, decided by the class of data each
+   * department's connector declares (src/domain/dataClasses.ts); 'all' includes departments of
+   * no known class.
+   */
   records: { has(department: string): boolean };
-  /** The same, as a list for search facets; 'all' for every department. */
-  recordList: readonly string[] | 'all';
+  /** The same, as a list for search facets ('all' for every department), of the departments known now. */
+  recordList(): readonly string[] | 'all';
   /**
    * Department roles see only cases dispatched to their department, and work only its dispatches;
    * 'own' is the department the token names (department staff).
@@ -66,20 +71,29 @@ const COMMAND_CENTER: CaseAction[] = ['report', 'dispatch', 'feedback', 'close',
 
 const ALL_ROWS: DataKind[] = ['person', 'household', 'place', 'grid', 'grid_member', 'enterprise', 'department', 'source_record', 'case'];
 type RuleInput = Omit<RoleRules, 'reads' | 'counts' | 'records' | 'recordList' | 'caseActions' | 'reportChannels' | 'level' | 'resolution'> & {
-  reads: DataKind[]; counts?: DataKind[]; records: DepartmentName[] | 'all';
+  reads: DataKind[]; counts?: DataKind[]; records: DataClass[] | 'all';
   caseActions?: CaseAction[]; reportChannels?: ReportChannel[]; level?: CaseLevel; resolution?: boolean;
 };
 const rules = (r: RuleInput): RoleRules => ({
   ...r,
   reads: new Set(r.reads),
   counts: new Set(r.counts ?? []),
-  records: r.records === 'all' ? { has: () => true } : new Set<string>(r.records),
-  recordList: r.records,
+  ...recordsOfClasses(r.records),
   caseActions: new Set(r.caseActions ?? []),
   reportChannels: new Set(r.reportChannels ?? []),
   level: r.level ?? null,
   resolution: r.resolution ?? false,
 });
+
+function recordsOfClasses(classes: DataClass[] | 'all'): Pick<RoleRules, 'records' | 'recordList'> {
+  if (classes === 'all') return { records: { has: () => true }, recordList: () => 'all' };
+  const set = new Set(classes);
+  return {
+    records: { has: (department) => { const c = dataClassOf(department); return c !== null && set.has(c); } },
+    // Computed at each call: a department connected since start is in it.
+    recordList: () => departmentsOfClasses(set),
+  };
+}
 
 /** Roles that look after the department connectors (dead letters, replay). */
 const CONNECTOR_OPERATORS: ReadonlySet<RoleId> = new Set(['district-admin', 'integrator']);
@@ -94,30 +108,30 @@ export const ROLE_RULES: Record<RoleId, RoleRules> = {
   }),
   'street-operator': rules({
     scope: 'streets', reads: ALL_ROWS, unmaskedIdNumber: false, unmaskedPhone: true, tags: true,
-    records: ['population', 'housing', 'enterprise', 'police', 'court', 'fire'], casesOfDepartment: null,
+    records: ['civil-registry', 'housing', 'market', 'public-security', 'judicial', 'fire'], casesOfDepartment: null,
     caseActions: COMMAND_CENTER, reportChannels: ['hotline_12345', 'command_center'], level: 'street',
   }),
   'grid-worker': rules({
     scope: 'grids', reads: ALL_ROWS, unmaskedIdNumber: false, unmaskedPhone: true, tags: true,
-    records: ['population', 'housing', 'fire'], casesOfDepartment: null,
+    records: ['civil-registry', 'housing', 'fire'], casesOfDepartment: null,
     caseActions: ['report', 'escalate'], reportChannels: ['grid_patrol'], level: 'grid',
   }),
   police: rules({
     scope: 'district', reads: ALL_ROWS, unmaskedIdNumber: true, unmaskedPhone: true, tags: true,
-    records: ['population', 'housing', 'enterprise', 'police'], casesOfDepartment: 'police',
+    records: ['civil-registry', 'housing', 'market', 'public-security'], casesOfDepartment: 'police',
     caseActions: ['report', 'work'], reportChannels: ['police_110'],
   }),
   court: rules({
     scope: 'district', reads: ALL_ROWS, unmaskedIdNumber: true, unmaskedPhone: false, tags: false,
-    records: ['population', 'enterprise', 'court'], casesOfDepartment: 'court', caseActions: ['work'],
+    records: ['civil-registry', 'market', 'judicial'], casesOfDepartment: 'court', caseActions: ['work'],
   }),
   fire: rules({
     scope: 'district', reads: ALL_ROWS, unmaskedIdNumber: false, unmaskedPhone: false, tags: false,
-    records: ['housing', 'enterprise', 'fire'], casesOfDepartment: 'fire', caseActions: ['work'],
+    records: ['housing', 'market', 'fire'], casesOfDepartment: 'fire', caseActions: ['work'],
   }),
   'social-worker': rules({
     scope: 'district', reads: ALL_ROWS, unmaskedIdNumber: true, unmaskedPhone: true, tags: true,
-    records: ['population', 'social'], casesOfDepartment: 'social', caseActions: ['work'],
+    records: ['civil-registry', 'social-services'], casesOfDepartment: 'social', caseActions: ['work'],
   }),
   // Environment, urban management, land...: they see and work what is dispatched to them, and
   // call the people concerned, without the registers behind them.
@@ -363,7 +377,7 @@ export class Policy {
 
   /** The same as a list ('all' includes departments connected later), for search facets. */
   recordDepartmentList(): readonly string[] | 'all' {
-    return this.role.recordList;
+    return this.role.recordList();
   }
 
   /** Whether the role may see special-group tags (and so filter and facet by them). */

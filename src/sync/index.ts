@@ -57,11 +57,9 @@ export async function syncAll(store: IngestStore, connectors: ConfiguredConnecto
   return out;
 }
 
-/** Seconds between scheduled syncs of a connector: its config's intervalSeconds, else its spec's default. */
+/** Seconds between scheduled syncs of a connector: its config's intervalSeconds, else its spec's. */
 export function scheduleOf(c: ConfiguredConnector): number {
-  if (c.intervalSeconds !== undefined) return c.intervalSeconds;
-  const own = (c.config as { intervalSeconds?: unknown }).intervalSeconds;
-  return typeof own === 'number' ? own : c.connector.spec.defaultIntervalSeconds;
+  return c.intervalSeconds ?? c.connector.spec.intervalSeconds;
 }
 
 export interface Scheduler {

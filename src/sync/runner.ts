@@ -3,12 +3,14 @@
  * reads each stream from its saved cursor, maps records (dead-lettering the ones that fail),
  * commits batches with their cursor in one transaction, retries failed reads from the last
  * saved cursor with exponential backoff and full jitter (or as long as a 429 asked), and keeps
- * the counts balanced: records read = stored + dead-lettered, in every run.
+ * the counts balanced: records read = stored + dead-lettered, in every run. Only transient
+ * failures are retried (sdk/errors.ts); a config or system failure fails the stream at once.
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
-  createSourceHttp, RateLimited, SourceError, type Connector, type ConnectorContext, type Cursor, type Page, type RawRecord,
+  ConfigError, createConnectorCache, createSourceHttp, failureTypeOf, RateLimited, SourceError, systemClock,
+  type Clock, type Connector, type ConnectorCache, type ConnectorContext, type Cursor, type FailureType, type Page, type RawRecord,
 } from '../connectors/sdk/index.js';
 import type { BatchResult, DeadLetterInput, DepartmentRef, IngestStore, MappedInput, RunTrigger } from '../store/ingest/index.js';
 
@@ -16,14 +18,18 @@ import type { BatchResult, DeadLetterInput, DepartmentRef, IngestStore, MappedIn
 export interface ConfiguredConnector {
   connector: Connector<unknown>;
   config: unknown;
-  /** How often the scheduler syncs it, from the config's `intervalSeconds`; absent: the spec's default. */
+  /** How often the scheduler syncs it: the config's `intervalSeconds`, else (and when absent) the spec's. */
   intervalSeconds?: number;
+  /** How long one request to the source may take: the config's `timeoutMs`, else (and when absent) the spec's. */
+  timeoutMs?: number;
 }
 
 /** Keys of a connector's config that are the hub's, not the connector's: read here, never handed to its schema. */
 const RUNNER_KEYS = z.object({
   intervalSeconds: z.number({ error: 'intervalSeconds must be a number of seconds' }).int('intervalSeconds must be a whole number of seconds')
     .min(10, 'intervalSeconds must be at least 10').optional(),
+  timeoutMs: z.number({ error: 'timeoutMs must be a number of milliseconds' }).int('timeoutMs must be a whole number of milliseconds')
+    .min(100, 'timeoutMs must be at least 100').optional(),
 });
 
 export interface StreamProgress {
@@ -80,26 +86,25 @@ export interface SyncSummary {
   relinked: number;
 }
 
-export class ConfigError extends Error {
-  constructor(connector: string, issues: string) {
-    super(`connector ${connector}: invalid config: ${issues}`);
-    this.name = 'ConfigError';
-  }
-}
-
 /** Validates a connector's raw config with its schema; ConfigError lists what is wrong. */
 export function configure(connector: Connector<unknown>, raw: unknown): ConfiguredConnector {
   const given = (raw ?? {}) as Record<string, unknown>;
   const isObject = typeof given === 'object' && !Array.isArray(given);
   const { intervalSeconds, ...own } = isObject ? given : {};
-  const runner = RUNNER_KEYS.safeParse({ intervalSeconds });
+  // timeoutMs stays in the connector's own config too: a connector with its own driver (the court's) bounds its queries by it.
+  const runner = RUNNER_KEYS.safeParse({ intervalSeconds, timeoutMs: own.timeoutMs });
   // A connector that declares intervalSeconds itself (the scaffold's template does) still sees it.
   const parsed = connector.spec.config.safeParse(isObject ? (declares(connector, 'intervalSeconds') ? given : own) : raw);
   const issues = [...(runner.success ? [] : runner.error.issues), ...(parsed.success ? [] : parsed.error.issues)];
   if (issues.length > 0 || !parsed.success || !runner.success) {
-    throw new ConfigError(connector.spec.name, issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; '));
+    throw new ConfigError(issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`), { subject: `connector ${connector.spec.name}` });
   }
-  return { connector, config: parsed.data, ...(runner.data.intervalSeconds !== undefined ? { intervalSeconds: runner.data.intervalSeconds } : {}) };
+  const { spec } = connector;
+  return {
+    connector, config: parsed.data,
+    intervalSeconds: runner.data.intervalSeconds ?? spec.intervalSeconds,
+    timeoutMs: runner.data.timeoutMs ?? spec.timeoutMs,
+  };
 }
 
 function declares(connector: Connector<unknown>, key: string): boolean {
@@ -107,19 +112,25 @@ function declares(connector: Connector<unknown>, key: string): boolean {
   return shape !== undefined && Object.hasOwn(shape, key);
 }
 
-/** The context a connector reads with: paced HTTP with a timeout, the cancel signal, a logger. */
-export function connectorContext(configured: ConfiguredConnector, log: Logger, signal: AbortSignal): ConnectorContext {
+/** One cache per configured connector, kept across its runs (a token outlives one sync) and dropped with it. */
+const caches = new WeakMap<ConfiguredConnector, ConnectorCache>();
+
+/** The context a connector reads with: paced HTTP with a timeout, the cancel signal, a logger, the clock, its cache. */
+export function connectorContext(configured: ConfiguredConnector, log: Logger, signal: AbortSignal, clock: Clock = systemClock): ConnectorContext {
   const { spec } = configured.connector;
-  const cfg = configured.config as { timeoutMs?: unknown };
   const child = log.child({ connector: spec.name });
+  let cache = caches.get(configured);
+  if (!cache) caches.set(configured, (cache = createConnectorCache(clock)));
   return {
     signal,
     http: createSourceHttp({
-      timeoutMs: typeof cfg.timeoutMs === 'number' ? cfg.timeoutMs : 30_000,
+      timeoutMs: configured.timeoutMs ?? spec.timeoutMs,
       signal,
       ...(spec.maxRequestsPerSecond ? { maxRequestsPerSecond: spec.maxRequestsPerSecond } : {}),
     }),
     log: { info: (o, m) => child.info(o, m), warn: (o, m) => child.warn(o, m) },
+    clock,
+    cache,
   };
 }
 
@@ -185,10 +196,31 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
+function codeOf(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+}
+
 /** PostgreSQL data and integrity errors (SQLSTATE classes 22, 23): the rows are at fault, not the database. */
 function isDataError(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
-  return /^2[23]/.test(code);
+  return /^2[23]/.test(codeOf(error));
+}
+
+/**
+ * The hub's own database failing under a sync (connection lost or refused, the server restarting
+ * or out of resources, a serialization race, knex out of pooled connections): transient, as a
+ * source going down is. SQLSTATE classes 08, 53, 57 and 40; Node's socket codes; knex's pool timeout.
+ */
+function isTransientStoreError(error: unknown): boolean {
+  const code = codeOf(error);
+  if (/^(08|53|57|40)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)) return true;
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'KnexTimeoutError';
+}
+
+/** What a failed read is, and so whether it is retried: only transient failures are. */
+export function failureOf(error: unknown): FailureType {
+  if (isDataError(error)) return 'system';
+  if (isTransientStoreError(error)) return 'transient';
+  return failureTypeOf(error);
 }
 
 /**
@@ -232,7 +264,7 @@ export async function syncConnector(store: IngestStore, configured: ConfiguredCo
   try {
     const offered = (await connector.discover(config, ctx)).map((s) => s.name);
     const unknown = (options.streams ?? []).filter((s) => !offered.includes(s));
-    if (unknown.length > 0) throw new SourceError(`unknown stream(s) ${unknown.join(', ')}; ${connector.spec.name} offers ${offered.join(', ')}`);
+    if (unknown.length > 0) throw new SourceError(`unknown stream(s) ${unknown.join(', ')}; ${connector.spec.name} offers ${offered.join(', ')}`, { failureType: 'config' });
     streams = options.streams ?? offered;
   } catch (error) {
     summary.ok = false;
@@ -346,11 +378,14 @@ async function syncStream(
         break;
       }
       failures++;
-      const retryable = error instanceof SourceError ? error.retryable : !isDataError(error);
+      const failure = failureOf(error);
+      const retryable = failure === 'transient';
       s.error = errorMessage(error);
       if (!retryable || failures >= maxAttempts) {
         s.status = 'failed';
-        s.error = `${stream}: ${s.error}${retryable ? ` (gave up after ${failures} attempts)` : ''}`;
+        // The class tells the operator whose move it is: a config failure is theirs, a system one the connector's author's.
+        const why = retryable ? ` (gave up after ${failures} attempts)` : failure === 'config' ? ' (a config error: fix the connector\'s config or credentials)' : ' (a system error in the connector or its source; not retried)';
+        s.error = `${stream}: ${s.error}${why}`;
         ctx.log.warn({ stream, error: s.error }, 'stream failed');
         progress('failed', { error: s.error });
         break;

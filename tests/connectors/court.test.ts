@@ -19,6 +19,7 @@ import { readNdjson, worldFile } from '../../src/world/read.js';
 import { NOW_MS } from '../../src/world/time.js';
 import type { CourtDishonestDebtor, CourtJudgment } from '../../src/world/types.js';
 import { readAll, testContext } from '../support/connectors.js';
+import { connectorConformance } from './conformance.js';
 import { createTestDatabase, type TestDatabase } from '../../tools/servers/postgres.js';
 import { removeTestWorlds, testWorld } from '../support/world.js';
 
@@ -570,3 +571,10 @@ for (const target of targets) {
     });
   });
 }
+
+connectorConformance({
+  connector: court,
+  start: (dataDir) => startCourtSimulator({ dataDir, seed: 16 }),
+  badDate: (_stream, r) => ({ ...r, updated_at: '2026-13-45T25:61:00+08:00' }),
+  malformedOnWrite: true,
+});

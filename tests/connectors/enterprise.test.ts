@@ -13,6 +13,7 @@ import { readNdjson, worldFile } from '../../src/world/read.js';
 import { NOW_MS } from '../../src/world/time.js';
 import type { MarketEnterprise } from '../../src/world/types.js';
 import { readAll, testContext } from '../support/connectors.js';
+import { connectorConformance } from './conformance.js';
 import { removeTestWorlds, testWorld } from '../support/world.js';
 
 let dir: string;
@@ -262,4 +263,10 @@ describe('enterprise connector', () => {
     expect(check.message).toMatch(/connection refused|fetch failed/);
     await expect(readAll(enterprise, cfg, 'enterprises', null, shared)).rejects.toThrow(SourceUnavailable);
   });
+});
+
+connectorConformance({
+  connector: enterprise,
+  start: (dataDir) => startEnterpriseSimulator({ dataDir, seed: 13 }),
+  badDate: (_stream, r) => ({ ...r, estDate: '2018-02-31' }),
 });

@@ -11,6 +11,7 @@ import { readNdjson, worldFile } from '../../src/world/read.js';
 import { NOW_MS } from '../../src/world/time.js';
 import type { FireHazard, FireInspection } from '../../src/world/types.js';
 import { readAll, testContext } from '../support/connectors.js';
+import { connectorConformance } from './conformance.js';
 import { removeTestWorlds, testWorld } from '../support/world.js';
 
 let sim: RunningSimulator;
@@ -287,4 +288,10 @@ describe('fire connector', () => {
     expect(check.message).toContain(sim.endpoint);
     await expect(readAll(fire, config, 'inspections')).rejects.toThrow(SourceUnavailable);
   });
+});
+
+connectorConformance({
+  connector: fire,
+  start: (dataDir) => startFireSimulator({ dataDir, seed: 17 }),
+  badDate: (_stream, r) => ({ ...r, updated_at: '2026-13-45T25:61:00+08:00' }),
 });

@@ -14,6 +14,7 @@ import { readNdjson, worldFile } from '../../src/world/read.js';
 import { NOW_MS } from '../../src/world/time.js';
 import type { HousingBuilding, HousingDwelling } from '../../src/world/types.js';
 import { readAll, testContext } from '../support/connectors.js';
+import { connectorConformance } from './conformance.js';
 import { removeTestWorlds, testWorld } from '../support/world.js';
 
 let sim: RunningSimulator & { controlUrl?: string };
@@ -316,4 +317,12 @@ describe('housing connector', () => {
     expect(check.message).toContain(sim.endpoint);
     await expect(readAll(housing, config, 'buildings')).rejects.toThrow(/not reachable/);
   });
+});
+
+connectorConformance({
+  connector: housing,
+  start: (dataDir) => startHousingSimulator({ dataDir, seed: 12 }),
+  badDate: (_stream, r) => ({ ...r, updated_at: '2026-13-45T25:61:00+08:00' }),
+  // Rows are broken (a stray comma, UTF-8 among GBK) as a dump is written.
+  malformedOnWrite: true,
 });

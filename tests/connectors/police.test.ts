@@ -13,6 +13,7 @@ import { readNdjson, worldFile } from '../../src/world/read.js';
 import { NOW_MS } from '../../src/world/time.js';
 import type { PoliceIncident, PoliceRegistration } from '../../src/world/types.js';
 import { readAll, testContext } from '../support/connectors.js';
+import { connectorConformance } from './conformance.js';
 import { removeTestWorlds, testWorld } from '../support/world.js';
 
 const ID = { residence_registrations: 'djbh', incidents: 'jjdbh' } as const;
@@ -477,3 +478,9 @@ describe('police connector', () => {
 function gxsjToMs(gxsj: string): number {
   return Date.parse(`${gxsj.slice(0, 4)}-${gxsj.slice(4, 6)}-${gxsj.slice(6, 8)}T${gxsj.slice(8, 10)}:${gxsj.slice(10, 12)}:${gxsj.slice(12, 14)}+08:00`);
 }
+
+connectorConformance({
+  connector: police,
+  start: (dataDir) => startPoliceSimulator({ dataDir, seed: 14, incidentIntervalMs: 0 }),
+  badDate: (_stream, r) => ({ ...r, gxsj: '20261345250000' }),
+});

@@ -10,6 +10,7 @@ import { readNdjson, worldFile } from '../../src/world/read.js';
 import { NOW_MS } from '../../src/world/time.js';
 import type { PopulationResident } from '../../src/world/types.js';
 import { readAll, testContext } from '../support/connectors.js';
+import { connectorConformance } from './conformance.js';
 import { removeTestWorlds, testWorld } from '../support/world.js';
 
 let dir: string;
@@ -266,4 +267,10 @@ describe('population connector', () => {
     expect(check.message).toContain('Check that the service is running');
     await expect(readAll(population, cfg, 'residents', null)).rejects.toThrow(SourceUnavailable);
   });
+});
+
+connectorConformance({
+  connector: population,
+  start: (dataDir) => startPopulationSimulator({ dataDir, seed: 11 }),
+  badDate: (_stream, r) => ({ ...r, CSRQ: '1990-13-45' }),
 });

@@ -11,6 +11,7 @@ import { readNdjson, worldFile } from '../../src/world/read.js';
 import { NOW_MS } from '../../src/world/time.js';
 import type { SocialSpecialGroup, SocialSubsidy } from '../../src/world/types.js';
 import { readAll, testContext } from '../support/connectors.js';
+import { connectorConformance } from './conformance.js';
 import { removeTestWorlds, testWorld } from '../support/world.js';
 
 let dir: string;
@@ -273,4 +274,10 @@ describe('social connector', () => {
     expect(check.message).toMatch(/connection refused|fetch failed/);
     await expect(readAll(social, cfg, 'special_groups', null)).rejects.toThrow(SourceUnavailable);
   });
+});
+
+connectorConformance({
+  connector: social,
+  start: (dataDir) => startSocialSimulator({ dataDir, seed: 15 }),
+  badDate: (_stream, r) => ({ ...r, updated_at: '2026-13-45T25:61:00+08:00' }),
 });

@@ -36,7 +36,7 @@ describe('connector configs (issue 13)', () => {
       }
       expect({ name, seconds: scheduleOf(configured[0]!) }).toEqual({ name, seconds: 45 });
       const [without] = configuredConnectors({ [name]: config });
-      expect({ name, seconds: scheduleOf(without!) }).toEqual({ name, seconds: without!.connector.spec.defaultIntervalSeconds });
+      expect({ name, seconds: scheduleOf(without!) }).toEqual({ name, seconds: without!.connector.spec.intervalSeconds });
     }
     expect(() => configuredConnectors({ population: { baseUrl: BASE, intervalSeconds: 2 } })).toThrow(/intervalSeconds: intervalSeconds must be at least 10/);
     expect(() => configuredConnectors({ population: { baseUrl: BASE, intervalSeconds: '60' } })).toThrow(/intervalSeconds must be a number/);

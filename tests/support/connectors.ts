@@ -1,11 +1,16 @@
 /** Driving one connector by hand, without the runner, for the per-department connector tests. */
-import { createSourceHttp, type Connector, type ConnectorContext, type Cursor, type Page } from '../../src/connectors/sdk/index.js';
+import { createConnectorCache, createSourceHttp, systemClock, type Clock, type Connector, type ConnectorContext, type Cursor, type Page } from '../../src/connectors/sdk/index.js';
 
-export function testContext(signal: AbortSignal = new AbortController().signal, timeoutMs = 5_000): ConnectorContext {
+/** One cache for the test process, as the host keeps one per connector across its reads. */
+const sharedCache = createConnectorCache(systemClock);
+
+export function testContext(signal: AbortSignal = new AbortController().signal, timeoutMs = 5_000, clock: Clock = systemClock): ConnectorContext {
   return {
     signal,
     http: createSourceHttp({ timeoutMs, signal }),
     log: { info: () => undefined, warn: () => undefined },
+    clock,
+    cache: clock === systemClock ? sharedCache : createConnectorCache(clock),
   };
 }
 

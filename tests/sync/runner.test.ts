@@ -8,7 +8,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { createIngestStore, type IngestStore } from '../../src/store/ingest/index.js';
 import { InProcessBus } from '../../src/events/bus.js';
 import { configure, syncConnector, type SyncOptions } from '../../src/sync/runner.js';
-import { MappingError, SourceUnavailable, type Connector, type Page } from '../../src/connectors/sdk/index.js';
+import { ConfigError, MappingError, SourceError, SourceUnavailable, type Connector, type Page } from '../../src/connectors/sdk/index.js';
 import { makeResidentId } from '../../src/domain/idNumber.js';
 import { z } from 'zod';
 import type { Database } from '../../src/store/db.js';
@@ -16,10 +16,10 @@ import type { Database } from '../../src/store/db.js';
 interface Row { id: string; idNumber: string | null; name: string; birthDate?: string; authority?: 'master' | 'registry' | 'reference' }
 
 /** A source in memory: pages of `pageSize`, cursor = index of the next row; fails once at `failAt` if set. */
-function memoryConnector(name: string, rows: () => Row[], behaviour: { failAt?: number; pageSize?: number } = {}): Connector<unknown> {
+function memoryConnector(name: string, rows: () => Row[], behaviour: { failAt?: number; pageSize?: number; failWith?: () => Error } = {}): Connector<unknown> {
   let failed = false;
   return {
-    spec: { name, displayName: name, version: '1', description: 'test', config: z.object({}), defaultIntervalSeconds: 60 },
+    spec: { name, displayName: name, version: '1', description: 'test', config: z.object({}), dataClass: 'civil-registry', intervalSeconds: 60, timeoutMs: 5_000 },
     check: async () => ({ ok: true, message: 'ok' }),
     discover: async () => [{ name: 'people', describes: 'a person', syncMode: 'incremental' }],
     async *read(_config, _stream, cursor) {
@@ -29,7 +29,7 @@ function memoryConnector(name: string, rows: () => Row[], behaviour: { failAt?: 
       while (at < all.length) {
         if (behaviour.failAt !== undefined && at >= behaviour.failAt && !failed) {
           failed = true;
-          throw new SourceUnavailable('GET /people: 503 (simulated)');
+          throw behaviour.failWith?.() ?? new SourceUnavailable('GET /people: 503 (simulated)');
         }
         const page: Page = { records: all.slice(at, at + size).map((data) => ({ data })), cursor: { at: Math.min(all.length, at + size) } };
         at += size;
@@ -86,6 +86,22 @@ describeEachDatabase('the connector runner', ({ open }) => {
     expect(Number((await db.knex('person').count({ n: '*' }))[0]!.n)).toBe(10);
     const [state] = await db.knex('connector_state').select('status', 'record_count');
     expect(state).toEqual({ status: 'degraded', record_count: '10' });
+  });
+
+  test('only transient failures are retried: a config or system failure fails the stream at once, DOWN with its class', async () => {
+    const rows = Array.from({ length: 6 }, (_, i) => ({ id: `R${i}`, idNumber: id(i), name: `人${i}` }));
+    const cases: Array<[Error, RegExp]> = [
+      [new TypeError("Cannot read properties of undefined (reading 'x')"), /people: Cannot read properties .* \(a system error/],
+      [new SourceError('GET /people: 403 forbidden', { failureType: 'config' }), /people: GET \/people: 403 forbidden \(a config error/],
+      [new ConfigError(['token: expired credentials'], { subject: 'connector mem2' }), /invalid config: token: expired credentials \(a config error/],
+    ];
+    for (const [i, [error, message]] of cases.entries()) {
+      const summary = await syncConnector(store, configure(memoryConnector(`mem${i}`, () => rows, { failAt: 3, failWith: () => error }), {}), options);
+      expect(summary.streams[0]).toMatchObject({ status: 'failed', attempts: 1, read: 3, error: expect.stringMatching(message) });
+      const [state] = await db.knex('connector_state').join('department', 'department.id', 'connector_state.department_id')
+        .where('department.name', `mem${i}`).select('status', 'last_error');
+      expect(state).toEqual({ status: 'down', last_error: expect.stringMatching(message) });
+    }
   });
 
   test('a record the database refuses is dead-lettered alone, the batch goes on', async () => {

@@ -68,7 +68,9 @@ const connector: Connector<CourtConfig> = {
     version: '1.0.0',
     description: 'The court: judgments of civil and criminal cases with their parties, and the dishonest-debtor list (people and enterprises). References people and enterprises.',
     config,
-    defaultIntervalSeconds: 60 * 60,
+    dataClass: 'judicial',
+    intervalSeconds: 60 * 60,
+    timeoutMs: 30_000,
     secrets: ['databaseUrl'],
   },
 
@@ -322,7 +324,9 @@ function classify(error: unknown, cfg: CourtConfig, prefix: string): SourceError
     const text = `${prefix}${message}${detail} [SQLSTATE ${code}]`;
     // Connection exceptions, server shutting down or starting, out of resources: try again later.
     if (code.startsWith('08') || code.startsWith('53') || code.startsWith('57P') || code === '40001' || code === '40P01') return new SourceUnavailable(text, error);
-    if (code === '42P01' || code === '3F000') return new SourceError(`${text}; is schema ${cfg.schema} right?`, { cause: error });
+    if (code === '42P01' || code === '3F000') return new SourceError(`${text}; is schema ${cfg.schema} right?`, { failureType: 'config', cause: error });
+    // Class 28: the credentials; 3D: the database name; 42501: the role lacks the grant. All the operator's to fix.
+    if (code.startsWith('28') || code.startsWith('3D') || code === '42501') return new SourceError(text, { failureType: 'config', cause: error });
     return new SourceError(text, { cause: error });
   }
   // No SQLSTATE: the connection broke or the server spoke no PostgreSQL (e.g. refused a second session).

@@ -22,9 +22,10 @@
  */
 import { z } from 'zod';
 import { sourceIdFields,
-  MappingError, SourceError, SourceUnavailable, asObject, parseJsonPage, redactUrl,
+  MappingError, SourceError, asObject, redactUrl,
   type Connector, type ConnectorContext, type Cursor, type EnterpriseFacts, type MappedRecord, type Mention, type Page, type RawRecord,
   textField as text, dateField as date, beijingTimeField as time,
+  fetchJsonPage,
 } from '../sdk/index.js';
 
 const STREAM = 'enterprises';
@@ -53,7 +54,9 @@ const connector: Connector<EnterpriseConfig> = {
     version: '1.0.0',
     description: 'The enterprise register: credit code, name, legal representative, industry, status, registered address. Master for enterprises.',
     config,
-    defaultIntervalSeconds: 30 * 60,
+    dataClass: 'market',
+    intervalSeconds: 30 * 60,
+    timeoutMs: 30_000,
     // The service allows 20 requests per second; stay well under it.
     maxRequestsPerSecond: 15,
   },
@@ -221,20 +224,7 @@ interface EnterprisesPage {
 }
 
 async function fetchPage(url: URL, ctx: ConnectorContext): Promise<EnterprisesPage> {
-  const response = await ctx.http.fetch(url, { headers: { accept: 'application/json' } });
-  const where = `GET ${redactUrl(url)}`;
-  if (response.status !== 200) {
-    const body = await response.text().catch(() => '');
-    throw new SourceError(`${where}: ${response.status} ${body.slice(0, 200)}`.trim());
-  }
-  let body: string;
-  try {
-    body = await response.text();
-  } catch (error) {
-    if (ctx.signal.aborted) throw error;
-    throw new SourceUnavailable(`${where}: the response broke off: ${(error as Error).message}`, error);
-  }
-  const { head, records } = parseJsonPage(body, { key: 'items', idField: 'pripid', where });
+  const { head, records, response, where } = await fetchJsonPage(ctx, url, { key: 'items', idField: 'pripid' });
   if (typeof head.total !== 'number') throw new SourceError(`${where}: the answer has no total`);
   const modified = Date.parse(response.headers.get('last-modified') ?? '');
   return { records, total: head.total, lastModified: Number.isNaN(modified) ? null : beijingIso(modified) };

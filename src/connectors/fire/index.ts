@@ -138,7 +138,7 @@ async function fetchPage(config: FireConfig, stream: string, after: string | nul
   const response = await ctx.http.fetch(url, { headers: { accept: 'application/xml' } });
   if (response.status === 401) {
     await response.body?.cancel();
-    throw new SourceError(`GET ${url.origin}${url.pathname}: 401 Unauthorized (the fire system refused the hub; check its network allow-list)`);
+    throw new SourceError(`GET ${url.origin}${url.pathname}: 401 Unauthorized (the fire system refused the hub; check its network allow-list)`, { failureType: 'config' });
   }
   let document: string;
   try {
@@ -242,7 +242,9 @@ const connector: Connector<FireConfig> = {
     version: '1.0.0',
     description: 'Fire-safety inspections of buildings and enterprises and the hazards found, with rectification deadlines: XML over HTTP, keyset-paged.',
     config: configSchema,
-    defaultIntervalSeconds: 900,
+    dataClass: 'fire',
+    intervalSeconds: 900,
+    timeoutMs: 30_000,
     maxRequestsPerSecond: 20,
   },
 

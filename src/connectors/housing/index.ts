@@ -74,8 +74,8 @@ function unreachable(folder: string, error: unknown): SourceError {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String((error).code) : '';
   const why = error instanceof Error ? error.message : String(error);
   if (code === 'ENOENT') return new SourceUnavailable(`housing drop folder ${folder} is not reachable (it does not exist): is the share mounted and the path in the config right?`, error);
-  if (code === 'ENOTDIR') return new SourceError(`housing drop folder ${folder} is not a folder: set "folder" to the directory the dumps are dropped into`, { cause: error });
-  if (code === 'EACCES' || code === 'EPERM') return new SourceError(`housing drop folder ${folder} cannot be read (${code}): give the hub read access to the share`, { cause: error });
+  if (code === 'ENOTDIR') return new SourceError(`housing drop folder ${folder} is not a folder: set "folder" to the directory the dumps are dropped into`, { failureType: 'config', cause: error });
+  if (code === 'EACCES' || code === 'EPERM') return new SourceError(`housing drop folder ${folder} cannot be read (${code}): give the hub read access to the share`, { failureType: 'config', cause: error });
   return new SourceUnavailable(`housing drop folder ${folder} cannot be read: ${why}`, error);
 }
 
@@ -426,7 +426,9 @@ const connector: Connector<HousingConfig> = {
     version: '1.0.0',
     description: 'Nightly full dumps of the housing bureau’s building and dwelling registers: GBK CSV files on a shared folder, one sub-folder per dump with a _READY marker.',
     config: configSchema,
-    defaultIntervalSeconds: 3600,
+    dataClass: 'housing',
+    intervalSeconds: 3600,
+    timeoutMs: 30_000,
   },
 
   async check(config) {

@@ -29,9 +29,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { sourceIdFields,
-  MappingError, PushRejected, SourceError, SourceUnavailable, asObject, beijingTime, parseJsonPage, redactUrl, type JsonPage,
+  MappingError, PushRejected, SourceError, asObject, beijingTime, parseJsonPage, redactUrl, type JsonPage,
   type Connector, type ConnectorContext, type Cursor, type MappedRecord, type Mention, type Page, type RawRecord,
   textField as text,
+  fetchJsonPage,
 } from '../sdk/index.js';
 
 const STREAMS = {
@@ -69,7 +70,9 @@ const connector: Connector<PoliceConfig> = {
     version: '1.0.0',
     description: 'Public security: residence registrations of floating residents (registry for people) and 110 calls located at buildings, pushed live by webhook.',
     config,
-    defaultIntervalSeconds: 10 * 60,
+    dataClass: 'public-security',
+    intervalSeconds: 10 * 60,
+    timeoutMs: 30_000,
     secrets: ['webhookSecret'],
   },
 
@@ -280,17 +283,7 @@ function parseCursor(cursor: Cursor | null, pageSize: number): PoliceCursor {
 }
 
 async function fetchPage(url: URL, ctx: ConnectorContext, idField: string): Promise<PolicePage> {
-  const where = `GET ${redactUrl(url)}`;
-  const response = await ctx.http.fetch(url, { headers: { accept: 'application/json' } });
-  let body: string;
-  try {
-    body = await response.text();
-  } catch (error) {
-    if (ctx.signal.aborted) throw error;
-    throw new SourceUnavailable(`${where}: the response broke off: ${(error as Error).message}`, error);
-  }
-  if (response.status !== 200) throw new SourceError(`${where}: ${response.status} ${body.slice(0, 200)}`.trim());
-  const { head, records } = parseEnvelope(body, idField, where);
+  const { head, records, where } = await fetchJsonPage(ctx, url, { key: 'rows', idField, emptyWhen: policeErrorEnvelope });
   if (head.code !== 0) throw new SourceError(`${where}: the service answered code ${JSON.stringify(head.code)}: ${String(head.msg ?? '')}`.trim());
   const total = head.total;
   if (typeof total !== 'number' || !Number.isInteger(total) || total < 0) throw new SourceError(`${where}: the answer has no valid total (got ${JSON.stringify(total)})`);
@@ -303,6 +296,10 @@ async function fetchPage(url: URL, ctx: ConnectorContext, idField: string): Prom
 
 /** A page of the police API; an error envelope (code ≠ 0) has no rows. */
 export function parseEnvelope(body: string, idField: string, where: string): JsonPage {
-  return parseJsonPage(body, { key: 'rows', idField, where, emptyWhen: (head) => head.code !== undefined && head.code !== 0 });
+  return parseJsonPage(body, { key: 'rows', idField, where, emptyWhen: policeErrorEnvelope });
+}
+
+function policeErrorEnvelope(head: Record<string, unknown>): boolean {
+  return head.code !== undefined && head.code !== 0;
 }
 

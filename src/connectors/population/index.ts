@@ -16,9 +16,9 @@
  */
 import { z } from 'zod';
 import { sourceIdFields,
-  MappingError, SourceError, SourceUnavailable, asObject, parseJsonPage, redactUrl,
-  type Connector, type ConnectorContext, type Cursor, type HouseholdRelation, type MappedRecord, type Page, type PersonFacts, type RawRecord,
+  MappingError, SourceError, asObject, type Connector, type ConnectorContext, type Cursor, type HouseholdRelation, type MappedRecord, type Page, type PersonFacts, type RawRecord,
   textField as text, dateField as date, beijingTimeField as time,
+  fetchJsonPage,
 } from '../sdk/index.js';
 
 const STREAM = 'residents';
@@ -56,7 +56,9 @@ const connector: Connector<PopulationConfig> = {
     version: '1.0.0',
     description: 'The population register: every registered resident (hukou and floating) with ID number, household, relation to head and current address. Master for people.',
     config,
-    defaultIntervalSeconds: 15 * 60,
+    dataClass: 'civil-registry',
+    intervalSeconds: 15 * 60,
+    timeoutMs: 30_000,
   },
 
   async check(cfg, ctx) {
@@ -165,20 +167,7 @@ function parseCursor(cursor: Cursor | null): PopulationCursor {
 }
 
 async function fetchPage(url: URL, ctx: ConnectorContext): Promise<ResidentsPage> {
-  const response = await ctx.http.fetch(url, { headers: { accept: 'application/json' } });
-  const where = `GET ${redactUrl(url)}`;
-  if (response.status !== 200) {
-    const body = await response.text().catch(() => '');
-    throw new SourceError(`${where}: ${response.status} ${body.slice(0, 200)}`.trim());
-  }
-  let body: string;
-  try {
-    body = await response.text();
-  } catch (error) {
-    if (ctx.signal.aborted) throw error;
-    throw new SourceUnavailable(`${where}: the response broke off: ${(error as Error).message}`, error);
-  }
-  const { head, records } = parseJsonPage(body, { key: 'data', idField: 'RYBH', where });
+  const { head, records, where } = await fetchJsonPage(ctx, url, { key: 'data', idField: 'RYBH' });
   const nextCursor = head.nextCursor ?? null;
   if (nextCursor !== null && typeof nextCursor !== 'string') throw new SourceError(`${where}: nextCursor must be a string or null`);
   if (typeof head.highWater !== 'string' || Number.isNaN(Date.parse(head.highWater))) {

@@ -14,6 +14,8 @@
  */
 import type { z } from 'zod';
 import type { Cursor, MappedRecord } from '../../domain/canonical.js';
+import type { Clock } from '../../domain/clock.js';
+import type { DataClass } from '../../domain/dataClasses.js';
 
 /** What a connector is. `name` is the department's stable machine name (population, housing, ...). */
 export interface ConnectorSpec<Config> {
@@ -24,8 +26,16 @@ export interface ConnectorSpec<Config> {
   description: string;
   /** Validates (and defaults) the connector's config; its error messages reach the operator verbatim. */
   config: z.ZodType<Config>;
-  /** How often the hub's scheduler syncs this connector when nobody says otherwise. */
-  defaultIntervalSeconds: number;
+  /**
+   * What class of data the department brings (see src/domain/dataClasses.ts). Roles see a
+   * department's records by its class, so a new department is visible to the roles that read its
+   * class without editing the policy.
+   */
+  dataClass: DataClass;
+  /** How often the hub's scheduler syncs this connector; `intervalSeconds` in its config overrides it. */
+  intervalSeconds: number;
+  /** How long one request to the source may take (ctx.http aborts it); `timeoutMs` in its config overrides it. */
+  timeoutMs: number;
   /** Most requests per second the runner lets this connector make to its source. */
   maxRequestsPerSecond?: number;
   /** Keys of the config that are secrets: never logged, shown as '***'. */
@@ -76,6 +86,21 @@ export interface ConnectorContext {
   /** HTTP with the runner's rate limit, timeout and error classification (see sdk/http.ts). */
   http: SourceHttp;
   log: ConnectorLog;
+  /** The host's time: read it instead of Date.now(), so tests and replays can move it. */
+  clock: Clock;
+  /**
+   * A small key-value store the host keeps for this connector across reads and runs (tokens,
+   * discovered metadata). In memory: it may be empty on any read, never shared with another connector.
+   */
+  cache: ConnectorCache;
+}
+
+export interface ConnectorCache {
+  /** The value, or undefined when absent or expired. */
+  get<T>(key: string): T | undefined;
+  /** Keep `value` under `key`, for `ttlMs` (absent: until deleted or the host restarts). */
+  set<T>(key: string, value: T, ttlMs?: number): void;
+  delete(key: string): void;
 }
 
 export interface ConnectorLog {
@@ -94,8 +119,9 @@ export interface Connector<Config = unknown> {
   check(config: Config, ctx: ConnectorContext): Promise<CheckResult>;
   discover(config: Config, ctx: ConnectorContext): Promise<StreamDescriptor[]>;
   /**
-   * Pages of `stream` after `cursor` (null: from the beginning). Throw a SourceError when the
-   * source fails; the runner retries from the last saved cursor.
+   * Pages of `stream` after `cursor` (null: from the beginning). Throw a SourceError of the
+   * right class when the source fails (sdk/errors.ts): the runner retries transient ones from the
+   * last saved cursor and fails the stream at once on the others.
    */
   read(config: Config, stream: string, cursor: Cursor | null, ctx: ConnectorContext): AsyncIterable<Page>;
   /**

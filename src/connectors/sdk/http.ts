@@ -3,7 +3,7 @@
  * failures turned into the SDK's error classes. Retrying is the runner's job, not this one's:
  * a failed page is re-read from the last saved cursor.
  */
-import { RateLimited, SourceError, SourceUnavailable } from './errors.js';
+import { RateLimited, SourceUnavailable, statusError } from './errors.js';
 import type { SourceHttp } from './contract.js';
 
 export interface SourceHttpOptions {
@@ -74,8 +74,7 @@ export function createSourceHttp(options: SourceHttpOptions): SourceHttp {
         throw new SourceUnavailable(`${where}: ${response.status} ${text.slice(0, 200)}`.trim());
       }
       if (response.status >= 400 && response.status !== 401) {
-        const text = await response.text().catch(() => '');
-        throw new SourceError(`${where}: ${response.status} ${text.slice(0, 200)}`.trim());
+        throw statusError(where, response.status, await response.text().catch(() => ''));
       }
       succeeded();
       // 401 goes back to the connector: token-based sources refresh and ask again.

@@ -5,8 +5,9 @@
  * parse becomes an unparsable record (with its id, when the id survived) instead of failing
  * the read.
  */
-import { SourceError } from './errors.js';
-import type { RawRecord } from './contract.js';
+import { SourceError, SourceUnavailable, statusError } from './errors.js';
+import type { ConnectorContext, RawRecord } from './contract.js';
+import { redactUrl } from './http.js';
 
 export interface JsonPage {
   /** The envelope's other fields (cursors, totals, high-water marks). */
@@ -23,6 +24,43 @@ export interface JsonPageOptions {
   where: string;
   /** An envelope without the array that is still a valid answer (e.g. an error code), read as no records. */
   emptyWhen?: (head: Record<string, unknown>) => boolean;
+}
+
+export interface FetchJsonPageOptions extends Omit<JsonPageOptions, 'where'> {
+  /** Headers for the request (accept: application/json is always sent). */
+  headers?: Record<string, string>;
+  /**
+   * How to make the request, when it is more than one GET (a bearer token refreshed on 401);
+   * default ctx.http.fetch.
+   */
+  request?: (url: URL) => Promise<Response>;
+}
+
+/** A JSON page as fetched: the parsed envelope and records, the response (for its headers), and the request as errors name it. */
+export interface FetchedJsonPage extends JsonPage {
+  response: Response;
+  where: string;
+}
+
+/**
+ * GET one JSON page of records through ctx.http: a status other than 200 is a SourceError of
+ * its class (statusError), a body that breaks off is transient, and the body is parsed with
+ * parseJsonPage so one broken record does not lose the page. The envelope's own fields are the
+ * connector's to check.
+ */
+export async function fetchJsonPage(ctx: ConnectorContext, url: URL, options: FetchJsonPageOptions): Promise<FetchedJsonPage> {
+  const where = `GET ${redactUrl(url)}`;
+  const response = await (options.request ?? ((u: URL) => ctx.http.fetch(u, { headers: { accept: 'application/json', ...options.headers } })))(url);
+  let body: string;
+  try {
+    body = await response.text();
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    throw new SourceUnavailable(`${where}: the response broke off: ${(error as Error).message}`, error);
+  }
+  if (response.status !== 200) throw statusError(where, response.status, body);
+  const { key, idField, emptyWhen } = options;
+  return { ...parseJsonPage(body, { key, idField, where, ...(emptyWhen ? { emptyWhen } : {}) }), response, where };
 }
 
 export function parseJsonPage(body: string, options: JsonPageOptions): JsonPage {

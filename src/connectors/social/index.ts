@@ -21,9 +21,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { sourceIdFields,
-  MappingError, SourceError, SourceUnavailable, asObject, parseJsonPage, redactUrl,
+  MappingError, SourceError, asObject, redactUrl,
   type Connector, type ConnectorContext, type Cursor, type MappedRecord, type Mention, type Page, type PersonFacts, type PersonTag, type RawRecord,
   textField as text, dateField as date,
+  fetchJsonPage,
 } from '../sdk/index.js';
 
 const STREAMS = {
@@ -61,7 +62,9 @@ const connector: Connector<SocialConfig> = {
     version: '1.0.0',
     description: 'Civil affairs: people in special groups (elderly living alone, disabled, hardship, left-behind children) and the monthly grants they receive. References people.',
     config,
-    defaultIntervalSeconds: 60 * 60,
+    dataClass: 'social-services',
+    intervalSeconds: 60 * 60,
+    timeoutMs: 30_000,
     secrets: ['clientSecret'],
   },
 
@@ -227,31 +230,33 @@ interface CachedToken {
   until: number;
 }
 
-/** Tokens per (token URL, client id, secret hash); promises so concurrent readers share one request. */
-const tokens = new Map<string, Promise<CachedToken>>();
 
 function tokenUrlOf(cfg: SocialConfig): string {
   return cfg.tokenUrl ?? new URL('oauth/token', cfg.baseUrl.endsWith('/') ? cfg.baseUrl : `${cfg.baseUrl}/`).toString();
 }
 
+/**
+ * Tokens live in the host's cache (ctx.cache), per (token URL, client id, secret hash), as
+ * promises so that concurrent readers share one request.
+ */
 function cacheKey(cfg: SocialConfig): string {
-  return `${tokenUrlOf(cfg)}\n${cfg.clientId}\n${createHash('sha256').update(cfg.clientSecret).digest('hex')}`;
+  return `social token\n${tokenUrlOf(cfg)}\n${cfg.clientId}\n${createHash('sha256').update(cfg.clientSecret).digest('hex')}`;
 }
 
 /** A bearer token: the cached one while it is fresh, else a new one. `fresh` skips the cache. */
 async function token(cfg: SocialConfig, ctx: ConnectorContext, fresh = false): Promise<string> {
   const key = cacheKey(cfg);
-  const cached = tokens.get(key);
+  const cached = ctx.cache.get<Promise<CachedToken>>(key);
   if (!fresh && cached) {
     const t = await cached.catch(() => null);
-    if (t && t.until > Date.now()) return t.value;
+    if (t && t.until > ctx.clock.now().getTime()) return t.value;
   }
   const request = requestToken(cfg, ctx);
-  tokens.set(key, request);
+  ctx.cache.set(key, request);
   try {
     return (await request).value;
   } catch (error) {
-    if (tokens.get(key) === request) tokens.delete(key);
+    if (ctx.cache.get(key) === request) ctx.cache.delete(key);
     throw error;
   }
 }
@@ -266,12 +271,13 @@ async function requestToken(cfg: SocialConfig, ctx: ConnectorContext): Promise<C
     form.set('client_id', cfg.clientId);
     form.set('client_secret', cfg.clientSecret);
   }
-  const started = Date.now();
+  const started = ctx.clock.now().getTime();
   const response = await ctx.http.fetch(tokenUrl, { method: 'POST', headers, body: form.toString() });
   const body = await response.text().catch(() => '');
   if (response.status === 401) {
     throw new SourceError(
       `POST ${tokenUrl}: 401 ${oauthError(body) ?? 'Unauthorized'}: the token endpoint refused client ${JSON.stringify(cfg.clientId)}; check clientId and clientSecret`,
+      { failureType: 'config' },
     );
   }
   if (response.status !== 200) throw new SourceError(`POST ${tokenUrl}: ${response.status} ${body.slice(0, 200)}`.trim());
@@ -309,7 +315,7 @@ async function authorizedGet(cfg: SocialConfig, url: URL, ctx: ConnectorContext)
     if (response.status === 401) {
       const challenge = response.headers.get('www-authenticate') ?? '';
       await response.body?.cancel();
-      throw new SourceError(`GET ${redactUrl(url)}: 401 even with a fresh token from ${tokenUrlOf(cfg)} (${challenge}); the client may lack access to this API`);
+      throw new SourceError(`GET ${redactUrl(url)}: 401 even with a fresh token from ${tokenUrlOf(cfg)} (${challenge}); the client may lack access to this API`, { failureType: 'config' });
     }
   }
   return response;
@@ -347,20 +353,7 @@ interface SocialPage {
 }
 
 async function fetchPage(cfg: SocialConfig, url: URL, ctx: ConnectorContext, idField: string): Promise<SocialPage> {
-  const response = await authorizedGet(cfg, url, ctx);
-  const where = `GET ${redactUrl(url)}`;
-  if (response.status !== 200) {
-    const body = await response.text().catch(() => '');
-    throw new SourceError(`${where}: ${response.status} ${body.slice(0, 200)}`.trim());
-  }
-  let body: string;
-  try {
-    body = await response.text();
-  } catch (error) {
-    if (ctx.signal.aborted) throw error;
-    throw new SourceUnavailable(`${where}: the response broke off: ${(error as Error).message}`, error);
-  }
-  const { head, records } = parseJsonPage(body, { key: 'data', idField, where });
+  const { head, records, where } = await fetchJsonPage(ctx, url, { key: 'data', idField, request: (u) => authorizedGet(cfg, u, ctx) });
   if (typeof head.total !== 'number') throw new SourceError(`${where}: the answer has no total`);
   if (typeof head.asOf !== 'string' || Number.isNaN(Date.parse(head.asOf))) throw new SourceError(`${where}: the answer has no valid asOf (got ${JSON.stringify(head.asOf)})`);
   return { records, total: head.total, asOf: head.asOf };

@@ -18,6 +18,7 @@ import { DEFAULT_RESOLUTION, Resolver, type ResolutionOptions } from '../../reso
 import { relinkUnlinked, rememberStored } from '../../resolution/rerun.js';
 import { bulkInsert } from './bulk.js';
 import { RETURNING_POSITION, lastPositionOf } from '../../events/outbox.js';
+import { declareDataClass, type DataClass } from '../../domain/dataClasses.js';
 
 export type { GridRegistry } from '../../domain/canonical.js';
 export type { BatchInput, BatchResult, DeadLetterInput, MappedInput } from './writer.js';
@@ -54,7 +55,8 @@ export interface DeadLetter {
 
 export interface IngestStore {
   /** Creates the department and its connector state on first sight; refreshes the display name. */
-  ensureDepartment(spec: { name: string; displayName: string; version: string }): Promise<DepartmentRef>;
+  /** The department's row; its `dataClass` (when given) is what roles see its records by, from now on in this process. */
+  ensureDepartment(spec: { name: string; displayName: string; version: string; dataClass?: DataClass }): Promise<DepartmentRef>;
   cursor(department: DepartmentRef, stream: string): Promise<Cursor | null>;
   /** Stores a batch and moves the stream's cursor, atomically. */
   commit(batch: BatchInput): Promise<BatchResult>;
@@ -107,6 +109,7 @@ export function createIngestStore(db: Database, options: IngestStoreOptions = {}
 
   return {
     async ensureDepartment(spec) {
+      if (spec.dataClass !== undefined) declareDataClass(spec.name, spec.dataClass);
       const [row] = (await knex('department').insert({ name: spec.name, display_name: spec.displayName })
         .onConflict('name').merge(['display_name']).returning(['id', 'name'])) as Row[];
       const id = String(row?.id);
