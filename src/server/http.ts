@@ -15,15 +15,69 @@ export class HttpError extends Error {
   }
 }
 
+/** How long the rest of a refused body is read and dropped, so that the sender sees the 413. */
+const LINGER_MS = 2_000;
+
+/**
+ * The body, or null when it is over `limit`: refused from `Content-Length` before a byte is read,
+ * or as soon as a chunked body passes it; the caller answers 413 at once. Nothing past the limit
+ * is kept. What still comes is dropped for LINGER_MS and then the connection is cut: closing
+ * while the sender's bytes are unread would reset the connection and lose the 413 on the way.
+ * Not `for await`: leaving that loop destroys the socket before the answer.
+ */
+export function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const refuse = (): null => {
+    req.resume();
+    const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+    req.once('end', () => clearTimeout(timer));
+    req.once('close', () => clearTimeout(timer));
+    return null;
+  };
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(refuse());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        chunks.length = 0;
+        resolve(refuse());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request limit: the body exceeds ${limit} bytes.`);
-    chunks.push(chunk);
+  const body = await readLimited(req, limit);
+  if (body === null) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request limit: the body exceeds ${limit} bytes.`);
+  try {
+    return utf8.decode(body);
+  } catch {
+    // Decoding leniently would turn the bad bytes into U+FFFD and run a query nobody sent.
+    throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid UTF-8.');
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -69,7 +123,11 @@ export async function handleGraphQL<TContext extends object>(
       } catch {
         throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid JSON.');
       }
-      if (options.prepareBody && body && typeof body === 'object' && !Array.isArray(body)) {
+      // Refused rather than bounded: a batch would pass the rate limit and the request deadline as one request.
+      if (Array.isArray(body)) {
+        throw new HttpError(400, 'BATCHING_NOT_SUPPORTED', 'Batched operations (a JSON array) are not accepted; send one operation per request, or ask for several fields in one operation.');
+      }
+      if (options.prepareBody && body && typeof body === 'object') {
         body = options.prepareBody(body as Record<string, unknown>);
       }
     } else {

@@ -4,10 +4,10 @@
  * the runner's job (src/sync/push.ts), handed in as `receive`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson } from './http.js';
+import { readLimited, sendJson } from './http.js';
 
 export const WEBHOOK_PREFIX = '/webhooks/';
-const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
+export const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
 
 export interface WebhookRequest {
   headers: Record<string, string | undefined>;
@@ -30,20 +30,15 @@ export async function serveWebhook(req: IncomingMessage, res: ServerResponse, pa
     sendJson(res, 404, { error: `no webhook at ${path.slice(0, 100)}: the connector name is not valid percent-encoding` });
     return;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_WEBHOOK_BYTES) {
-      sendJson(res, 413, { error: `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes` });
-      return;
-    }
-    chunks.push(chunk);
+  const body = await readLimited(req, MAX_WEBHOOK_BYTES);
+  if (body === null) {
+    sendJson(res, 413, { error: `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes; split the records over several pushes` });
+    return;
   }
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
   try {
-    sendJson(res, 202, await receive(connector, { headers, body: Buffer.concat(chunks) }));
+    sendJson(res, 202, await receive(connector, { headers, body }));
   } catch (error) {
     const status = typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number' ? error.status : 500;
     sendJson(res, status, { error: status === 500 ? 'the hub could not store the records; the sender should retry' : (error as Error).message });

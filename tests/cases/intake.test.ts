@@ -13,7 +13,7 @@ import { configure, mapRecords } from '../../src/sync/runner.js';
 import { ingestPush } from '../../src/sync/push.js';
 import { createIngestStore, type IngestStore } from '../../src/store/ingest/index.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { SIGNATURE_HEADER, signBody } from '../../src/simulators/police/index.js';
+import { signedHeaders } from '../../src/simulators/police/index.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
 import type { ConfiguredConnector } from '../../src/sync/runner.js';
 
@@ -39,7 +39,7 @@ describeEachDatabase('case intake from department records', ({ open }) => {
   const push = async (incidents: object[]) => {
     const body = JSON.stringify({ incidents });
     const res = await fetch(fx.t.hub.url.replace('/graphql', '/webhooks/police'), {
-      method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signBody(body, SECRET) }, body,
+      method: 'POST', headers: { 'content-type': 'application/json', ...signedHeaders(body, SECRET) }, body,
     });
     expect(res.status).toBeLessThan(300);
   };

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import police, { nextSecond, type PoliceConfig } from '../../src/connectors/police/index.js';
 import { MappingError, PushRejected, RateLimited, SourceError, SourceUnavailable, type Cursor, type MappedRecord, type RawRecord } from '../../src/connectors/sdk/index.js';
-import { SIGNATURE_HEADER, signBody, startPoliceSimulator, type PoliceSimulator, type PoliceStream } from '../../src/simulators/police/index.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody, startPoliceSimulator, type PoliceSimulator, type PoliceStream } from '../../src/simulators/police/index.js';
 import { readNdjson, worldFile } from '../../src/world/read.js';
 import { NOW_MS } from '../../src/world/time.js';
 import type { PoliceIncident, PoliceRegistration } from '../../src/world/types.js';
@@ -305,7 +305,7 @@ describe('police connector', () => {
     expect(webhook.received).toHaveLength(before + 1);
     const request = webhook.received[before]!;
     expect(request.headers['content-type']).toContain('application/json');
-    expect(request.headers[SIGNATURE_HEADER]).toBe(signBody(request.body, 'police-webhook-secret'));
+    expect(request.headers[SIGNATURE_HEADER]).toBe(signBody(request.body, 'police-webhook-secret', Number(request.headers[TIMESTAMP_HEADER])));
     const { stream, records } = police.push!.receive(config, request);
     expect(stream).toBe('incidents');
     expect(records).toHaveLength(1);
@@ -322,8 +322,10 @@ describe('police connector', () => {
   });
 
   test('the webhook refuses bad signatures (401) and bad bodies (400); a bad incident inside a good body is only that record', () => {
-    const receive = (body: string, signature?: string) =>
-      police.push!.receive(config, { headers: signature === undefined ? {} : { [SIGNATURE_HEADER]: signature }, body: Buffer.from(body) });
+    const now = Math.floor(Date.now() / 1000);
+    const receive = (body: string, signature?: string, timestamp = now) =>
+      police.push!.receive(config, { headers: signature === undefined ? {} : { [SIGNATURE_HEADER]: signature, [TIMESTAMP_HEADER]: String(timestamp) }, body: Buffer.from(body) });
+    const sign = (body: string, secret = config.webhookSecret, timestamp = now) => signBody(body, secret, timestamp);
     const rejected = (fn: () => unknown): PushRejected => {
       try {
         fn();
@@ -334,18 +336,24 @@ describe('police connector', () => {
       throw new Error('not rejected');
     };
     const good = JSON.stringify({ incidents: [incidents[0]] });
-    expect(receive(good, signBody(good, config.webhookSecret)).records).toEqual([{ data: incidents[0] }]);
+    expect(receive(good, sign(good)).records).toEqual([{ data: incidents[0] }]);
     expect(rejected(() => receive(good))).toMatchObject({ status: 401, message: expect.stringContaining(`missing ${SIGNATURE_HEADER}`) });
-    expect(rejected(() => receive(good, signBody(good, 'another secret')))).toMatchObject({ status: 401 });
-    expect(rejected(() => receive(`${good} `, signBody(good, config.webhookSecret)))).toMatchObject({ status: 401, message: expect.stringContaining('does not match') });
+    expect(rejected(() => receive(good, sign(good, 'another secret')))).toMatchObject({ status: 401 });
+    expect(rejected(() => receive(`${good} `, sign(good)))).toMatchObject({ status: 401, message: expect.stringContaining('does not match') });
     expect(rejected(() => receive(good, 'sha256=zz'))).toMatchObject({ status: 401 });
-    expect(rejected(() => receive(good, signBody(good, config.webhookSecret).replace('sha256=', 'md5=')))).toMatchObject({ status: 401 });
+    // A replay: the signature is right for its timestamp, and the timestamp is 6 minutes old (or ahead).
+    expect(rejected(() => receive(good, sign(good, config.webhookSecret, now - 360), now - 360))).toMatchObject({ status: 401, message: expect.stringMatching(/360 s old, outside the 300 s window/) });
+    expect(rejected(() => receive(good, sign(good, config.webhookSecret, now + 360), now + 360))).toMatchObject({ status: 401, message: expect.stringContaining('in the future') });
+    // The signature covers the timestamp: moving it forward breaks the signature.
+    expect(rejected(() => receive(good, sign(good, config.webhookSecret, now - 360), now))).toMatchObject({ status: 401, message: expect.stringContaining('does not match') });
+    expect(rejected(() => police.push!.receive(config, { headers: { [SIGNATURE_HEADER]: sign(good) }, body: Buffer.from(good) }))).toMatchObject({ status: 401, message: expect.stringContaining(`missing or malformed ${TIMESTAMP_HEADER}`) });
+    expect(rejected(() => receive(good, sign(good).replace('sha256=', 'md5=')))).toMatchObject({ status: 401 });
     const broken = '{"incidents":[{"jjdbh":';
-    expect(rejected(() => receive(broken, signBody(broken, config.webhookSecret)))).toMatchObject({ status: 400, message: expect.stringContaining('not JSON') });
+    expect(rejected(() => receive(broken, sign(broken)))).toMatchObject({ status: 400, message: expect.stringContaining('not JSON') });
     const wrongShape = JSON.stringify({ calls: [] });
-    expect(rejected(() => receive(wrongShape, signBody(wrongShape, config.webhookSecret)))).toMatchObject({ status: 400, message: expect.stringContaining('{"incidents":[…]}') });
+    expect(rejected(() => receive(wrongShape, sign(wrongShape)))).toMatchObject({ status: 400, message: expect.stringContaining('{"incidents":[…]}') });
     const mixed = JSON.stringify({ incidents: [incidents[0], 'JJ1|somewhere', { ...incidents[1], wd: 'north' }] });
-    const { records } = receive(mixed, signBody(mixed, config.webhookSecret));
+    const { records } = receive(mixed, sign(mixed));
     expect(records).toHaveLength(3);
     expect(records[1]).toEqual({ unparsable: '"JJ1|somewhere"', reason: expect.stringContaining('must be a JSON object, got string') });
     expect(() => police.map('incidents', (records[2] as { data: unknown }).data)).toThrow(/wd must be a number/);

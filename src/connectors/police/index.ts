@@ -23,8 +23,10 @@
  *   changed after we passed it has a later gxsj and comes again once, in its new version.
  *
  * Push (incidents): the police post live 110 calls to the hub's webhook as `{"incidents":[…]}`,
- * signed with `x-liandong-signature: sha256=<hex HMAC-SHA256 of the raw body>` under the shared
- * `webhookSecret`. Pushed calls are also in the REST register, so a pull later finds them too.
+ * with `x-liandong-timestamp: <unix seconds>` and `x-liandong-signature: sha256=<hex
+ * HMAC-SHA256 of "<timestamp>.<raw body>">` under the shared `webhookSecret`. A timestamp more
+ * than 5 minutes from the hub's clock is refused, so a captured request cannot be replayed
+ * later. Pushed calls are also in the REST register, so a pull later finds them too.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
@@ -42,6 +44,9 @@ const STREAMS = {
 type Stream = keyof typeof STREAMS;
 
 export const SIGNATURE_HEADER = 'x-liandong-signature';
+export const TIMESTAMP_HEADER = 'x-liandong-timestamp';
+/** How far a push's timestamp may be from the hub's clock, either way (clock skew, queueing at the sender). */
+export const SIGNATURE_WINDOW_SECONDS = 300;
 
 const config = z.object({
   baseUrl: z.url({ protocol: /^https?$/, error: 'baseUrl must be the police data service\'s http(s) base URL, e.g. http://gaj.example:8080' }),
@@ -140,8 +145,19 @@ const connector: Connector<PoliceConfig> = {
   push: {
     receive(cfg, request) {
       const header = request.headers[SIGNATURE_HEADER];
-      if (header === undefined || header === '') throw new PushRejected(401, `missing ${SIGNATURE_HEADER} header (sha256=<hex HMAC-SHA256 of the body>)`);
-      if (!verifySignature(request.body, header, cfg.webhookSecret)) throw new PushRejected(401, `${SIGNATURE_HEADER} does not match the body (wrong secret, or the body was altered)`);
+      if (header === undefined || header === '') throw new PushRejected(401, `missing ${SIGNATURE_HEADER} header (sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">)`);
+      const stamp = request.headers[TIMESTAMP_HEADER];
+      if (stamp === undefined || !/^\d{1,12}$/.test(stamp.trim())) {
+        throw new PushRejected(401, `missing or malformed ${TIMESTAMP_HEADER} header (unix seconds, the same value the signature covers)`);
+      }
+      // Checked before the HMAC, but only a valid HMAC proves the timestamp: both are needed.
+      const skew = Math.round(Date.now() / 1000) - Number(stamp.trim());
+      if (Math.abs(skew) > SIGNATURE_WINDOW_SECONDS) {
+        throw new PushRejected(401, `${TIMESTAMP_HEADER} is ${Math.abs(skew)} s ${skew > 0 ? 'old' : 'in the future'}, outside the ${SIGNATURE_WINDOW_SECONDS} s window: a replayed request, or the sender's clock is off`);
+      }
+      if (!verifySignature(request.body, header, cfg.webhookSecret, stamp.trim())) {
+        throw new PushRejected(401, `${SIGNATURE_HEADER} does not match the timestamp and body (wrong secret, or the request was altered)`);
+      }
       let parsed: unknown;
       try {
         parsed = JSON.parse(request.body.toString('utf8'));
@@ -161,9 +177,9 @@ const connector: Connector<PoliceConfig> = {
 
 export default connector;
 
-/** True when `header` is `sha256=<hex>` of the body's HMAC under `secret`; compared in constant time. */
-export function verifySignature(body: Buffer, header: string, secret: string): boolean {
-  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(body).digest('hex')}`, 'utf8');
+/** True when `header` is `sha256=<hex>` of the HMAC of `<timestamp>.<body>` under `secret`; compared in constant time. */
+export function verifySignature(body: Buffer, header: string, secret: string, timestamp: string): boolean {
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex')}`, 'utf8');
   const given = Buffer.from(header.trim().toLowerCase(), 'utf8');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -14,9 +14,14 @@ export interface Faults {
   malformedRate: number;
   /** Requests per second above which the source answers 429 with Retry-After (null: no limit). */
   rateLimitPerSecond: number | null;
+  /**
+   * Answer every request 200 with an HTML page instead of the API's data, as a proxy or captive
+   * portal put in front of the system does (HTTP sources only).
+   */
+  garbage: boolean;
 }
 
-export const NO_FAULTS: Faults = { down: false, latencyMs: 0, malformedRate: 0, rateLimitPerSecond: null };
+export const NO_FAULTS: Faults = { down: false, latencyMs: 0, malformedRate: 0, rateLimitPerSecond: null, garbage: false };
 
 /** The knobs plus the seeded randomness that decides which records come out malformed. */
 export class FaultState {

@@ -52,6 +52,12 @@ export async function startHttpShell(options: HttpShellOptions): Promise<HttpShe
       sendJson(res, 503, { error: 'service unavailable (simulated outage)' });
       return;
     }
+    if (faults.garbage) {
+      const page = '<html><head><title>Network access</title></head><body>Please sign in to the network.</body></html>';
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page) });
+      res.end(page);
+      return;
+    }
     const wait = options.faults.rateLimited();
     if (wait > 0) {
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(wait) });

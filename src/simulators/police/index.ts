@@ -28,8 +28,9 @@
  *
  * Push: with `webhookUrl`, every `incidentIntervalMs` (default 5000) a new live 110 call (derived
  * from an existing one: new jjdbh, bjsj and gxsj now, 处警中) is added to the incidents register and
- * posted as `POST webhookUrl` with body `{"incidents":[…]}` and header
- * `x-liandong-signature: sha256=<hex HMAC-SHA256 of the raw body with the shared secret>`.
+ * posted as `POST webhookUrl` with body `{"incidents":[…]}` and headers `x-liandong-timestamp:
+ * <unix seconds>` and `x-liandong-signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>"
+ * with the shared secret>`.
  * `pushIncident()` does one now (without webhookUrl it only adds the call to the register).
  * incidentIntervalMs 0 turns the timer off. With malformedRate some pushed incidents are broken inside a
  * well-formed body (a field of the wrong type, a missing jjdbh, an element that is not an object);
@@ -59,6 +60,7 @@ const KEY_FIELD: Readonly<Record<PoliceStream, string>> = { residence_registrati
 const MAX_PAGE_SIZE = 5000;
 export const DEFAULT_WEBHOOK_SECRET = 'police-webhook-secret';
 export const SIGNATURE_HEADER = 'x-liandong-signature';
+export const TIMESTAMP_HEADER = 'x-liandong-timestamp';
 export const DEFAULT_INCIDENT_INTERVAL_MS = 5000;
 
 export interface PoliceSimulatorOptions extends SimulatorOptions {
@@ -96,9 +98,15 @@ export function gxsjMs(text: unknown): number {
   return Date.UTC(n(0, 4), n(4, 6) - 1, n(6, 8), n(8, 10) - 8, n(10, 12), n(12, 14));
 }
 
-/** HMAC-SHA256 of the body, as the webhook header writes it. */
-export function signBody(body: string | Buffer, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+/** HMAC-SHA256 of `<timestamp>.<body>`, as the signature header writes it. */
+export function signBody(body: string | Buffer, secret: string, timestamp: number): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex')}`;
+}
+
+/** The two headers a push carries, signed at `nowMs`. */
+export function signedHeaders(body: string | Buffer, secret: string, nowMs = Date.now()): Record<string, string> {
+  const timestamp = Math.floor(nowMs / 1000);
+  return { [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: signBody(body, secret, timestamp) };
 }
 
 const ROOM = /(\d+)室$/;
@@ -229,7 +237,7 @@ export async function startPoliceSimulator(options: PoliceSimulatorOptions): Pro
     try {
       response = await fetch(options.webhookUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', [SIGNATURE_HEADER]: signBody(body, secret) },
+        headers: { 'content-type': 'application/json; charset=utf-8', ...signedHeaders(body, secret) },
         body,
         signal: AbortSignal.timeout(10_000),
       });
