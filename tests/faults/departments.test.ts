@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openDatabase, type Database } from '../../src/store/db.js';
 import { generateWorld } from '../../src/world/index.js';
-import { createTestDatabase, findFreePort, type TestDatabase } from '../support/postgresServer.js';
+import { createTestDatabase, findFreePort, type TestDatabase } from '../../tools/servers/postgres.js';
 import { testDatabases } from '../support/databases.js';
 import { CLI, cli, FAULTS_SEED, killAll, waitUntil, type Cli } from './support.js';
 

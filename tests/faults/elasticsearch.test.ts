@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createTestDatabase, findFreePort, type TestDatabase } from '../support/postgresServer.js';
+import { createTestDatabase, findFreePort, type TestDatabase } from '../../tools/servers/postgres.js';
 import { testDatabases } from '../support/databases.js';
-import { findJava, startElasticsearch, type ElasticsearchNode } from '../support/elasticsearch.js';
+import { findJava, startElasticsearch, type ElasticsearchNode } from '../../tools/servers/elasticsearch.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.js';
 import { CLI, cli, FAULTS_SEED, killAll, waitUntil, type Cli } from './support.js';
 

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { openDatabase, type Database } from '../../src/store/db.js';
-import { createTestDatabase, findFreePort, type TestDatabase } from '../support/postgresServer.js';
+import { createTestDatabase, findFreePort, type TestDatabase } from '../../tools/servers/postgres.js';
 import { testDatabases } from '../support/databases.js';
 import { CLI, cli, FAULTS_SEED, killAll, rng, waitUntil, type Cli } from './support.js';
 
