@@ -1,4 +1,5 @@
 import type { Resolvers } from '../generated/graphql.js';
+import { pageFields } from './base.js';
 import { roleEnum, type RoleId } from '../auth/viewer.js';
 import { optionalIdOf, toGlobalId } from './globalId.js';
 
@@ -15,5 +16,5 @@ export const auditResolvers: Resolvers = {
     person: (e, _, { data }) => data.people.person(e.personId),
     personId: (e) => toGlobalId('Person', e.personId),
   },
-  AuditEntryConnection: { totalCount: (c) => c.totalCount() },
+  AuditEntryConnection: { ...pageFields, totalCount: (c) => c.totalCount() },
 };

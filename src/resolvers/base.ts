@@ -22,6 +22,18 @@ export async function required<T>(what: string, load: Promise<T | null>): Promis
   return found;
 }
 
+/**
+ * A connection's rows and page, read by a resolver rather than as plain properties: an
+ * aggregate-only role's connection refuses them by throwing (src/store/paging.ts), and only a
+ * resolver's throw is sure to become that field's error. An executor that inlines property reads
+ * (graphql-jit does, outside its error handling) would otherwise let the refusal escape the
+ * request.
+ */
+export const pageFields = {
+  edges: <C extends { edges: unknown }>(c: C): C['edges'] => c.edges,
+  pageInfo: <C extends { pageInfo: unknown }>(c: C): C['pageInfo'] => c.pageInfo,
+};
+
 type Loaded = { id: string } | null;
 const loadNode: Record<NodeType, (data: DataLayer, id: string) => Promise<Loaded>> = {
   Person: (d, id) => d.people.person(id),

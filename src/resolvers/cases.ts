@@ -1,5 +1,5 @@
 import type { Resolvers } from '../generated/graphql.js';
-import { areaFilter, required } from './base.js';
+import { areaFilter, required, pageFields } from './base.js';
 import { globalIdField, idOf, optionalIdOf } from './globalId.js';
 import type { CaseFilter } from '../generated/graphql.js';
 import { CATEGORIES } from '../domain/caseTaxonomy.js';
@@ -52,5 +52,5 @@ export const casesResolvers: Resolvers = {
     case: (d, _, { data }) => required(`dispatch ${d.id} case`, data.cases.case(d.caseId)),
     department: (d, _, { data }) => required(`dispatch ${d.id} department`, data.departments.department(d.departmentId)),
   },
-  CaseConnection: { totalCount: (c) => c.totalCount() },
+  CaseConnection: { ...pageFields, totalCount: (c) => c.totalCount() },
 };

@@ -1,5 +1,5 @@
 import type { Resolvers } from '../generated/graphql.js';
-import { areaFilter } from './base.js';
+import { areaFilter, pageFields } from './base.js';
 import { globalIdField, idOf } from './globalId.js';
 
 export const enterprisesResolvers: Resolvers = {
@@ -16,5 +16,5 @@ export const enterprisesResolvers: Resolvers = {
     records: (e, _, { data }) => data.departments.recordsAbout('enterprise', e.id),
     disagreements: (e, _, { data }) => data.departments.disagreements('enterprise', e.id),
   },
-  EnterpriseConnection: { totalCount: (c) => c.totalCount() },
+  EnterpriseConnection: { ...pageFields, totalCount: (c) => c.totalCount() },
 };

@@ -1,5 +1,5 @@
 import type { Resolvers } from '../generated/graphql.js';
-import { areaFilter } from './base.js';
+import { areaFilter, pageFields } from './base.js';
 import { globalIdField, idOf } from './globalId.js';
 
 export const peopleResolvers: Resolvers = {
@@ -33,5 +33,5 @@ export const peopleResolvers: Resolvers = {
     members: (h, _, { data }) => data.people.householdMembers(h.id),
     dwelling: (h, _, { data }) => (h.dwellingId ? data.places.dwelling(h.dwellingId) : null),
   },
-  PersonConnection: { totalCount: (c) => c.totalCount() },
+  PersonConnection: { ...pageFields, totalCount: (c) => c.totalCount() },
 };

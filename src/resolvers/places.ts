@@ -1,5 +1,5 @@
 import type { Resolvers } from '../generated/graphql.js';
-import { areaFilter, required } from './base.js';
+import { areaFilter, required, pageFields } from './base.js';
 import { globalIdField, idOf } from './globalId.js';
 import type { DataLayer } from '../store/dataLayer.js';
 
@@ -50,6 +50,6 @@ export const placesResolvers: Resolvers = {
     households: (d, _, { data }) => data.people.householdsOfDwelling(d.id),
     residents: (d, _, { data }) => data.people.residentsOfDwelling(d.id),
   },
-  GridConnection: { totalCount: (c) => c.totalCount() },
-  BuildingConnection: { totalCount: (c) => c.totalCount() },
+  GridConnection: { ...pageFields, totalCount: (c) => c.totalCount() },
+  BuildingConnection: { ...pageFields, totalCount: (c) => c.totalCount() },
 };

@@ -1,7 +1,7 @@
 import type { Resolvers, ResolvableType } from '../generated/graphql.js';
 import type { DataLayer } from '../store/dataLayer.js';
 import { SafeError } from '../errors.js';
-import { required, tagNode } from './base.js';
+import { required, tagNode, pageFields } from './base.js';
 import { fromGlobalId, globalIdField, idOf, type NodeType } from './globalId.js';
 
 type ResolvableEntity = 'person' | 'enterprise' | 'building';
@@ -58,7 +58,7 @@ export const resolutionResolvers: Resolvers = {
     entity: (p, _, { data }) => load(data, p.entity),
     created: (p, _, { data }) => load(data, p.created),
   },
-  MatchCandidateConnection: { totalCount: (c) => c.totalCount() },
+  MatchCandidateConnection: { ...pageFields, totalCount: (c) => c.totalCount() },
   SourceRecord: {
     link: (r) => r.link,
   },

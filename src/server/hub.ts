@@ -23,6 +23,7 @@ import { DATABASE_RETRY_AFTER_SECONDS, maskError } from './errors.js';
 import { HttpError, handleGraphQL, sendError, sendJson } from './http.js';
 import { assertCost, createRateLimiter, resolveOperationText, validationRules, type OperationLimits } from './limits.js';
 import { personFieldsOf } from './personFields.js';
+import { createExecutor } from './executor.js';
 import type { SearchBackend } from '../search/types.js';
 import { buildSchema } from './schema.js';
 import { InProcessBus, type EventBus } from '../events/bus.js';
@@ -155,8 +156,21 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
   const production = config.NODE_ENV === 'production';
   const webConsole = options.console ? createConsole(db.knex, { ...options.console, devKeys: production ? null : options.console.devKeys ?? null }) : null;
 
+  const execute = createExecutor(schema);
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    // Apollo's gateway hook is its one way to take another executor (src/server/executor.ts).
+    gateway: {
+      load: async () => ({
+        // The name the client sent, not the one Apollo resolved (null when it resolved none): a
+        // name the document lacks must fail execution, as it does without a gateway.
+        executor: (rc) => execute({ schema, document: rc.document, variableValues: rc.request.variables, contextValue: rc.context, operationName: rc.request.operationName }),
+      }),
+      onSchemaLoadOrUpdate: (callback) => {
+        callback({ apiSchema: schema, coreSupergraphSdl: '' });
+        return () => {};
+      },
+      stop: async () => {},
+    },
     introspection: limits.introspection,
     validationRules: rules,
     // Automatic persisted queries would let any client register operations; the allow-list is ours.
