@@ -23,7 +23,7 @@ import { createExecutor } from '../src/server/executor.js';
 import { personFieldsOf } from '../src/server/personFields.js';
 import { createLogger } from '../src/observability/logger.js';
 import type { Viewer } from '../src/auth/viewer.js';
-import type { RequestContext } from '../src/server/context.js';
+import type { RequestContext } from '../src/resolvers/context.js';
 import { PEOPLE_10, PEOPLE_100 } from './peers.js';
 
 const [url, requestsArg, concurrencyArg] = process.argv.slice(2);
