@@ -9,6 +9,7 @@ import { describeEachDatabase } from '../support/databases.js';
 import { demoHubFixture } from '../support/hub.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { InProcessBus, type Notice } from '../../src/events/bus.js';
+import { lastPositionOf } from '../../src/events/outbox.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
 import { startCaseWatcher } from '../../src/store/caseWatcher.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -144,7 +145,7 @@ describeEachDatabase('case workflow: the seeds\' stories', ({ open }) => {
     ]);
     expect(history.find((e) => e.type === 'STARTED')!.actor).toBe('environment 值班员');
     // Each command announced the log's new end on the bus, and the outbox has a row per command.
-    expect(notices.at(-1)).toEqual({ topic: 'case', position: String(stored.at(-1).id) });
+    expect(notices.at(-1)).toEqual({ topic: 'case', position: lastPositionOf(stored) });
     const outbox = await fx.db.knex('change_event').where({ entity_type: 'case', entity_id: dbId(c.id) }).orderBy('id').pluck('change');
     expect(outbox[0]).toBe('created');
     expect(outbox.slice(1).every((x: string) => x === 'updated')).toBe(true);

@@ -7,6 +7,7 @@ import { describeEachDatabase } from '../support/databases.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createIngestStore, type IngestStore } from '../../src/store/ingest/index.js';
 import { InProcessBus } from '../../src/events/bus.js';
+import { decodePosition, lastPositionOf } from '../../src/events/outbox.js';
 import { configure, syncConnector, type SyncOptions } from '../../src/sync/runner.js';
 import { ConfigError, MappingError, SourceError, SourceUnavailable, type Connector, type Page } from '../../src/connectors/sdk/index.js';
 import { makeResidentId } from '../../src/domain/idNumber.js';
@@ -64,7 +65,8 @@ describeEachDatabase('the connector runner', ({ open }) => {
     const heard: Array<{ position: string; committed: number }> = [];
     bus.subscribe('entity', (n) => {
       // A listener reads the log on a notice: what the notice covers must already be there.
-      void db.knex('change_event').where('id', '<=', n.position).count({ n: '*' })
+      const at = decodePosition(n.position)!;
+      void db.knex('change_event').whereRaw('(tx, id) <= (?::xid8, ?::bigint)', [at.tx, at.id]).count({ n: '*' })
         .then(([r]) => heard.push({ position: n.position, committed: Number(r!.n) }));
     });
     const rows = Array.from({ length: 5 }, (_, i) => ({ id: `R${i}`, idNumber: id(i), name: `人${i}` }));
@@ -73,7 +75,7 @@ describeEachDatabase('the connector runner', ({ open }) => {
     // Unchanged records change no entity: nothing to announce.
     await syncConnector(announcing, configure(memoryConnector('mem', () => rows), {}), options);
     await new Promise((r) => setTimeout(r, 50));
-    const last = String((await db.knex('change_event').max({ id: 'id' }))[0]!.id);
+    const last = lastPositionOf(await db.knex('change_event').select('id', db.knex.raw('tx::text as tx')));
     expect(heard).toHaveLength(2); // batches of 3 and 2
     expect(heard[1]).toEqual({ position: last, committed: 5 });
   });
