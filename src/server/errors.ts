@@ -1,10 +1,22 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../store/db.js';
 
 export const DATABASE_UNAVAILABLE = 'Service unavailable: the database is not answering (restarting or unreachable); retry shortly.';
 export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * The error a resolver threw, out of the plain GraphQLErrors execution wrapped it in (graphql-js,
+ * graphql-jit and Apollo each may add one). A GraphQLError of a subclass (SafeError) is the hub's
+ * own, and its `originalError` is the cause it hides. Not Apollo's unwrapResolverError: that one
+ * stops at a wrapper without `path`, and a driver's message (SQL and all) then passed as if the
+ * hub had raised it.
+ */
+function causeOf(error: unknown): unknown {
+  let e = error;
+  while (e instanceof GraphQLError && e.constructor === GraphQLError && e.originalError && e.originalError !== e) e = e.originalError;
+  return e;
+}
 
 /**
  * What a client may see of an error. GraphQL's own errors (syntax, validation, variables) and
@@ -13,8 +25,8 @@ export const DATABASE_RETRY_AFTER_SECONDS = 2;
  * INTERNAL_SERVER_ERROR. Used by HTTP and WebSocket alike.
  */
 export function maskError(log: Logger, formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
-  const safe = original === error ? error instanceof GraphQLError : original instanceof GraphQLError;
+  const original = causeOf(error);
+  const safe = original instanceof GraphQLError;
   // `http` steers Apollo's status code; neither it nor a stack trace is for the client.
   const { stacktrace: _stack, http: _http, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
   if (safe) {

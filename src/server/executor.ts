@@ -48,9 +48,11 @@ export function createExecutor(schema: GraphQLSchema): Executor {
     }
     if (!plan.compiled) return execute(args);
     const result = await plan.compiled.query(args.rootValue, args.contextValue, args.variableValues ?? {});
-    // No data at all: the variables were refused before any resolver ran. graphql-js refuses them
-    // again, side-effect free, with the errors Apollo recognises as the client's (400,
-    // BAD_USER_INPUT); graphql-jit's own would be masked as internal errors.
-    return result.data === undefined && result.errors?.length ? execute(args) : result;
+    // Any error: graphql-js runs the query again and reports it. A query only reads, so this is
+    // side-effect free, and costs twice only when something failed. graphql-jit reports errors in a
+    // GraphQLError of its own (graphql's prototype, not its constructor or fields), which Apollo and
+    // the hub's masking do not read as graphql-js's: refused variables came out as internal errors,
+    // and a database outage lost its 503 (tests/regressions/http.test.ts).
+    return result.errors?.length ? execute(args) : result;
   };
 }

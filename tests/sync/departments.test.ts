@@ -13,7 +13,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { createIngestStore, type IngestStore } from '../../src/store/ingest/index.js';
 import { startSimulators, type RunningSimulator } from '../../src/simulators/index.js';
 import {
-  configuredConnectors, ingestPush, replayDeadLetters, syncAll, syncConnector, type ConfiguredConnector, type SyncSummary,
+  configure, configuredConnectors, ingestPush, replayDeadLetters, syncAll, syncConnector, type ConfiguredConnector, type SyncSummary,
 } from '../../src/sync/index.js';
 import { readGridRegistry } from '../../src/world/index.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
@@ -46,7 +46,8 @@ describeEachDatabase('department connectors through the runner', ({ open }) => {
   const sim = (d: string) => sims.find((s) => s.department === d)!;
   const connector = (d: string, patch: Record<string, unknown> = {}) => {
     const c = connectors.find((x) => x.connector.spec.name === d)!;
-    return { ...c, config: { ...(c.config as object), ...patch } };
+    // Configured again, as a changed CONNECTORS_FILE would be: runner settings (timeoutMs) are read there.
+    return configure(c.connector, { ...(c.config as object), ...patch });
   };
 
   beforeAll(async () => {
