@@ -4,7 +4,7 @@
  * into a real Elasticsearch node and into the PostgreSQL backend (schema `search` in the same
  * database), then on each backend:
  *
- * - recall@10 and MRR of the generated relevance set (src/search/relevance.ts),
+ * - recall@10 and MRR of the generated relevance set (bench/lib/relevance.ts),
  * - search latency p50/p99 and searches/s at 16 concurrent clients over the relevance queries,
  *   with facets as the hub asks them (a district admin, and a street operator in one street) and
  *   without facets, to show what they cost.
@@ -20,7 +20,7 @@ import {
   ElasticsearchSearchBackend, loadSearchContext, PostgresSearchBackend, SEARCH_TYPES, SearchIndexer, type RebuildProgress, type RebuildResult,
   type SearchBackend, type SearchContext, type SearchRequest, type SearchType,
 } from '../src/search/index.js';
-import { evaluateRelevance, generateRelevanceSet, RELEVANCE_KINDS, type LabelledQuery, type RelevanceReport } from '../src/search/relevance.js';
+import { evaluateRelevance, generateRelevanceSet, RELEVANCE_KINDS, type LabelledQuery, type RelevanceReport } from './lib/relevance.js';
 import { countEntities } from '../src/search/documents.js';
 import { raw } from '../src/search/sql.js';
 import { findJava, startElasticsearch } from '../tools/servers/elasticsearch.js';

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { testDatabases } from '../support/databases.js';
 import { createTestDatabase, type TestDatabase } from '../../tools/servers/postgres.js';
 import { migrateToLatest, openDatabase, type Database } from '../../src/store/db.js';
-import { loadDemoDistrict } from '../../src/demo/district.js';
+import { removeTestWorlds, syncTestWorld } from '../support/world.js';
 import { searchEngine } from '../../src/search/service.js';
 
 /**
@@ -32,12 +32,13 @@ for (const { kind, label, available } of testDatabases()) {
       }
       const db = await open();
       await migrateToLatest(db.knex);
-      await loadDemoDistrict(db.knex);
+      await syncTestWorld(db);
       await db.close();
     }, 120_000);
     afterAll(async () => {
       await pg?.drop();
       rmSync(dataDir, { recursive: true, force: true });
+      removeTestWorlds();
     });
 
     test('rebuilds every entity into a new generation, says so, and the index answers', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { localKeys } from '../../src/auth/tokens.js';
-import { loadDemoDistrict } from '../../src/demo/district.js';
+import { removeTestWorlds, syncTestWorld } from '../support/world.js';
 import { migrateToLatest, openDatabase } from '../../src/store/db.js';
 import { LIVE_HUB_ISSUER, startLiveHub, type LiveHubProcess } from '../../bench/lib/liveHubProcess.js';
 import { createTestDatabase, type TestDatabase } from '../../tools/servers/postgres.js';
@@ -27,7 +27,7 @@ const postgres = testDatabases().find((d) => d.kind === 'postgres')!;
     const db = await openDatabase({ kind: 'postgres', url: testDb.url, poolMax: 2 });
     try {
       await migrateToLatest(db.knex);
-      await loadDemoDistrict(db.knex);
+      await syncTestWorld(db);
       const building: { text: string } = await db.knex('building').join('address', 'address.id', 'building.address_id').orderBy('building.id').first('address.text');
       buildingAddress = building.text;
     } finally {
@@ -39,6 +39,7 @@ const postgres = testDatabases().find((d) => d.kind === 'postgres')!;
     await Promise.all(subscribers.map((s) => s.dispose()));
     await Promise.all([a?.stop(), b?.stop()]);
     await testDb?.drop();
+    removeTestWorlds();
   });
 
   const liveSubscribers = async (hub: LiveHubProcess) =>

@@ -2,7 +2,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { describeEachDatabase } from '../support/databases.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
-import { loadDemoDistrict } from '../../src/demo/district.js';
+import { removeTestWorlds, syncTestWorld } from '../support/world.js';
 import type { Database } from '../../src/store/db.js';
 import { sha256 } from '../../src/server/limits.js';
 
@@ -18,11 +18,13 @@ describeEachDatabase('limits against abusive operations', ({ open }) => {
   };
   beforeAll(async () => {
     db = await open();
-    await loadDemoDistrict(db.knex);
-  });
+    // Cases are not needed here: the limits count what an operation asks for, not what it finds.
+    await syncTestWorld(db, { cases: false });
+  }, 180_000);
   afterAll(async () => {
     for (const h of hubs) await h.stop();
     await db?.close();
+    removeTestWorlds();
   });
 
   test('depth, aliases, page size and cost are refused with the limit named', async () => {

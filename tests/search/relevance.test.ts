@@ -1,5 +1,5 @@
 /**
- * The relevance set (src/search/relevance.ts) scored on each backend: ~480 labelled queries over
+ * The relevance set (bench/lib/relevance.ts) scored on each backend: ~480 labelled queries over
  * the demo district grown to ~8,300 people with three more seeds of its generator (more people
  * sharing a name, an ID suffix, a phone suffix: harder than the 2,176-person demo alone).
  *
@@ -15,7 +15,7 @@ import type { Database } from '../../src/store/db.js';
 import {
   ElasticsearchSearchBackend, loadSearchContext, PostgresSearchBackend, SearchIndexer, type SearchBackend, type SearchContext,
 } from '../../src/search/index.js';
-import { evaluateRelevance, formatRelevance, generateRelevanceSet, RELEVANCE_KINDS, type LabelledQuery, type RelevanceReport } from '../../src/search/relevance.js';
+import { evaluateRelevance, formatRelevance, generateRelevanceSet, RELEVANCE_KINDS, type LabelledQuery, type RelevanceReport } from '../../bench/lib/relevance.js';
 import { loadSearchDistrict } from './fixtures.js';
 
 /** Measured (both backends alike): recall@10 0.992, MRR 0.983; name_typo 0.879, pinyin_typo 0.954, every other kind 1.000. */

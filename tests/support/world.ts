@@ -3,6 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateWorld, type GenerateOptions, type ScaleName } from '../../src/world/index.js';
+import type { Database } from '../../src/store/db.js';
+import { createIngestStore } from '../../src/store/ingest/index.js';
+import { startSimulators } from '../../src/simulators/index.js';
+import { configuredConnectors, readGridRegistry, syncAll } from '../../src/sync/index.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { InProcessBus } from '../../src/events/bus.js';
+import { takeInWorldCases } from '../../src/cli/worldCases.js';
 
 const made = new Map<string, Promise<string>>();
 const dirs: string[] = [];
@@ -24,4 +31,34 @@ export function testWorld(scale: ScaleName = 'tiny', seed = 7, variant?: { name:
 export function removeTestWorlds(): void {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   made.clear();
+}
+
+/** What `syncTestWorld` put into a store. */
+export interface SyncedWorld {
+  /** The generated world's directory (its world/ and truth/ files say what each entity is). */
+  dir: string;
+  cases: number;
+}
+
+/**
+ * A store as `npm start` leaves it, on a test world: the grid registry imported, the seven
+ * simulated departments synced through their connectors, and the world's case history taken in
+ * through the case commands. Call once per test file, in beforeAll (a tiny sync takes seconds).
+ */
+export async function syncTestWorld(db: Database, options: { scale?: ScaleName; seed?: number; cases?: boolean } = {}): Promise<SyncedWorld> {
+  const dir = await testWorld(options.scale ?? 'tiny', options.seed ?? 7);
+  const log = createLogger('silent');
+  const store = createIngestStore(db);
+  await store.importGridRegistry(await readGridRegistry(dir));
+  // No timed 110 pushes: the store should hold what the files say, nothing more.
+  const sims = await startSimulators({ dataDir: dir, host: '127.0.0.1', seed: 3, incidentIntervalMs: 0 });
+  try {
+    const summaries = await syncAll(store, configuredConnectors(Object.fromEntries(sims.map((s) => [s.department, s.connectorConfig]))), { log, backoffMs: 5, maxBackoffMs: 50 });
+    const failed = summaries.filter((s) => !s.ok);
+    if (failed.length) throw new Error(`the test world did not sync: ${failed.map((s) => `${s.department}: ${String(s.error)}`).join('; ')}`);
+  } finally {
+    await Promise.allSettled(sims.map((s) => s.stop()));
+  }
+  const cases = options.cases === false ? 0 : (await takeInWorldCases(db.knex, new InProcessBus(), dir)).cases;
+  return { dir, cases };
 }

@@ -10,10 +10,11 @@
  */
 import type { Knex } from 'knex';
 import { pinyin } from 'pinyin-pro';
-import { documentKey } from './documents.js';
-import { rowsOf, type Row } from './sql.js';
-import { editDistance, namePinyin, normalizePhone } from './text.js';
-import type { SearchBackend, SearchRequest, SearchScope, SearchType } from './types.js';
+import { documentKey } from '../../src/search/documents.js';
+import { rowsOf, type Row } from '../../src/search/sql.js';
+import { editDistance, namePinyin, normalizePhone } from '../../src/search/text.js';
+import type { SearchBackend, SearchRequest, SearchScope, SearchType } from '../../src/search/types.js';
+import { Rng } from '../../src/world/rng.js';
 
 export const RELEVANCE_KINDS = [
   'name_exact', 'name_homophone', 'name_typo', 'pinyin_full', 'pinyin_typo', 'initials', 'address_full', 'address_variant',
@@ -49,21 +50,14 @@ const CHAR_POOL =
   '强墙蔷锵枪腔抢羌刚钢岗港纲缸杠亮量谅晾两辆良粮梁凉粱涛桃陶滔逃淘套讨萄洪红宏虹鸿弘泓轰烘峰锋风丰封疯枫蜂冯凤奉' +
   '勇涌永泳咏庸用拥雍鹏朋彭棚蓬捧碰澎芃辉晖挥徽恢灰回会汇惠慧卉绘秀修休羞朽袖锈绣岫英应鹰婴樱迎盈营莹颖影映硬';
 
-/** mulberry32, as the demo district. */
+/** The draws the set needs, on the project's one seeded PRNG (the world generator's). */
 class Random {
-  private state: number;
+  private readonly rng: Rng;
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.rng = new Rng(seed);
   }
   int(n: number): number {
-    return Math.floor(this.next() * n);
+    return Math.floor(this.rng.next() * n);
   }
   pick<T>(items: readonly T[]): T | undefined {
     return items.length === 0 ? undefined : items[this.int(items.length)];
