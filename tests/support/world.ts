@@ -2,11 +2,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateWorld, type GenerateOptions, type ScaleName } from '../../src/world/index.js';
+import { generateWorld, readGridRegistry, type GenerateOptions, type ScaleName } from '../../src/world/index.js';
 import type { Database } from '../../src/store/db.js';
 import { createIngestStore } from '../../src/store/ingest/index.js';
 import { startSimulators } from '../../src/simulators/index.js';
-import { configuredConnectors, readGridRegistry, syncAll } from '../../src/sync/index.js';
+import { configuredConnectors, syncAll } from '../../src/sync/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { InProcessBus } from '../../src/events/bus.js';
 import { takeInWorldCases } from '../../src/cli/worldCases.js';
