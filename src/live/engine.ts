@@ -21,7 +21,7 @@ import { decodePosition } from '../events/outbox.js';
 import type { Clock } from '../domain/clock.js';
 import type { Viewer } from '../auth/viewer.js';
 import { createEventLogReader } from '../store/repositories/eventLog.js';
-import { DashboardFeed, EventFeeds } from './feeds.js';
+import { DashboardFeed, EventFeeds, type ExecutionHooks } from './feeds.js';
 import { SubscriptionGroups, TOPIC_OF, type HeldIterator, type LiveContext, type LiveExecutionArgs, type LiveTarget } from './groups.js';
 import { SocketWriter } from './socketWriter.js';
 
@@ -46,18 +46,12 @@ export interface LiveOptions {
   execution?: 'shared' | 'per-subscriber';
 }
 
-export interface LiveEngineOptions extends LiveOptions {
+export interface LiveEngineOptions extends LiveOptions, ExecutionHooks {
   schema: GraphQLSchema;
   knex: Knex;
   bus: EventBus;
   clock: Clock;
   log: Logger;
-  /** A fresh context (data layer, loaders, read log) for one execution. */
-  contextFor(viewer: Viewer, purpose: string | null): LiveContext;
-  /** The result as the client may see it (errors masked). */
-  format(result: ExecutionResult): ExecutionResult;
-  /** After a message went to a subscriber: records the people it showed them, for the audit trail. */
-  audit(target: LiveTarget, ctx: LiveContext, args: Pick<ExecutionArgs, 'document' | 'operationName'>): void;
   onSlowConsumer?: () => void;
 }
 

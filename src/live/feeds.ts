@@ -25,18 +25,22 @@ import {
   ENTITY_TYPE, canonical, type DashboardGroup, type EventGroup, type Group, type LiveContext, type LiveTarget, type Subscriber, type SubscriptionGroups,
 } from './groups.js';
 
-export interface FeedOptions {
-  groups: SubscriptionGroups;
-  writer: SocketWriter;
-  reader: EventLogReader;
-  clock: Clock;
-  log: Logger;
+/** What the server lends the feeds to execute an event for a group: its context, masking, audit. */
+export interface ExecutionHooks {
   /** A fresh context (data layer, loaders, read log) for one execution. */
   contextFor(viewer: Viewer, purpose: string | null): LiveContext;
   /** The result as the client may see it (errors masked). */
   format(result: ExecutionResult): ExecutionResult;
   /** After a message went to a subscriber: records the people it showed them, for the audit trail. */
   audit(target: LiveTarget, ctx: LiveContext, args: Pick<ExecutionArgs, 'document' | 'operationName'>): void;
+}
+
+export interface FeedOptions extends ExecutionHooks {
+  groups: SubscriptionGroups;
+  writer: SocketWriter;
+  reader: EventLogReader;
+  clock: Clock;
+  log: Logger;
   /** Live messages queued behind a replay before the subscriber is closed as too slow. */
   maxPending: number;
   /** Most events a resume may replay; an older cursor is refused. */
