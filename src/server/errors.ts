@@ -26,11 +26,10 @@ function causeOf(error: unknown): unknown {
  */
 export function maskError(log: Logger, formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = causeOf(error);
-  const safe = original instanceof GraphQLError;
   // `http` steers Apollo's status code; neither it nor a stack trace is for the client.
   const { stacktrace: _stack, http: _http, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
-  if (safe) {
-    const cause = (original as GraphQLError).originalError;
+  if (original instanceof GraphQLError) {
+    const cause = original.originalError;
     if (cause) log.warn({ err: cause, code: extensions.code, path: formatted.path }, formatted.message);
     return { ...formatted, extensions };
   }
