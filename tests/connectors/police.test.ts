@@ -342,7 +342,7 @@ describe('police connector', () => {
     expect(rejected(() => receive(`${good} `, sign(good)))).toMatchObject({ status: 401, message: expect.stringContaining('does not match') });
     expect(rejected(() => receive(good, 'sha256=zz'))).toMatchObject({ status: 401 });
     // A replay: the signature is right for its timestamp, and the timestamp is 6 minutes old (or ahead).
-    expect(rejected(() => receive(good, sign(good, config.webhookSecret, now - 360), now - 360))).toMatchObject({ status: 401, message: expect.stringMatching(/360 s old, outside the 300 s window/) });
+    expect(rejected(() => receive(good, sign(good, config.webhookSecret, now - 360), now - 360))).toMatchObject({ status: 401, message: expect.stringMatching(/\b3[56]\d s old, outside the 300 s window/) }); // 360, or a second or more later on a slow machine
     expect(rejected(() => receive(good, sign(good, config.webhookSecret, now + 360), now + 360))).toMatchObject({ status: 401, message: expect.stringContaining('in the future') });
     // The signature covers the timestamp: moving it forward breaks the signature.
     expect(rejected(() => receive(good, sign(good, config.webhookSecret, now - 360), now))).toMatchObject({ status: 401, message: expect.stringContaining('does not match') });
