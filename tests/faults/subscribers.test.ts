@@ -16,7 +16,7 @@ import WebSocket from 'ws';
 import { openDatabase, type Database } from '../../src/store/db.js';
 import { createTestDatabase, findFreePort, type TestDatabase } from '../../tools/servers/postgres.js';
 import { testDatabases } from '../support/databases.js';
-import { CLI, cli, FAULTS_SEED, killAll, rng, waitUntil, type Cli } from './support.js';
+import { CLI, FAULTS_SEED, killAll, rng, serveHub, waitUntil, type Cli } from './support.js';
 
 const postgres = testDatabases().find((d) => d.kind === 'postgres')!;
 const run = promisify(execFile);
@@ -58,11 +58,7 @@ interface Follower { received: string[]; cursor: string; resumes: number; gaveUp
     const url = `http://127.0.0.1:${port}/graphql`;
     let hub: Cli;
     const startHub = async () => {
-      hub = cli(['start'], env);
-      await waitUntil('the hub to serve', () => {
-        if (hub.child.exitCode !== null) throw new Error(`the hub exited ${hub.child.exitCode}:\n${hub.logs.join('').slice(-3000)}`);
-        return hub.logs.join('').includes('Liandong is serving GraphQL');
-      }, 150_000, 100);
+      hub = await serveHub(env);
     };
     await startHub();
     const token = (await run(process.execPath, [CLI, 'token', '--role', 'district-admin', '--subject', 'subscribers-faults'], { env: { ...process.env, ...env } })).stdout.trim().split('\n').pop()!;

@@ -66,3 +66,15 @@ export function rng(seed: number): () => number {
 }
 
 export const FAULTS_SEED = Number(process.env.FAULTS_SEED ?? Date.now() % 1_000_000);
+
+/** `liandong start` with `env`, once it says it is serving; an exit before that fails with its log. */
+export async function serveHub(env: NodeJS.ProcessEnv): Promise<Cli> {
+  const hub = cli(['start'], env);
+  await waitUntil('the hub to serve', () => {
+    if (hub.child.exitCode !== null) throw new Error(`the hub exited ${hub.child.exitCode}:\n${hub.logs.join('').slice(-3000)}`);
+    return hub.logs.join('').includes('Liandong is serving GraphQL');
+  }, 150_000, 100).catch((error: Error) => {
+    throw new Error(`${error.message}\n${hub.logs.join('').slice(-3000)}`);
+  });
+  return hub;
+}
