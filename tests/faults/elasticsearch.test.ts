@@ -26,6 +26,8 @@ const BEFORE = 5;
 const DURING = 20;
 const AFTER = 5;
 const OUTAGE_MS = 8_000;
+/** Searches tried while the engine is away: each may wait out the client's timeout, so the cut lasts until this many have run. */
+const SEARCHES_DURING = 6;
 
 interface Answer { status: number; data?: any; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }
 
@@ -50,7 +52,7 @@ interface Answer { status: number; data?: any; errors?: Array<{ message: string;
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
-  test(`search is SERVICE_UNAVAILABLE for ${OUTAGE_MS / 1000} s, then the index catches up: ${BEFORE + DURING + AFTER} of ${BEFORE + DURING + AFTER} cases found`, async () => {
+  test(`search is SERVICE_UNAVAILABLE for ${OUTAGE_MS / 1000} s or ${SEARCHES_DURING} searches, then the index catches up: ${BEFORE + DURING + AFTER} of ${BEFORE + DURING + AFTER} cases found`, async () => {
     const port = await findFreePort();
     const env = {
       DATABASE_URL: testDb.url, DATA_DIR: dir, DEMO_DATA: 'true', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', JWT_SECRET: '', CONNECTORS_FILE: '', SIMULATE: '',
@@ -102,7 +104,9 @@ interface Answer { status: number; data?: any; errors?: Array<{ message: string;
     const outcomes = new Map<string, number>();
     let slowest = 0;
     const during = report('during', DURING);
-    while (Date.now() - downAt < OUTAGE_MS) {
+    let searches = 0;
+    while (Date.now() - downAt < OUTAGE_MS || searches < SEARCHES_DURING) {
+      searches++;
       const started = Date.now();
       const res = await gql(SEARCH, { q: numbers[0]! });
       slowest = Math.max(slowest, Date.now() - started);
@@ -116,8 +120,6 @@ interface Answer { status: number; data?: any; errors?: Array<{ message: string;
     const list = await gql('{ cases(first: 1) { totalCount } }');
     await proxy.up();
 
-    const searches = [...outcomes.values()].reduce((a, b) => a + b, 0);
-    expect(searches).toBeGreaterThan(5);
     expect([...outcomes.keys()]).toEqual(['SERVICE_UNAVAILABLE: The search engine (elasticsearch) did not answer; try again in a moment. Lists with filters (people, buildings, enterprises, cases) still work.']);
     expect(slowest).toBeLessThan(15_000);
     expect(notReady.status).toBe(503);
