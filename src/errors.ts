@@ -30,3 +30,11 @@ export class SafeError extends GraphQLError {
     this.name = 'SafeError';
   }
 }
+
+export const DATABASE_UNAVAILABLE = 'Service unavailable: the database is not answering (restarting or unreachable); retry shortly.';
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+/** What a client is told when the database did not answer: typed, retryable, with when to try again. */
+export function databaseUnavailableError(): SafeError {
+  return new SafeError('SERVICE_UNAVAILABLE', DATABASE_UNAVAILABLE, { retryable: true, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS });
+}

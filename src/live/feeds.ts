@@ -14,8 +14,9 @@ import { GraphQLError, execute, type ExecutionArgs, type ExecutionResult } from 
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.js';
 import type { Viewer } from '../auth/viewer.js';
-import { SafeError } from '../errors.js';
+import { SafeError, databaseUnavailableError } from '../errors.js';
 import { comparePositions, type LogPosition } from '../events/outbox.js';
+import { isDatabaseUnavailable } from '../store/db.js';
 import type { CaseLogEvent, EntityLogEvent, EventLogReader } from '../store/repositories/eventLog.js';
 import type { DashboardModel } from '../store/repositories/dashboard.js';
 import { LogTailer } from './tailer.js';
@@ -53,7 +54,31 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 async function run(o: FeedOptions, group: Group, root: CaseEventMessageModel | EntityChangeModel | DashboardModel, viewer: Viewer, purpose: string | null) {
   const ctx = o.contextFor(viewer, purpose);
   const result = await execute({ ...group.args, rootValue: { [group.field]: root }, contextValue: ctx });
-  return { message: new NextMessage(JSON.stringify(o.format(result))), ctx };
+  return { message: new NextMessage(JSON.stringify(o.format(result))), ctx, result };
+}
+
+/** Waits before each new try of an event's execution while the database does not answer (about 4 s in all). */
+const UNAVAILABLE_BACKOFF_MS = [100, 250, 500, 1000, 2000];
+
+/**
+ * `run` for a log event, which a subscriber must never miss: while the database does not answer
+ * (a restart, a lost connection) it tries again, and null means it still did not. The caller then
+ * ends the subscriptions with a retryable error, so that each client resumes from the cursor it
+ * holds, which is before this event. Sending the errored result instead would let the next
+ * event's cursor carry the client past this one.
+ */
+async function runEvent(o: FeedOptions, group: Group, root: CaseEventMessageModel | EntityChangeModel, viewer: Viewer, purpose: string | null) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const out = await run(o, group, root, viewer, purpose);
+      if (!out.result.errors?.some((e) => isDatabaseUnavailable(e))) return out;
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+    }
+    const wait = UNAVAILABLE_BACKOFF_MS[attempt];
+    if (wait === undefined) return null;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
 }
 
 /** Hands a group's message to one subscriber: not at or before its cursor, behind its replay while that runs. */
@@ -75,8 +100,9 @@ function send(o: FeedOptions, s: Subscriber, position: LogPosition | null, messa
 
 /** A subscription that failed: the client sees its error (a GraphQLError as it is, anything else masked). */
 function fail(o: FeedOptions, s: Subscriber, err: unknown, what: string): void {
-  const error = err instanceof GraphQLError ? err : new Error('Internal server error');
-  if (!(err instanceof GraphQLError)) o.log.error({ err }, `live: ${what} failed`);
+  const unavailable = !(err instanceof GraphQLError) && isDatabaseUnavailable(err);
+  const error = err instanceof GraphQLError ? err : unavailable ? databaseUnavailableError() : new Error('Internal server error');
+  if (!(err instanceof GraphQLError)) o.log[unavailable ? 'warn' : 'error']({ err }, `live: ${what} failed`);
   s.held.end(error);
 }
 
@@ -136,8 +162,13 @@ export class EventFeeds {
         // a whole batch without ever returning to the event loop.
         await yieldToEventLoop();
         try {
-          const { message, ctx } = await run(this.o, group, messageOf(event), group.viewer, group.purpose);
-          for (const s of audience) send(this.o, s, event.position, message, ctx, group);
+          const out = await runEvent(this.o, group, messageOf(event), group.viewer, group.purpose);
+          if (!out) {
+            this.o.log.warn({ field: group.field, subscribers: audience.length }, 'live: the database did not answer for an event; its subscribers are ended to resume from their cursors');
+            for (const s of audience) if (group.subscribers.has(s)) s.held.end(databaseUnavailableError());
+            continue;
+          }
+          for (const s of audience) send(this.o, s, event.position, out.message, out.ctx, group);
         } catch (err) {
           this.o.log.error({ err, field: group.field }, 'live: executing an event failed');
         }
@@ -160,13 +191,16 @@ export class EventFeeds {
           if (++replayed > maxReplay) {
             throw new SafeError('BAD_USER_INPUT', `The cursor is more than ${maxReplay} events old; query the current state and subscribe without after.`);
           }
-          const { message, ctx } = await run(this.o, group, messageOf(event), s.target.viewer, s.target.purpose);
+          const out = await runEvent(this.o, group, messageOf(event), s.target.viewer, s.target.purpose);
           if (!group.subscribers.has(s)) return;
-          writer.write(s.target, message);
-          this.o.audit(s.target, ctx, group.args);
+          if (!out) throw databaseUnavailableError();
+          writer.write(s.target, out.message);
+          this.o.audit(s.target, out.ctx, group.args);
         }
         if (read.end) from = read.end;
-        if (!read.more) break;
+        // Rows up to `through` were settled when live delivery passed them; an unsettled one in front is a moment away.
+        if (read.unsettled && comparePositions(from, through) < 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        else if (!read.more) break;
       }
       const pending = s.pending ?? [];
       s.pending = null;

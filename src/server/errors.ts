@@ -1,9 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
+import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE } from '../errors.js';
 import { isDatabaseUnavailable } from '../store/db.js';
-
-export const DATABASE_UNAVAILABLE = 'Service unavailable: the database is not answering (restarting or unreachable); retry shortly.';
-export const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 /**
  * The error a resolver threw, out of the plain GraphQLErrors execution wrapped it in (graphql-js,
