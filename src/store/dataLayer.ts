@@ -89,7 +89,7 @@ export function createDataLayer(knex: Knex, viewer: Viewer, options: DataLayerOp
   const clock = options.clock ?? systemClock;
   const bus = options.bus ?? new InProcessBus();
   const places = createPlacesRepository(ctx);
-  const people = createPeopleRepository(ctx);
+  const people = createPeopleRepository(ctx, places);
   const enterprises = createEnterprisesRepository(ctx);
   const subjectVisible = async (subject: string, id: string): Promise<boolean> => {
     switch (subject) {

@@ -1,5 +1,6 @@
 import type { StoreContext } from './context.js';
-import { byForeignKey, byId } from '../loaders.js';
+import { byForeignKey, byId, type Row } from '../loaders.js';
+import { PLACE_CHAIN, PLACE_CHAIN_JOINS, type PlacesRepository } from './places.js';
 import { whereArea, whereDepartmentPresent, type AreaIdsFilter } from '../filters.js';
 import { keysetPage, type PageArgs } from '../pagination.js';
 import { householdFromRow, personFromRow, personTagOf, type HouseholdModel, type PersonModel } from '../models.js';
@@ -15,15 +16,21 @@ export interface PersonListFilter {
  * People, their households and tags. Every person leaves this module through `release`: in the
  * viewer's scope, masked as the role requires, and noted for the audit trail.
  */
-export function createPeopleRepository({ knex, table, read, policy, reads, survivor }: StoreContext) {
+export function createPeopleRepository({ knex, table, read, policy, reads, survivor }: StoreContext, places: Pick<PlacesRepository, 'primeDwelling'>) {
   const people = byId(read, 'select * from person where id = any(?::bigint[])', personFromRow);
   const membersByHousehold = byForeignKey(read, 'select * from person where household_id = any(?::bigint[]) order by household_id, id', 'household_id', personFromRow);
   const residentsByDwelling = byForeignKey(read, 'select * from person where dwelling_id = any(?::bigint[]) order by dwelling_id, id', 'dwelling_id', personFromRow);
-  // A household is in scope where its dwelling's building is.
-  const householdsWithScope = `select household.*, building.grid_id, building.street_id from household
-    left join dwelling on dwelling.id = household.dwelling_id left join building on building.id = dwelling.building_id`;
-  const households = byId(read, `${householdsWithScope} where household.id = any(?::bigint[])`, householdFromRow);
-  const householdsByDwelling = byForeignKey(read, `${householdsWithScope} where household.dwelling_id = any(?::bigint[]) order by household.dwelling_id, household.id`, 'dwelling_id', householdFromRow);
+  // A household is in scope where its dwelling's building is. It comes with its dwelling's whole
+  // chain (building, addresses, grid) for the places' loaders: a household is nearly always
+  // shown where it lives.
+  const householdsWithScope = `select household.*, building.grid_id, building.street_id, to_jsonb(dwelling.*) as dwelling_row, ${PLACE_CHAIN}
+    from household left join (dwelling ${PLACE_CHAIN_JOINS}) on dwelling.id = household.dwelling_id`;
+  const householdFrom = (r: Row) => {
+    places.primeDwelling(r);
+    return householdFromRow(r);
+  };
+  const households = byId(read, `${householdsWithScope} where household.id = any(?::bigint[])`, householdFrom);
+  const householdsByDwelling = byForeignKey(read, `${householdsWithScope} where household.dwelling_id = any(?::bigint[]) order by household.dwelling_id, household.id`, 'dwelling_id', householdFrom);
   const tagsByPerson = byForeignKey(read, 'select * from person_tag where person_id = any(?::bigint[]) order by person_id, tag', 'person_id', personTagOf);
 
   const release = (p: PersonModel): PersonModel => {

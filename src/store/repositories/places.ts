@@ -12,6 +12,17 @@ export interface BuildingListFilter {
   department?: string | null;
 }
 
+/**
+ * A dwelling's chain as columns of one statement (the dwelling's address, its building, the
+ * building's address and grid, each whole as jsonb, null where absent), over
+ * PLACE_CHAIN_JOINS from a `dwelling`. Whatever loads dwellings with them hands the row to
+ * `primeChain`. Grids are few and small, so their rows ride along too.
+ */
+export const PLACE_CHAIN = `to_jsonb(address.*) as address_row, to_jsonb(building.*) as building_row,
+  to_jsonb(building_address.*) as building_address_row, to_jsonb(grid.*) as grid_row`;
+export const PLACE_CHAIN_JOINS = `join building on building.id = dwelling.building_id join address on address.id = dwelling.address_id
+  join address building_address on building_address.id = building.address_id left join grid on grid.id = building.grid_id`;
+
 /** Areas, grids and their staff, addresses, buildings and dwellings. */
 export function createPlacesRepository({ knex, table, read, policy, survivor }: StoreContext) {
   const areas = byId(read, 'select * from area where id = any(?::bigint[])', areaFromRow);
@@ -28,16 +39,45 @@ export function createPlacesRepository({ knex, table, read, policy, survivor }: 
   };
   const buildings = byId(read, 'select building.*, to_jsonb(address.*) as address_row from building join address on address.id = building.address_id where building.id = any(?::bigint[])',
     (r) => buildingFromRow(primeAddress(r)));
-  // A dwelling is in scope where its building is; it too comes with its address.
-  const dwellingsWithScope = `select dwelling.*, building.grid_id, building.street_id, to_jsonb(address.*) as address_row from dwelling
-    join building on building.id = dwelling.building_id join address on address.id = dwelling.address_id`;
-  const dwellingFrom = (r: Row) => dwellingFromRow(primeAddress(r));
+  /**
+   * The rest of a dwelling's single-parent chain, from PLACE_CHAIN's columns: its building, the
+   * building's address and grid go into their loaders, so that the next levels of a page
+   * (dwelling → building → grid) cost no statement of their own.
+   */
+  const primeChain = (r: Row): Row => {
+    primeAddress(r);
+    const b = r.building_row as Row | null;
+    if (b) {
+      const a = r.building_address_row as Row | null;
+      if (a) addresses.prime(String(a.id), addressFromRow(a));
+      buildings.prime(String(b.id), buildingFromRow(b));
+    }
+    const g = r.grid_row as Row | null;
+    if (g) grids.prime(String(g.id), gridFromRow(g));
+    return r;
+  };
+  // A dwelling is in scope where its building is; it comes with the rest of its chain.
+  const dwellingsWithScope = `select dwelling.*, building.grid_id, building.street_id, ${PLACE_CHAIN} from dwelling ${PLACE_CHAIN_JOINS}`;
+  const dwellingFrom = (r: Row) => dwellingFromRow(primeChain(r));
   const dwellings = byId(read, `${dwellingsWithScope} where dwelling.id = any(?::bigint[])`, dwellingFrom);
   const dwellingsByBuilding = byForeignKey(read, `${dwellingsWithScope} where dwelling.building_id = any(?::bigint[]) order by dwelling.building_id, dwelling.id`, 'building_id', dwellingFrom);
 
   const inScope = <T extends { gridId: string | null; streetId: string | null }>(row: T | null) => (row && policy.inScope(row) ? row : null);
 
   return {
+    /**
+     * A row that carries a dwelling (as `dwelling_row`, with its scope) and PLACE_CHAIN's
+     * columns: all of it into the loaders. The households loader joins it in.
+     */
+    primeDwelling(r: Row): void {
+      const d = r.dwelling_row as Row | null;
+      if (!d) return;
+      // Its scope is its building's, which the row selected beside it.
+      d.grid_id = r.grid_id;
+      d.street_id = r.street_id;
+      primeChain(r);
+      dwellings.prime(String(d.id), dwellingFromRow(d));
+    },
     area(id: string) {
       // The district hierarchy is not personal: whoever may see grids may see the areas they sit in.
       policy.assertCanRead('grid');
