@@ -367,7 +367,7 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     }
   }, SLOW);
 
-  test('building, grid and departments pages, GraphiQL, the dashboard role\'s aggregates-only cockpit, English, and no console errors or failed requests anywhere', async () => {
+  test('building, grid and departments pages, GraphiQL, the dashboard role\'s aggregates-only cockpit, the integrator\'s landing page, English, and no console errors or failed requests anywhere', async () => {
     const page = await newPage();
     await signIn(page, 'district-admin');
     await declarePurpose(page, '入户走访');
@@ -399,10 +399,19 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     expect(await screen.locator('[data-testid=feed]').count()).toBe(0);
     expect(await screen.locator('header nav a').allInnerTexts()).toEqual(['数字驾驶舱', 'GraphiQL']);
     await screen.close();
+    // An integrator lands on the connectors, the one page that is theirs.
+    const integrator = await newPage();
+    await signIn(integrator, 'integrator');
+    await integrator.waitForSelector('.connector');
+    expect(await integrator.locator('header nav a').allInnerTexts()).toEqual(['联动单位', 'GraphiQL']);
+    await integrator.close();
 
     await page.goto(`${base()}/`);
     await page.click('header button:text("English")');
     await page.waitForSelector('header nav a:text("Search")');
+    await page.reload();
+    await page.waitForSelector('header nav a:text("Search")');
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
     await page.close();
     expect(problems).toEqual([]);
   }, SLOW);

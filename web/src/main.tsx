@@ -66,7 +66,8 @@ function Shell() {
               <Route path="/cases"><CasesPage /></Route>
               <Route path="/case/:id">{(p) => <CasePage id={decodeURIComponent(p.id)} />}</Route>
               <Route path="/departments"><DepartmentsPage /></Route>
-              <Route>{can.search ? <SearchPage /> : <CockpitPage />}</Route>
+              {/* Each role lands where its work is: people search, else the cockpit, else (integrators) the connectors. */}
+              <Route>{can.search ? <SearchPage /> : can.cockpit ? <CockpitPage /> : <DepartmentsPage />}</Route>
             </Switch>
           </Suspense>
         </main>

@@ -135,7 +135,11 @@ const I18nContext = createContext<I18n | null>(null);
 const STORAGE_KEY = 'liandong.lang';
 
 export function I18nProvider({ children }: { children: ReactNode }) {
-  const [lang, setLangState] = useState<Lang>(() => (localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'zh-CN'));
+  const [lang, setLangState] = useState<Lang>(() => {
+    const stored: Lang = localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'zh-CN';
+    document.documentElement.lang = stored; // index.html says zh-CN; a tab reopened in English says so too
+    return stored;
+  });
   const setLang = useCallback((next: Lang) => {
     localStorage.setItem(STORAGE_KEY, next);
     document.documentElement.lang = next;
