@@ -214,7 +214,7 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     await page.close();
   }, SLOW);
 
-  test('a grid worker sees masked ID numbers and gets a clear refusal for a person outside the grid', async () => {
+  test('a grid worker sees masked ID numbers, gets a clear refusal for a person outside the grid, reports from patrol and escalates to the street', async () => {
     const inside = await db.knex('person').whereNotNull('id_number').where('grid_id', '1').orderBy('id').first('id', 'name');
     const outside = await db.knex('person').whereNot('grid_id', '1').orderBy('id').first('id');
     const page = await newPage();
@@ -234,6 +234,17 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     expect(await refusal.innerText()).toContain('此人不在您负责的网格内');
     expect(await page.locator('[data-testid=id-number]').count()).toBe(0);
     await shot(page, 'refusal');
+
+    // From patrol: the grid worker reports what they found, then escalates it to the street.
+    await page.goto(`${base()}/cases`);
+    const title = `E2E 巡查发现楼道堆物 ${Date.now() % 100000}`;
+    await page.fill('[data-testid=report-form] input[name=title]', title);
+    await page.fill('[data-testid=report-form] input[name=photo]', 'patrol/e2e-stairwell.jpg');
+    await page.click('[data-testid=report-form] button[type=submit]');
+    await page.fill('[data-testid=escalate-form] input[name=note]', '网格内协调不了');
+    await page.click('[data-testid=escalate-form] button');
+    await page.locator('[data-testid=case-timeline] [data-type=ESCALATED]', { hasText: '网格内协调不了' }).waitFor();
+    expect(await page.locator('[data-testid=escalate-form]').count()).toBe(0);
     await page.close();
   }, SLOW);
 

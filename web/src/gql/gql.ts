@@ -26,7 +26,7 @@ type Documents = {
     "mutation ConsoleFeedback($id: ID!, $satisfaction: FeedbackSatisfaction!, $note: String) { recordFeedback(caseId: $id, satisfaction: $satisfaction, note: $note) { case { id status } events { id } } }": typeof types.ConsoleFeedbackDocument,
     "mutation ConsoleClose($id: ID!, $note: String) { closeCase(caseId: $id, note: $note) { case { id status } events { id } } }": typeof types.ConsoleCloseDocument,
     "mutation ConsoleReopen($id: ID!, $note: String!) { reopenCase(caseId: $id, note: $note) { case { id status } events { id } } }": typeof types.ConsoleReopenDocument,
-    "mutation ConsoleEscalate($id: ID!) { escalateCase(caseId: $id) { case { id status } events { id } } }": typeof types.ConsoleEscalateDocument,
+    "mutation ConsoleEscalate($id: ID!, $note: String) { escalateCase(caseId: $id, note: $note) { case { id status level } events { id } } }": typeof types.ConsoleEscalateDocument,
     "mutation ConsoleSupervise($id: ID!) { superviseCase(caseId: $id) { case { id status } events { id } } }": typeof types.ConsoleSuperviseDocument,
     "\n  query ConsoleCases($filter: CaseFilter) {\n    cases(filter: $filter, first: 50) {\n      totalCount\n      edges {\n        node {\n          id number title status urgency level category reportedAt\n          grid { name }\n          sla { dueAt overdue }\n          dispatches { id role status department { name displayName } }\n        }\n      }\n    }\n  }\n": typeof types.ConsoleCasesDocument,
     "\n  query ConsoleReportForm {\n    caseCategories { code title }\n    viewer { grids { id boundary { coordinates } } }\n  }\n": typeof types.ConsoleReportFormDocument,
@@ -57,7 +57,7 @@ const documents: Documents = {
     "mutation ConsoleFeedback($id: ID!, $satisfaction: FeedbackSatisfaction!, $note: String) { recordFeedback(caseId: $id, satisfaction: $satisfaction, note: $note) { case { id status } events { id } } }": types.ConsoleFeedbackDocument,
     "mutation ConsoleClose($id: ID!, $note: String) { closeCase(caseId: $id, note: $note) { case { id status } events { id } } }": types.ConsoleCloseDocument,
     "mutation ConsoleReopen($id: ID!, $note: String!) { reopenCase(caseId: $id, note: $note) { case { id status } events { id } } }": types.ConsoleReopenDocument,
-    "mutation ConsoleEscalate($id: ID!) { escalateCase(caseId: $id) { case { id status } events { id } } }": types.ConsoleEscalateDocument,
+    "mutation ConsoleEscalate($id: ID!, $note: String) { escalateCase(caseId: $id, note: $note) { case { id status level } events { id } } }": types.ConsoleEscalateDocument,
     "mutation ConsoleSupervise($id: ID!) { superviseCase(caseId: $id) { case { id status } events { id } } }": types.ConsoleSuperviseDocument,
     "\n  query ConsoleCases($filter: CaseFilter) {\n    cases(filter: $filter, first: 50) {\n      totalCount\n      edges {\n        node {\n          id number title status urgency level category reportedAt\n          grid { name }\n          sla { dueAt overdue }\n          dispatches { id role status department { name displayName } }\n        }\n      }\n    }\n  }\n": types.ConsoleCasesDocument,
     "\n  query ConsoleReportForm {\n    caseCategories { code title }\n    viewer { grids { id boundary { coordinates } } }\n  }\n": types.ConsoleReportFormDocument,
@@ -141,7 +141,7 @@ export function graphql(source: "mutation ConsoleReopen($id: ID!, $note: String!
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation ConsoleEscalate($id: ID!) { escalateCase(caseId: $id) { case { id status } events { id } } }"): (typeof documents)["mutation ConsoleEscalate($id: ID!) { escalateCase(caseId: $id) { case { id status } events { id } } }"];
+export function graphql(source: "mutation ConsoleEscalate($id: ID!, $note: String) { escalateCase(caseId: $id, note: $note) { case { id status level } events { id } } }"): (typeof documents)["mutation ConsoleEscalate($id: ID!, $note: String) { escalateCase(caseId: $id, note: $note) { case { id status level } events { id } } }"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
