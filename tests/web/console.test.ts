@@ -378,7 +378,7 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     }
   }, SLOW);
 
-  test('building, grid and departments pages, GraphiQL, the dashboard role\'s aggregates-only cockpit, the integrator\'s landing page, English, and no console errors or failed requests anywhere', async () => {
+  test('building, grid and departments pages, GraphiQL, the dashboard role\'s aggregates-only cockpit, the integrator\'s landing page, a page that cannot load, English, and no console errors or failed requests anywhere', async () => {
     const page = await newPage();
     await signIn(page, 'district-admin');
     await declarePurpose(page, '入户走访');
@@ -416,6 +416,14 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     await integrator.waitForSelector('.connector');
     expect(await integrator.locator('header nav a').allInnerTexts()).toEqual(['联动单位', 'GraphiQL']);
     await integrator.close();
+    // A page whose code cannot be loaded (a chunk gone after an upgrade) is a message, not a blank
+    // page. This tab's failed request is the point, so it is not one of the watched ones.
+    const broken = await context.newPage();
+    await broken.route(/\/assets\/Departments-[\w-]+\.js$/, (route) => route.abort());
+    await signIn(broken, 'integrator');
+    await broken.locator('[role=alert][data-code=PAGE]', { hasText: '页面未能显示' }).waitFor();
+    expect(await broken.locator('main button', { hasText: '重新加载' }).count()).toBe(1);
+    await broken.close();
 
     await page.goto(`${base()}/`);
     await page.click('header button:text("English")');

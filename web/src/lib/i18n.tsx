@@ -44,6 +44,7 @@ const zh = {
   loading: '加载中…', notFound: '未找到，或不在您的权限范围内。', outOfScope: '此人不在您负责的网格内，无法查看。',
   errForbidden: '您的角色无权执行此操作', errAuth: '登录已失效，请重新登录', errPurpose: '查看个人信息需要先声明用途', errLimit: '请求过于频繁，请稍后再试',
   errUnavailable: '服务暂不可用，请稍后重试', errInvalid: '当前状态下不能执行此操作', errGeneric: '出错了',
+  errPage: '页面未能显示，请重新加载', reload: '重新加载',
   aggregatesOnly: '您的角色只能查看汇总数据。', language: 'English', yes: '是', no: '否', open360: '查看详情', refresh: '刷新',
 } as const;
 
@@ -85,6 +86,7 @@ const en: Partial<Record<MessageKey, string>> = {
   loading: 'Loading…', notFound: 'Not found, or outside what you may see.', outOfScope: 'This person lives outside your grid; you may not open them.',
   errForbidden: 'Your role may not do this', errAuth: 'Your sign-in has expired; sign in again', errPurpose: 'Declare a purpose before reading personal data', errLimit: 'Too many requests; try again shortly',
   errUnavailable: 'A service is unavailable; try again later', errInvalid: 'Not possible in the case\'s current state', errGeneric: 'Something went wrong',
+  errPage: 'This page could not be shown; reload it', reload: 'Reload',
   aggregatesOnly: 'Your role sees aggregates only.', language: '中文', yes: 'Yes', no: 'No', open360: 'Open', refresh: 'Refresh',
 };
 
