@@ -214,7 +214,7 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     await page.close();
   }, SLOW);
 
-  test('a grid worker sees masked ID numbers, gets a clear refusal for a person outside the grid, reports from patrol and escalates to the street', async () => {
+  test('a grid worker sees masked ID numbers, gets a clear refusal for a person outside the grid, reports from patrol and escalates to the street; their cockpit is their grid', async () => {
     const inside = await db.knex('person').whereNotNull('id_number').where('grid_id', '1').orderBy('id').first('id', 'name');
     const outside = await db.knex('person').whereNot('grid_id', '1').orderBy('id').first('id');
     const page = await newPage();
@@ -245,6 +245,11 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     await page.click('[data-testid=escalate-form] button');
     await page.locator('[data-testid=case-timeline] [data-type=ESCALATED]', { hasText: '网格内协调不了' }).waitFor();
     expect(await page.locator('[data-testid=escalate-form]').count()).toBe(0);
+    // Their cockpit draws their own grid, with the case they escalated.
+    await page.goto(`${base()}/cockpit`);
+    await page.locator('[data-testid=escalated-list] li', { hasText: title }).waitFor();
+    await page.waitForSelector('[data-testid=map] path');
+    expect(await page.locator('[data-testid=map] path').count()).toBe(1);
     await page.close();
   }, SLOW);
 
