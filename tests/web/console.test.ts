@@ -214,7 +214,7 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     await page.close();
   }, SLOW);
 
-  test('a grid worker sees masked ID numbers and gets a clear refusal for a person outside the grid', async () => {
+  test('a grid worker sees masked ID numbers, gets a clear refusal for a person outside the grid, reports from patrol and escalates to the street; their cockpit is their grid', async () => {
     const inside = await db.knex('person').whereNotNull('id_number').where('grid_id', '1').orderBy('id').first('id', 'name');
     const outside = await db.knex('person').whereNot('grid_id', '1').orderBy('id').first('id');
     const page = await newPage();
@@ -234,6 +234,22 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     expect(await refusal.innerText()).toContain('此人不在您负责的网格内');
     expect(await page.locator('[data-testid=id-number]').count()).toBe(0);
     await shot(page, 'refusal');
+
+    // From patrol: the grid worker reports what they found, then escalates it to the street.
+    await page.goto(`${base()}/cases`);
+    const title = `E2E 巡查发现楼道堆物 ${Date.now() % 100000}`;
+    await page.fill('[data-testid=report-form] input[name=title]', title);
+    await page.fill('[data-testid=report-form] input[name=photo]', 'patrol/e2e-stairwell.jpg');
+    await page.click('[data-testid=report-form] button[type=submit]');
+    await page.fill('[data-testid=escalate-form] input[name=note]', '网格内协调不了');
+    await page.click('[data-testid=escalate-form] button');
+    await page.locator('[data-testid=case-timeline] [data-type=ESCALATED]', { hasText: '网格内协调不了' }).waitFor();
+    expect(await page.locator('[data-testid=escalate-form]').count()).toBe(0);
+    // Their cockpit draws their own grid, with the case they escalated.
+    await page.goto(`${base()}/cockpit`);
+    await page.locator('[data-testid=escalated-list] li', { hasText: title }).waitFor();
+    await page.waitForSelector('[data-testid=map] path');
+    expect(await page.locator('[data-testid=map] path').count()).toBe(1);
     await page.close();
   }, SLOW);
 
@@ -367,7 +383,7 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     }
   }, SLOW);
 
-  test('building, grid and departments pages, GraphiQL, the dashboard role\'s aggregates-only cockpit, English, and no console errors or failed requests anywhere', async () => {
+  test('building, grid and departments pages, GraphiQL, the dashboard role\'s aggregates-only cockpit, the integrator\'s landing page, a page that cannot load, English, and no console errors or failed requests anywhere', async () => {
     const page = await newPage();
     await signIn(page, 'district-admin');
     await declarePurpose(page, '入户走访');
@@ -399,10 +415,27 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     expect(await screen.locator('[data-testid=feed]').count()).toBe(0);
     expect(await screen.locator('header nav a').allInnerTexts()).toEqual(['数字驾驶舱', 'GraphiQL']);
     await screen.close();
+    // An integrator lands on the connectors, the one page that is theirs.
+    const integrator = await newPage();
+    await signIn(integrator, 'integrator');
+    await integrator.waitForSelector('.connector');
+    expect(await integrator.locator('header nav a').allInnerTexts()).toEqual(['联动单位', 'GraphiQL']);
+    await integrator.close();
+    // A page whose code cannot be loaded (a chunk gone after an upgrade) is a message, not a blank
+    // page. This tab's failed request is the point, so it is not one of the watched ones.
+    const broken = await context.newPage();
+    await broken.route(/\/assets\/Departments-[\w-]+\.js$/, (route) => route.abort());
+    await signIn(broken, 'integrator');
+    await broken.locator('[role=alert][data-code=PAGE]', { hasText: '页面未能显示' }).waitFor();
+    expect(await broken.locator('main button', { hasText: '重新加载' }).count()).toBe(1);
+    await broken.close();
 
     await page.goto(`${base()}/`);
     await page.click('header button:text("English")');
     await page.waitForSelector('header nav a:text("Search")');
+    await page.reload();
+    await page.waitForSelector('header nav a:text("Search")');
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
     await page.close();
     expect(problems).toEqual([]);
   }, SLOW);

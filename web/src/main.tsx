@@ -9,6 +9,7 @@ import { ConnectionContext } from './lib/connection';
 import { SignIn } from './pages/SignIn';
 import { SearchPage } from './pages/Search';
 import { PurposeChip } from './components/Purpose';
+import { PageErrorBoundary } from './components/PageError';
 import './styles.css';
 
 // Everything but sign-in and search loads on first visit to its page.
@@ -57,18 +58,21 @@ function Shell() {
           </div>
         </header>
         <main>
-          <Suspense fallback={<p className="muted">{t('loading')}</p>}>
-            <Switch>
-              <Route path="/person/:id">{(p) => <PersonPage id={decodeURIComponent(p.id)} />}</Route>
-              <Route path="/building/:id">{(p) => <BuildingPage id={decodeURIComponent(p.id)} />}</Route>
-              <Route path="/grid/:id">{(p) => <GridPage id={decodeURIComponent(p.id)} />}</Route>
-              <Route path="/cockpit"><CockpitPage /></Route>
-              <Route path="/cases"><CasesPage /></Route>
-              <Route path="/case/:id">{(p) => <CasePage id={decodeURIComponent(p.id)} />}</Route>
-              <Route path="/departments"><DepartmentsPage /></Route>
-              <Route>{can.search ? <SearchPage /> : <CockpitPage />}</Route>
-            </Switch>
-          </Suspense>
+          <PageErrorBoundary key={location} heading={t('errPage')} reload={t('reload')}>
+            <Suspense fallback={<p className="muted">{t('loading')}</p>}>
+              <Switch>
+                <Route path="/person/:id">{(p) => <PersonPage id={decodeURIComponent(p.id)} />}</Route>
+                <Route path="/building/:id">{(p) => <BuildingPage id={decodeURIComponent(p.id)} />}</Route>
+                <Route path="/grid/:id">{(p) => <GridPage id={decodeURIComponent(p.id)} />}</Route>
+                <Route path="/cockpit"><CockpitPage /></Route>
+                <Route path="/cases"><CasesPage /></Route>
+                <Route path="/case/:id">{(p) => <CasePage id={decodeURIComponent(p.id)} />}</Route>
+                <Route path="/departments"><DepartmentsPage /></Route>
+                {/* Each role lands where its work is: people search, else the cockpit, else (integrators) the connectors. */}
+                <Route>{can.search ? <SearchPage /> : can.cockpit ? <CockpitPage /> : <DepartmentsPage />}</Route>
+              </Switch>
+            </Suspense>
+          </PageErrorBoundary>
         </main>
       </ConnectionContext.Provider>
     </Provider>

@@ -26,13 +26,14 @@ type Documents = {
     "mutation ConsoleFeedback($id: ID!, $satisfaction: FeedbackSatisfaction!, $note: String) { recordFeedback(caseId: $id, satisfaction: $satisfaction, note: $note) { case { id status } events { id } } }": typeof types.ConsoleFeedbackDocument,
     "mutation ConsoleClose($id: ID!, $note: String) { closeCase(caseId: $id, note: $note) { case { id status } events { id } } }": typeof types.ConsoleCloseDocument,
     "mutation ConsoleReopen($id: ID!, $note: String!) { reopenCase(caseId: $id, note: $note) { case { id status } events { id } } }": typeof types.ConsoleReopenDocument,
-    "mutation ConsoleEscalate($id: ID!) { escalateCase(caseId: $id) { case { id status } events { id } } }": typeof types.ConsoleEscalateDocument,
+    "mutation ConsoleEscalate($id: ID!, $note: String) { escalateCase(caseId: $id, note: $note) { case { id status level } events { id } } }": typeof types.ConsoleEscalateDocument,
     "mutation ConsoleSupervise($id: ID!) { superviseCase(caseId: $id) { case { id status } events { id } } }": typeof types.ConsoleSuperviseDocument,
     "\n  query ConsoleCases($filter: CaseFilter) {\n    cases(filter: $filter, first: 50) {\n      totalCount\n      edges {\n        node {\n          id number title status urgency level category reportedAt\n          grid { name }\n          sla { dueAt overdue }\n          dispatches { id role status department { name displayName } }\n        }\n      }\n    }\n  }\n": typeof types.ConsoleCasesDocument,
     "\n  query ConsoleReportForm {\n    caseCategories { code title }\n    viewer { grids { id boundary { coordinates } } }\n  }\n": typeof types.ConsoleReportFormDocument,
     "\n  mutation ConsoleReportCase($input: ReportCaseInput!) {\n    reportCase(input: $input) { case { id number } events { id } }\n  }\n": typeof types.ConsoleReportCaseDocument,
     "\n  mutation ConsoleReportPatrol($input: ReportPatrolInput!) {\n    reportPatrol(input: $input) { case { id number } events { id } }\n  }\n": typeof types.ConsoleReportPatrolDocument,
-    "\n  query CockpitGrids {\n    grids(first: 100) { edges { node { id name boundary { coordinates } } } }\n  }\n": typeof types.CockpitGridsDocument,
+    "\n  query CockpitGrids($after: String) {\n    grids(first: 100, after: $after) {\n      pageInfo { hasNextPage endCursor }\n      edges { node { id name street { id } boundary { coordinates } } }\n    }\n  }\n": typeof types.CockpitGridsDocument,
+    "\n  query CockpitScope { viewer { grids { id } streets { id } } }\n": typeof types.CockpitScopeDocument,
     "\n  query CockpitOpenCases {\n    cases(filter: { status: [REPORTED, DISPATCHED, IN_PROGRESS] }, first: 100) {\n      totalCount\n      edges { node { id number title status urgency level escalatedAt grid { id name } sla { dueAt overdue } } }\n    }\n    search(query: \"\", types: [CASE], filter: { caseStatus: [REPORTED, DISPATCHED, IN_PROGRESS] }, first: 1) {\n      facets { grid { grid { id } count } }\n    }\n  }\n": typeof types.CockpitOpenCasesDocument,
     "\n  query ConsoleDepartments {\n    departments {\n      id name displayName\n      connector {\n        status lastSyncAt lastAttemptAt lastError version recordCount unlinkedCount deadLetterCount\n        streams { name cursor updatedAt lastRun { trigger status startedAt finishedAt read stored changed deadLettered error } }\n      }\n      deadLetters(first: 20) { id stream sourceId stage reason attempts lastSeenAt }\n    }\n  }\n": typeof types.ConsoleDepartmentsDocument,
     "\n  mutation ConsoleReplayDeadLetters($department: String!) {\n    replayDeadLetters(department: $department) { replayed stored stillFailing }\n  }\n": typeof types.ConsoleReplayDeadLettersDocument,
@@ -57,13 +58,14 @@ const documents: Documents = {
     "mutation ConsoleFeedback($id: ID!, $satisfaction: FeedbackSatisfaction!, $note: String) { recordFeedback(caseId: $id, satisfaction: $satisfaction, note: $note) { case { id status } events { id } } }": types.ConsoleFeedbackDocument,
     "mutation ConsoleClose($id: ID!, $note: String) { closeCase(caseId: $id, note: $note) { case { id status } events { id } } }": types.ConsoleCloseDocument,
     "mutation ConsoleReopen($id: ID!, $note: String!) { reopenCase(caseId: $id, note: $note) { case { id status } events { id } } }": types.ConsoleReopenDocument,
-    "mutation ConsoleEscalate($id: ID!) { escalateCase(caseId: $id) { case { id status } events { id } } }": types.ConsoleEscalateDocument,
+    "mutation ConsoleEscalate($id: ID!, $note: String) { escalateCase(caseId: $id, note: $note) { case { id status level } events { id } } }": types.ConsoleEscalateDocument,
     "mutation ConsoleSupervise($id: ID!) { superviseCase(caseId: $id) { case { id status } events { id } } }": types.ConsoleSuperviseDocument,
     "\n  query ConsoleCases($filter: CaseFilter) {\n    cases(filter: $filter, first: 50) {\n      totalCount\n      edges {\n        node {\n          id number title status urgency level category reportedAt\n          grid { name }\n          sla { dueAt overdue }\n          dispatches { id role status department { name displayName } }\n        }\n      }\n    }\n  }\n": types.ConsoleCasesDocument,
     "\n  query ConsoleReportForm {\n    caseCategories { code title }\n    viewer { grids { id boundary { coordinates } } }\n  }\n": types.ConsoleReportFormDocument,
     "\n  mutation ConsoleReportCase($input: ReportCaseInput!) {\n    reportCase(input: $input) { case { id number } events { id } }\n  }\n": types.ConsoleReportCaseDocument,
     "\n  mutation ConsoleReportPatrol($input: ReportPatrolInput!) {\n    reportPatrol(input: $input) { case { id number } events { id } }\n  }\n": types.ConsoleReportPatrolDocument,
-    "\n  query CockpitGrids {\n    grids(first: 100) { edges { node { id name boundary { coordinates } } } }\n  }\n": types.CockpitGridsDocument,
+    "\n  query CockpitGrids($after: String) {\n    grids(first: 100, after: $after) {\n      pageInfo { hasNextPage endCursor }\n      edges { node { id name street { id } boundary { coordinates } } }\n    }\n  }\n": types.CockpitGridsDocument,
+    "\n  query CockpitScope { viewer { grids { id } streets { id } } }\n": types.CockpitScopeDocument,
     "\n  query CockpitOpenCases {\n    cases(filter: { status: [REPORTED, DISPATCHED, IN_PROGRESS] }, first: 100) {\n      totalCount\n      edges { node { id number title status urgency level escalatedAt grid { id name } sla { dueAt overdue } } }\n    }\n    search(query: \"\", types: [CASE], filter: { caseStatus: [REPORTED, DISPATCHED, IN_PROGRESS] }, first: 1) {\n      facets { grid { grid { id } count } }\n    }\n  }\n": types.CockpitOpenCasesDocument,
     "\n  query ConsoleDepartments {\n    departments {\n      id name displayName\n      connector {\n        status lastSyncAt lastAttemptAt lastError version recordCount unlinkedCount deadLetterCount\n        streams { name cursor updatedAt lastRun { trigger status startedAt finishedAt read stored changed deadLettered error } }\n      }\n      deadLetters(first: 20) { id stream sourceId stage reason attempts lastSeenAt }\n    }\n  }\n": types.ConsoleDepartmentsDocument,
     "\n  mutation ConsoleReplayDeadLetters($department: String!) {\n    replayDeadLetters(department: $department) { replayed stored stillFailing }\n  }\n": types.ConsoleReplayDeadLettersDocument,
@@ -141,7 +143,7 @@ export function graphql(source: "mutation ConsoleReopen($id: ID!, $note: String!
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "mutation ConsoleEscalate($id: ID!) { escalateCase(caseId: $id) { case { id status } events { id } } }"): (typeof documents)["mutation ConsoleEscalate($id: ID!) { escalateCase(caseId: $id) { case { id status } events { id } } }"];
+export function graphql(source: "mutation ConsoleEscalate($id: ID!, $note: String) { escalateCase(caseId: $id, note: $note) { case { id status level } events { id } } }"): (typeof documents)["mutation ConsoleEscalate($id: ID!, $note: String) { escalateCase(caseId: $id, note: $note) { case { id status level } events { id } } }"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -165,7 +167,11 @@ export function graphql(source: "\n  mutation ConsoleReportPatrol($input: Report
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query CockpitGrids {\n    grids(first: 100) { edges { node { id name boundary { coordinates } } } }\n  }\n"): (typeof documents)["\n  query CockpitGrids {\n    grids(first: 100) { edges { node { id name boundary { coordinates } } } }\n  }\n"];
+export function graphql(source: "\n  query CockpitGrids($after: String) {\n    grids(first: 100, after: $after) {\n      pageInfo { hasNextPage endCursor }\n      edges { node { id name street { id } boundary { coordinates } } }\n    }\n  }\n"): (typeof documents)["\n  query CockpitGrids($after: String) {\n    grids(first: 100, after: $after) {\n      pageInfo { hasNextPage endCursor }\n      edges { node { id name street { id } boundary { coordinates } } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CockpitScope { viewer { grids { id } streets { id } } }\n"): (typeof documents)["\n  query CockpitScope { viewer { grids { id } streets { id } } }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -36,6 +36,7 @@ const zh = {
   casesTitle: '事件处置', reportCase: '登记事件', title: '标题', description: '描述', category: '类别', urgency: '紧急程度', channel: '来源渠道',
   submit: '提交', reported: '已登记', number: '编号', reportedAt: '登记时间', level: '层级', sla: '时限', dueIn: '剩余', overdueBy: '已超时',
   dispatch: '派单', lead: '主办', cooperating: '协办', accept: '签收', start: '到场处置', complete: '办结', result: '处置结果',
+  photo: '现场照片', photoHint: '照片在媒体库中的编号或地址', escalateHint: '网格内无法解决的，上报街道处置。',
   feedback: '回访', close: '结案', escalate: '升级', supervise: '督办', reopen: '重新打开', note: '备注', timeline: '处置过程', dispatches: '派单', actions: '操作',
   satisfied: '满意', basicallySatisfied: '基本满意', unsatisfied: '不满意', queueTitle: '本部门工作队列', caseCreated: '事件已登记',
   departmentsTitle: '联动单位与数据接入', health: '状态', lastSync: '最近同步', recordCount: '记录数', unlinked: '未关联', deadLetters: '死信',
@@ -43,6 +44,7 @@ const zh = {
   loading: '加载中…', notFound: '未找到，或不在您的权限范围内。', outOfScope: '此人不在您负责的网格内，无法查看。',
   errForbidden: '您的角色无权执行此操作', errAuth: '登录已失效，请重新登录', errPurpose: '查看个人信息需要先声明用途', errLimit: '请求过于频繁，请稍后再试',
   errUnavailable: '服务暂不可用，请稍后重试', errInvalid: '当前状态下不能执行此操作', errGeneric: '出错了',
+  errPage: '页面未能显示，请重新加载', reload: '重新加载',
   aggregatesOnly: '您的角色只能查看汇总数据。', language: 'English', yes: '是', no: '否', open360: '查看详情', refresh: '刷新',
 } as const;
 
@@ -76,6 +78,7 @@ const en: Partial<Record<MessageKey, string>> = {
   casesTitle: 'Cases', reportCase: 'Report a case', title: 'Title', description: 'Description', category: 'Category', urgency: 'Urgency', channel: 'Channel',
   submit: 'Submit', reported: 'Reported', number: 'Number', reportedAt: 'Reported', level: 'Level', sla: 'Deadline', dueIn: 'Due in', overdueBy: 'Overdue by',
   dispatch: 'Dispatch', lead: 'Lead', cooperating: 'Cooperating', accept: 'Accept', start: 'Start on site', complete: 'Complete', result: 'Result',
+  photo: 'Photo', photoHint: 'The photo\'s key or URL in the media store', escalateHint: 'What the grid cannot resolve goes up to the street.',
   feedback: 'Feedback', close: 'Close', escalate: 'Escalate', supervise: 'Supervise', reopen: 'Reopen', note: 'Note', timeline: 'Timeline', dispatches: 'Dispatches', actions: 'Actions',
   satisfied: 'Satisfied', basicallySatisfied: 'Basically satisfied', unsatisfied: 'Unsatisfied', queueTitle: 'My department\'s work queue', caseCreated: 'Case reported',
   departmentsTitle: 'Departments and connectors', health: 'Health', lastSync: 'Last sync', recordCount: 'Records', unlinked: 'Unlinked', deadLetters: 'Dead letters',
@@ -83,6 +86,7 @@ const en: Partial<Record<MessageKey, string>> = {
   loading: 'Loading…', notFound: 'Not found, or outside what you may see.', outOfScope: 'This person lives outside your grid; you may not open them.',
   errForbidden: 'Your role may not do this', errAuth: 'Your sign-in has expired; sign in again', errPurpose: 'Declare a purpose before reading personal data', errLimit: 'Too many requests; try again shortly',
   errUnavailable: 'A service is unavailable; try again later', errInvalid: 'Not possible in the case\'s current state', errGeneric: 'Something went wrong',
+  errPage: 'This page could not be shown; reload it', reload: 'Reload',
   aggregatesOnly: 'Your role sees aggregates only.', language: '中文', yes: 'Yes', no: 'No', open360: 'Open', refresh: 'Refresh',
 };
 
@@ -135,7 +139,11 @@ const I18nContext = createContext<I18n | null>(null);
 const STORAGE_KEY = 'liandong.lang';
 
 export function I18nProvider({ children }: { children: ReactNode }) {
-  const [lang, setLangState] = useState<Lang>(() => (localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'zh-CN'));
+  const [lang, setLangState] = useState<Lang>(() => {
+    const stored: Lang = localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'zh-CN';
+    document.documentElement.lang = stored; // index.html says zh-CN; a tab reopened in English says so too
+    return stored;
+  });
   const setLang = useCallback((next: Lang) => {
     localStorage.setItem(STORAGE_KEY, next);
     document.documentElement.lang = next;

@@ -86,6 +86,8 @@ export function capabilities(role: string | undefined) {
     departments: ['district-admin', 'integrator'].includes(r),
     report: ['district-admin', 'street-operator', 'grid-worker', 'police'].includes(r),
     command: ['district-admin', 'street-operator'].includes(r),
+    /** Grid workers escalate what their grid cannot resolve to the street (上报), without the rest of the commands. */
+    escalate: ['district-admin', 'street-operator', 'grid-worker'].includes(r),
     audit: r === 'district-admin',
     resolution: ['district-admin', 'data-steward'].includes(r),
     aggregatesOnly: r === 'dashboard',

@@ -37,7 +37,7 @@ const CompleteDispatch = graphql(`mutation ConsoleComplete($id: ID!, $result: St
 const RecordFeedback = graphql(`mutation ConsoleFeedback($id: ID!, $satisfaction: FeedbackSatisfaction!, $note: String) { recordFeedback(caseId: $id, satisfaction: $satisfaction, note: $note) { case { id status } events { id } } }`);
 const CloseCase = graphql(`mutation ConsoleClose($id: ID!, $note: String) { closeCase(caseId: $id, note: $note) { case { id status } events { id } } }`);
 const ReopenCase = graphql(`mutation ConsoleReopen($id: ID!, $note: String!) { reopenCase(caseId: $id, note: $note) { case { id status } events { id } } }`);
-const EscalateCase = graphql(`mutation ConsoleEscalate($id: ID!) { escalateCase(caseId: $id) { case { id status } events { id } } }`);
+const EscalateCase = graphql(`mutation ConsoleEscalate($id: ID!, $note: String) { escalateCase(caseId: $id, note: $note) { case { id status level } events { id } } }`);
 const SuperviseCase = graphql(`mutation ConsoleSupervise($id: ID!) { superviseCase(caseId: $id) { case { id status } events { id } } }`);
 
 function CaseView({ id }: { id: string }) {
@@ -141,6 +141,13 @@ function CaseView({ id }: { id: string }) {
               )}
             </div>
           ))}
+          {!can.command && can.escalate && c.status !== 'CLOSED' && c.level === 'GRID' && (
+            <div className="stack action" data-testid="escalate-form">
+              <div className="muted small">{t('escalateHint')}</div>
+              <input name="note" placeholder={t('note')} value={note} onChange={(ev) => setNote(ev.target.value)} />
+              <button type="button" className="secondary" onClick={() => void escalate({ id: c.id, note: note || null }).then(() => { setNote(''); refresh(); })}>{t('escalate')}</button>
+            </div>
+          )}
           {can.command && (
             <div className="stack action">
               <input name="note" placeholder={t('note')} value={note} onChange={(ev) => setNote(ev.target.value)} />
@@ -152,7 +159,7 @@ function CaseView({ id }: { id: string }) {
                     </select>
                     <button type="button" className="secondary" onClick={() => void feedback({ id: c.id, satisfaction, note: note || null }).then(refresh)}>{t('feedback')}</button>
                     <button type="button" onClick={() => void close({ id: c.id, note: note || null }).then(refresh)}>{t('close')}</button>
-                    <button type="button" className="secondary" onClick={() => void escalate({ id: c.id }).then(refresh)}>{t('escalate')}</button>
+                    <button type="button" className="secondary" onClick={() => void escalate({ id: c.id, note: note || null }).then(refresh)}>{t('escalate')}</button>
                     {claims?.role === 'district-admin' && !c.supervised && <button type="button" className="secondary" onClick={() => void supervise({ id: c.id }).then(refresh)}>{t('supervise')}</button>}
                   </>
                 )}

@@ -71,7 +71,7 @@ function ReportForm() {
   const [category, setCategory] = useState('neighbour.noise');
   const [urgency, setUrgency] = useState<CaseUrgency>('NORMAL');
   const [address, setAddress] = useState('');
-  const [photo, setPhoto] = useState('patrol/photo.jpg');
+  const [photo, setPhoto] = useState('');
 
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
@@ -114,10 +114,10 @@ function ReportForm() {
         </label>
       </div>
       {patrol
-        ? <label>Photo<input name="photo" required value={photo} onChange={(ev) => setPhoto(ev.target.value)} /></label>
+        ? <label>{t('photo')}<input name="photo" required value={photo} onChange={(ev) => setPhoto(ev.target.value)} placeholder={t('photoHint')} /></label>
         : <label>{t('address')}<input name="address" value={address} onChange={(ev) => setAddress(ev.target.value)} placeholder="良渚街道金家渡社区…" /></label>}
       <ErrorNote error={reportCase.error ?? reportPatrol.error ?? form.error} />
-      <button type="submit" disabled={reportCase.fetching || reportPatrol.fetching || !title}>{t('submit')}</button>
+      <button type="submit" disabled={reportCase.fetching || reportPatrol.fetching || !title || (patrol && !photo.trim())}>{t('submit')}</button>
     </form>
   );
 }

@@ -1,7 +1,8 @@
 import { Suspense, lazy, useEffect, useRef, useState } from 'react';
-import { useQuery, useSubscription } from 'urql';
+import { useClient, useQuery, useSubscription, type CombinedError } from 'urql';
 import { Link } from 'wouter';
 import { graphql } from '../gql';
+import type { CockpitGridsQuery } from '../gql/graphql';
 import { useI18n } from '../lib/i18n';
 import { capabilities, useSession } from '../lib/session';
 import { useConnection } from '../lib/connection';
@@ -13,10 +14,52 @@ import { DashboardSubscription } from './Grid';
 const MapView = lazy(() => import('../components/MapView'));
 
 const GridsQuery = graphql(`
-  query CockpitGrids {
-    grids(first: 100) { edges { node { id name boundary { coordinates } } } }
+  query CockpitGrids($after: String) {
+    grids(first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id name street { id } boundary { coordinates } } }
+    }
   }
 `);
+
+const ScopeQuery = graphql(`
+  query CockpitScope { viewer { grids { id } streets { id } } }
+`);
+
+type GridShape = CockpitGridsQuery['grids']['edges'][number]['node'];
+
+/**
+ * The grids the cockpit draws: every page of them (a street alone may have 150), kept to the
+ * viewer's own area: a grid worker's grids, a street operator's streets, else the district.
+ */
+function useScopedGrids(): { grids: GridShape[]; error: CombinedError | undefined } {
+  const client = useClient();
+  const [state, setState] = useState<{ grids: GridShape[]; error: CombinedError | undefined }>({ grids: [], error: undefined });
+  useEffect(() => {
+    let cancelled = false;
+    void (async () => {
+      const scope = await client.query(ScopeQuery, {}).toPromise();
+      if (scope.error) return setState({ grids: [], error: scope.error });
+      const ownGrids = new Set(scope.data?.viewer.grids.map((g) => g.id));
+      const ownStreets = new Set(scope.data?.viewer.streets.map((a) => a.id));
+      const all: GridShape[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page = await client.query(GridsQuery, after ? { after } : {}).toPromise();
+        if (cancelled) return undefined;
+        if (page.error || !page.data) return setState({ grids: [], error: page.error });
+        all.push(...page.data.grids.edges.map((edge) => edge.node));
+        if (!page.data.grids.pageInfo.hasNextPage || !page.data.grids.pageInfo.endCursor) break;
+        after = page.data.grids.pageInfo.endCursor;
+      }
+      const mine = all.filter((g) => (ownGrids.size ? ownGrids.has(g.id) : ownStreets.size ? ownStreets.has(g.street.id) : true));
+      if (!cancelled) setState({ grids: mine, error: undefined });
+      return undefined;
+    })();
+    return () => { cancelled = true; };
+  }, [client]);
+  return state;
+}
 
 const OpenCasesQuery = graphql(`
   query CockpitOpenCases {
@@ -42,7 +85,7 @@ export default function CockpitPage() {
   const { claims } = useSession();
   const { online } = useConnection();
   const can = capabilities(claims?.role);
-  const [grids] = useQuery({ query: GridsQuery });
+  const grids = useScopedGrids();
   const [open, refetchOpen] = useQuery({ query: OpenCasesQuery, pause: can.aggregatesOnly });
   const [live] = useSubscription({ query: DashboardSubscription, variables: {} });
   const [feed, setFeed] = useState<CaseEventMessage[]>([]);
@@ -61,11 +104,13 @@ export default function CockpitPage() {
   const overdueByGrid = new Map<string, number>();
   for (const c of cases) if (c.sla.overdue && c.grid) overdueByGrid.set(c.grid.id, (overdueByGrid.get(c.grid.id) ?? 0) + 1);
   const max = Math.max(0, ...openByGrid.values());
-  const polygons = (grids.data?.grids.edges ?? []).map(({ node: g }) => ({
+  // A few grids (a grid worker's) are labelled by name as well; a district's only by their counts.
+  const named = grids.grids.length <= 4;
+  const polygons = grids.grids.map((g) => ({
     id: g.id,
     rings: g.boundary.coordinates,
     fill: can.aggregatesOnly ? 'rgba(37,99,235,0.12)' : fillFor(openByGrid.get(g.id) ?? 0, overdueByGrid.get(g.id) ?? 0, max),
-    label: can.aggregatesOnly ? g.name : `${openByGrid.get(g.id) ?? 0}`,
+    label: can.aggregatesOnly ? g.name : named ? `${g.name} · ${openByGrid.get(g.id) ?? 0}` : `${openByGrid.get(g.id) ?? 0}`,
     title: `${g.name}: ${t('open')} ${openByGrid.get(g.id) ?? 0} · ${t('overdue')} ${overdueByGrid.get(g.id) ?? 0}`,
     href: `/grid/${encodeURIComponent(g.id)}`,
   }));
@@ -130,7 +175,7 @@ export default function CockpitPage() {
           </section>
           <section className="panel">
             <h2>{t('escalatedList')} <span className="muted small">{escalated.length}</span></h2>
-            <ul>{escalated.map((c) => <li key={c.id}><Link href={`/case/${encodeURIComponent(c.id)}`}>{c.number}</Link> {c.title} <span className="muted">{e(c.level)} · {time(c.escalatedAt)}</span></li>)}</ul>
+            <ul data-testid="escalated-list">{escalated.map((c) => <li key={c.id}><Link href={`/case/${encodeURIComponent(c.id)}`}>{c.number}</Link> {c.title} <span className="muted">{e(c.level)} · {time(c.escalatedAt)}</span></li>)}</ul>
           </section>
         </div>
       )}
