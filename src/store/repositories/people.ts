@@ -24,7 +24,7 @@ export function createPeopleRepository({ knex, table, read, policy, reads, survi
   // chain (building, addresses, grid) for the places' loaders: a household is nearly always
   // shown where it lives.
   const householdsWithScope = `select household.*, building.grid_id, building.street_id, to_jsonb(dwelling.*) as dwelling_row, ${PLACE_CHAIN}
-    from household left join (dwelling ${PLACE_CHAIN_JOINS}) on dwelling.id = household.dwelling_id`;
+    from household left join dwelling on dwelling.id = household.dwelling_id ${PLACE_CHAIN_JOINS}`;
   const householdFrom = (r: Row) => {
     places.primeDwelling(r);
     return householdFromRow(r);

@@ -15,13 +15,14 @@ export interface BuildingListFilter {
 /**
  * A dwelling's chain as columns of one statement (the dwelling's address, its building, the
  * building's address and grid, each whole as jsonb, null where absent), over
- * PLACE_CHAIN_JOINS from a `dwelling`. Whatever loads dwellings with them hands the row to
+ * PLACE_CHAIN_JOINS after a `dwelling` (left joins, flat: nested in parentheses the planner
+ * would join every dwelling before picking the few asked for). Whatever loads dwellings with them hands the row to
  * `primeChain`. Grids are few and small, so their rows ride along too.
  */
 export const PLACE_CHAIN = `to_jsonb(address.*) as address_row, to_jsonb(building.*) as building_row,
   to_jsonb(building_address.*) as building_address_row, to_jsonb(grid.*) as grid_row`;
-export const PLACE_CHAIN_JOINS = `join building on building.id = dwelling.building_id join address on address.id = dwelling.address_id
-  join address building_address on building_address.id = building.address_id left join grid on grid.id = building.grid_id`;
+export const PLACE_CHAIN_JOINS = `left join building on building.id = dwelling.building_id left join address on address.id = dwelling.address_id
+  left join address building_address on building_address.id = building.address_id left join grid on grid.id = building.grid_id`;
 
 /** Areas, grids and their staff, addresses, buildings and dwellings. */
 export function createPlacesRepository({ knex, table, read, policy, survivor }: StoreContext) {
