@@ -17,7 +17,13 @@ export interface PersonListFilter {
  * viewer's scope, masked as the role requires, and noted for the audit trail.
  */
 export function createPeopleRepository({ knex, table, read, policy, reads, survivor }: StoreContext, places: Pick<PlacesRepository, 'primeDwelling'>) {
-  const people = byId(read, 'select * from person where id = any(?::bigint[])', personFromRow);
+  // A person comes with where they live (dwelling, building, addresses, grid) for the places'
+  // loaders: the profile asks for all of it beside the person, at the same level.
+  const people = byId(read, `select person.*, to_jsonb(dwelling.*) as dwelling_row, ${PLACE_CHAIN}
+    from person left join dwelling on dwelling.id = person.dwelling_id ${PLACE_CHAIN_JOINS} where person.id = any(?::bigint[])`, (r) => {
+    places.primeDwelling(r);
+    return personFromRow(r);
+  });
   const membersByHousehold = byForeignKey(read, 'select * from person where household_id = any(?::bigint[]) order by household_id, id', 'household_id', personFromRow);
   const residentsByDwelling = byForeignKey(read, 'select * from person where dwelling_id = any(?::bigint[]) order by dwelling_id, id', 'dwelling_id', personFromRow);
   // A household is in scope where its dwelling's building is. It comes with its dwelling's whole

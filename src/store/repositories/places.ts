@@ -67,15 +67,16 @@ export function createPlacesRepository({ knex, table, read, policy, survivor }: 
 
   return {
     /**
-     * A row that carries a dwelling (as `dwelling_row`, with its scope) and PLACE_CHAIN's
-     * columns: all of it into the loaders. The households loader joins it in.
+     * A row that carries a dwelling (as `dwelling_row`) and PLACE_CHAIN's columns: all of it into
+     * the loaders. The people and households loaders join it in.
      */
     primeDwelling(r: Row): void {
       const d = r.dwelling_row as Row | null;
       if (!d) return;
-      // Its scope is its building's, which the row selected beside it.
-      d.grid_id = r.grid_id;
-      d.street_id = r.street_id;
+      // Its scope is its building's.
+      const b = r.building_row as Row | null;
+      d.grid_id = b?.grid_id ?? null;
+      d.street_id = b?.street_id ?? null;
       primeChain(r);
       dwellings.prime(String(d.id), dwellingFromRow(d));
     },
