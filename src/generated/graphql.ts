@@ -5,7 +5,7 @@ import type { Viewer as ViewerModel } from '../auth/viewer.js';
 import type { FacetBucket } from '../search/types.js';
 import type { AuditEntryModel, AuditEntryConnectionModel } from '../store/repositories/audit.js';
 import type { CaseEventMessageModel, EntityChangeModel } from '../live/messages.js';
-import type { DashboardModel } from '../store/repositories/dashboard.js';
+import type { DashboardModel, GridCaseCountModel } from '../store/repositories/dashboard.js';
 import type { MatchCandidateModel, MatchCandidateConnectionModel, MatchDecisionPayloadModel, PersonCandidateModel } from '../store/repositories/resolution.js';
 import type { DeadLetterModel } from '../store/repositories/deadLetters.js';
 import type { RequestContext } from '../resolvers/context.js';
@@ -334,6 +334,14 @@ export type CaseFilter = {
   category?: InputMaybe<Scalars['String']['input']>;
   /** Cases dispatched to this department (by name). */
   department?: InputMaybe<Scalars['String']['input']>;
+  /** true: open cases escalated to a higher level, exactly those `Dashboard.escalated` counts. false: every other case. */
+  escalated?: InputMaybe<Scalars['Boolean']['input']>;
+  /**
+   * true: open cases past a deadline: not dispatched, not reached, or not closed in time, exactly
+   * those `Dashboard.overdue` counts (which is not always `sla.overdue`: that judges only the
+   * current deadline). false: every other case.
+   */
+  overdue?: InputMaybe<Scalars['Boolean']['input']>;
   /** Cases concerning this person. */
   personId?: InputMaybe<Scalars['ID']['input']>;
   status?: InputMaybe<Array<CaseStatus>>;
@@ -454,6 +462,11 @@ export type Dashboard = {
   area?: Maybe<Area>;
   /** When these counters were computed. */
   at: Scalars['DateTime']['output'];
+  /**
+   * Open and overdue cases per grid, counted as `open` and `overdue` are, in the same scope; only
+   * grids with open cases, by grid id. Cases placed in no grid count in `open` but in no row here.
+   */
+  byGrid: Array<GridCaseCount>;
   closedToday: Scalars['Int']['output'];
   /** Open cases escalated to a higher level. */
   escalated: Scalars['Int']['output'];
@@ -697,6 +710,16 @@ export type Grid = Node & {
   members: Array<GridMember>;
   name: Scalars['String']['output'];
   street: Area;
+};
+
+/** One grid's share of a Dashboard's counters. */
+export type GridCaseCount = {
+  __typename?: 'GridCaseCount';
+  grid: Grid;
+  /** Cases not closed. */
+  open: Scalars['Int']['output'];
+  /** Open cases past a deadline (as Dashboard.overdue). */
+  overdue: Scalars['Int']['output'];
 };
 
 export type GridConnection = {
@@ -1776,6 +1799,7 @@ export type ResolversTypes = {
   GeoPointInput: GeoPointInput;
   GeoPolygon: ResolverTypeWrapper<GeoPolygon>;
   Grid: ResolverTypeWrapper<GridModel>;
+  GridCaseCount: ResolverTypeWrapper<GridCaseCountModel>;
   GridConnection: ResolverTypeWrapper<GridConnectionModel>;
   GridEdge: ResolverTypeWrapper<Omit<GridEdge, 'node'> & { node: ResolversTypes['Grid'] }>;
   GridFacet: ResolverTypeWrapper<FacetBucket>;
@@ -1892,6 +1916,7 @@ export type ResolversParentTypes = {
   GeoPointInput: GeoPointInput;
   GeoPolygon: GeoPolygon;
   Grid: GridModel;
+  GridCaseCount: GridCaseCountModel;
   GridConnection: GridConnectionModel;
   GridEdge: Omit<GridEdge, 'node'> & { node: ResolversParentTypes['Grid'] };
   GridFacet: FacetBucket;
@@ -2159,6 +2184,7 @@ export type ConnectorStatusResolvers<ContextType = RequestContext, ParentType ex
 export type DashboardResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Dashboard'] = ResolversParentTypes['Dashboard']> = {
   area?: Resolver<Maybe<ResolversTypes['Area']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  byGrid?: Resolver<Array<ResolversTypes['GridCaseCount']>, ParentType, ContextType>;
   closedToday?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   escalated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   grid?: Resolver<Maybe<ResolversTypes['Grid']>, ParentType, ContextType>;
@@ -2296,6 +2322,12 @@ export type GridResolvers<ContextType = RequestContext, ParentType extends Resol
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   street?: Resolver<ResolversTypes['Area'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type GridCaseCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GridCaseCount'] = ResolversParentTypes['GridCaseCount']> = {
+  grid?: Resolver<ResolversTypes['Grid'], ParentType, ContextType>;
+  open?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  overdue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type GridConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GridConnection'] = ResolversParentTypes['GridConnection']> = {
@@ -2615,6 +2647,7 @@ export type Resolvers<ContextType = RequestContext> = {
   GeoPoint?: GeoPointResolvers<ContextType>;
   GeoPolygon?: GeoPolygonResolvers<ContextType>;
   Grid?: GridResolvers<ContextType>;
+  GridCaseCount?: GridCaseCountResolvers<ContextType>;
   GridConnection?: GridConnectionResolvers<ContextType>;
   GridEdge?: GridEdgeResolvers<ContextType>;
   GridFacet?: GridFacetResolvers<ContextType>;

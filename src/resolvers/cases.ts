@@ -12,6 +12,8 @@ const caseFilter = (filter: CaseFilter | null | undefined) => ({
   personId: optionalIdOf('Person', filter?.personId),
   buildingId: optionalIdOf('Building', filter?.buildingId),
   department: filter?.department,
+  overdue: filter?.overdue,
+  escalated: filter?.escalated,
 });
 
 export const casesResolvers: Resolvers = {

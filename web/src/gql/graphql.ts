@@ -37,6 +37,14 @@ export type CaseFilter = {
   category?: string | null | undefined;
   /** Cases dispatched to this department (by name). */
   department?: string | null | undefined;
+  /** true: open cases escalated to a higher level, exactly those `Dashboard.escalated` counts. false: every other case. */
+  escalated?: boolean | null | undefined;
+  /**
+   * true: open cases past a deadline: not dispatched, not reached, or not closed in time, exactly
+   * those `Dashboard.overdue` counts (which is not always `sla.overdue`: that judges only the
+   * current deadline). false: every other case.
+   */
+  overdue?: boolean | null | undefined;
   /** Cases concerning this person. */
   personId?: string | null | undefined;
   status?: Array<CaseStatus> | null | undefined;
