@@ -44,11 +44,11 @@ describeEachDatabase('the cockpit\'s case lists and per-grid counters', ({ open 
     let after: string | null = null;
     let total = 0;
     for (;;) {
-      const res = await fx.t.gql(LIST, { filter, after }, token === undefined ? {} : { token });
+      const res: { data?: any; errors?: unknown } = await fx.t.gql(LIST, { filter, after }, token === undefined ? {} : { token });
       expect(res.errors).toBeUndefined();
-      const page = res.data!.cases;
+      const page: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: Array<{ node: Listed }> } = res.data!.cases;
       total = page.totalCount;
-      cases.push(...page.edges.map((e: { node: Listed }) => e.node));
+      cases.push(...page.edges.map((e) => e.node));
       if (!page.pageInfo.hasNextPage) break;
       after = page.pageInfo.endCursor;
     }
