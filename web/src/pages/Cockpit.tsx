@@ -121,6 +121,14 @@ export default function CockpitPage() {
   useEffect(() => () => { if (refetchTimer.current) clearTimeout(refetchTimer.current); }, []);
 
   const d = live.data?.dashboard;
+  // A case turns overdue as time passes, with no event: when the dashboard's counters move, so do the lists.
+  const listedCounters = useRef<string | null>(null);
+  const counters = d ? `${d.overdue}/${d.escalated}` : null;
+  useEffect(() => {
+    if (counters === null || can.aggregatesOnly) return;
+    if (listedCounters.current !== null && listedCounters.current !== counters) refetchLists({ requestPolicy: 'network-only' });
+    listedCounters.current = counters;
+  }, [counters, can.aggregatesOnly, refetchLists]);
   const byGrid = new Map((d?.byGrid ?? []).map((c) => [c.grid.id, c]));
   const openOf = (id: string) => byGrid.get(id)?.open ?? 0;
   const overdueOf = (id: string) => byGrid.get(id)?.overdue ?? 0;
