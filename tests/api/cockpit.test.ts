@@ -8,9 +8,10 @@ import { demoHubFixture } from '../support/hub.js';
 import { LiveSubscriber, waitFor } from '../support/live.js';
 import { MINUTE, OPS, ok } from '../cases/support.js';
 import { ManualClock } from '../../src/domain/clock.js';
-import { toGlobalId } from '../../src/resolvers/globalId.js';
+import { fromGlobalId, toGlobalId } from '../../src/resolvers/globalId.js';
 
 const START = '2026-11-25T02:00:00.000Z';
+const dbIdOf = (globalId: string) => fromGlobalId(globalId).id;
 
 const DASHBOARD = `subscription { dashboard { open overdue escalated byGrid { grid { id } open overdue } } }`;
 const LIST = `query($filter: CaseFilter, $after: String) {
@@ -81,6 +82,11 @@ describeEachDatabase('the cockpit\'s case lists and per-grid counters', ({ open 
     expect((await dashboard()).overdue).toBe(before.overdue);
     expect((await list({ overdue: true })).cases.map((c) => c.id)).not.toContain(late.id);
 
+    // At the deadline itself it is not yet past (the dashboard's rule is strict).
+    clock.set(late.sla.dispatchDueAt);
+    expect((await dashboard()).overdue).toBe(before.overdue);
+    expect((await list({ overdue: true })).cases.map((c) => c.id)).not.toContain(late.id);
+
     // Past the 30 minutes to dispatch: the undispatched one is overdue, the dispatched one not yet (it has its arrival deadline).
     clock.set(new Date(new Date(late.sla.dispatchDueAt).getTime() + MINUTE));
     const after = await dashboard();
@@ -93,6 +99,17 @@ describeEachDatabase('the cockpit\'s case lists and per-grid counters', ({ open 
     // Per grid the list and the dashboard agree too.
     const mine = await list({ overdue: true, area: { gridId: late.grid.id } });
     expect(mine.total).toBe(after.byGrid.find((g) => g.grid.id === late.grid.id)?.overdue);
+    // Any passed deadline counts, not only the current one: a dispatched case still due on site
+    // whose close deadline has gone (set here in the row) is overdue.
+    await fx.db.knex('case').where('id', dbIdOf(onTime.id)).update({ close_due_at: new Date(clock.now().getTime() - MINUTE) });
+    const closeMissed = await dashboard();
+    expect(closeMissed.overdue).toBe(after.overdue + 1);
+    expect((await ok(fx.t, OPS.case, { id: onTime.id })).sla.overdue).toBe(false);
+    const relisted = await list({ overdue: true });
+    expect(relisted.total).toBe(closeMissed.overdue);
+    expect(relisted.cases.map((c) => c.id)).toContain(onTime.id);
+    await fx.db.knex('case').where('id', dbIdOf(onTime.id)).update({ close_due_at: new Date(clock.now().getTime() + 9 * 24 * 60 * MINUTE) });
+
     // false is the complement: together they are every case.
     const [rest, all] = await Promise.all([list({ overdue: false }), fx.t.gql('{ cases(first: 0) { totalCount } }')]);
     expect(rest.total + listed.total).toBe(all.data!.cases.totalCount);
