@@ -338,8 +338,7 @@ export type CaseFilter = {
   escalated?: InputMaybe<Scalars['Boolean']['input']>;
   /**
    * true: open cases past a deadline: not dispatched, not reached, or not closed in time, exactly
-   * those `Dashboard.overdue` counts (which is not always `sla.overdue`: that judges only the
-   * current deadline). false: every other case.
+   * those `Dashboard.overdue` counts and whose `sla.overdue` is true. false: every other case.
    */
   overdue?: InputMaybe<Scalars['Boolean']['input']>;
   /** Cases concerning this person. */
@@ -382,7 +381,7 @@ export type CaseReport = {
   from: Scalars['DateTime']['output'];
   meanHoursToClose?: Maybe<Scalars['Float']['output']>;
   meanMinutesToDispatch?: Maybe<Scalars['Float']['output']>;
-  /** Reported in the period, still open, and past their current deadline. */
+  /** Reported in the period, still open, and past a deadline they still owe (as `Dashboard.overdue`). */
   overdue: Scalars['Int']['output'];
   period: ReportPeriod;
   reported: Scalars['Int']['output'];
@@ -400,7 +399,7 @@ export type CaseSla = {
   dispatchDueAt?: Maybe<Scalars['DateTime']['output']>;
   /** The deadline that applies in the case's current state; null once closed. */
   dueAt?: Maybe<Scalars['DateTime']['output']>;
-  /** The current deadline has passed. */
+  /** Past a deadline the case still owes: not dispatched, not reached, or not closed in time (the rule `Dashboard.overdue` counts by). */
   overdue: Scalars['Boolean']['output'];
 };
 

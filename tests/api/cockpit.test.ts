@@ -15,11 +15,11 @@ const dbIdOf = (globalId: string) => fromGlobalId(globalId).id;
 
 const DASHBOARD = `subscription { dashboard { open overdue escalated byGrid { grid { id } open overdue } } }`;
 const LIST = `query($filter: CaseFilter, $after: String) {
-  cases(filter: $filter, first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id status escalatedAt grid { id } } } }
+  cases(filter: $filter, first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id status escalatedAt grid { id } sla { overdue } } } }
 }`;
 
 interface Counters { open: number; overdue: number; escalated: number; byGrid: Array<{ grid: { id: string }; open: number; overdue: number }> }
-interface Listed { id: string; status: string; escalatedAt: string | null; grid: { id: string } | null }
+interface Listed { id: string; status: string; escalatedAt: string | null; grid: { id: string } | null; sla: { overdue: boolean } }
 
 describeEachDatabase('the cockpit\'s case lists and per-grid counters', ({ open }) => {
   const clock = new ManualClock(START);
@@ -104,7 +104,8 @@ describeEachDatabase('the cockpit\'s case lists and per-grid counters', ({ open 
     await fx.db.knex('case').where('id', dbIdOf(onTime.id)).update({ close_due_at: new Date(clock.now().getTime() - MINUTE) });
     const closeMissed = await dashboard();
     expect(closeMissed.overdue).toBe(after.overdue + 1);
-    expect((await ok(fx.t, OPS.case, { id: onTime.id })).sla.overdue).toBe(false);
+    // A case's own sla.overdue follows the same rule.
+    expect((await ok(fx.t, OPS.case, { id: onTime.id })).sla.overdue).toBe(true);
     const relisted = await list({ overdue: true });
     expect(relisted.total).toBe(closeMissed.overdue);
     expect(relisted.cases.map((c) => c.id)).toContain(onTime.id);
@@ -114,6 +115,10 @@ describeEachDatabase('the cockpit\'s case lists and per-grid counters', ({ open 
     const [rest, all] = await Promise.all([list({ overdue: false }), fx.t.gql('{ cases(first: 0) { totalCount } }')]);
     expect(rest.total + listed.total).toBe(all.data!.cases.totalCount);
     expect(rest.cases.map((c) => c.id)).toContain(onTime.id);
+    // Every case's sla.overdue says which of the two lists it is in.
+    const [overdueNow, notOverdue] = await Promise.all([list({ overdue: true }), list({ overdue: false })]);
+    expect(overdueNow.cases.filter((c) => !c.sla.overdue)).toEqual([]);
+    expect(notOverdue.cases.filter((c) => c.sla.overdue)).toEqual([]);
   }, 60_000);
 
   test('cases(filter: { escalated: true }) lists exactly the open escalated cases the dashboard counts', async () => {

@@ -30,7 +30,7 @@ export interface CaseListFilter {
  * counter can never disagree. SQL conditions on `"case"`, with the instant bound as `:now`.
  */
 export const OPEN_CASE = `"case".status <> 'closed'`;
-/** Open, and past a deadline: not dispatched, not reached, or not closed in time. */
+/** Open, and past a deadline: not dispatched, not reached, or not closed in time (earliestOwedDeadline in src/domain/caseWorkflow.ts). */
 export const OVERDUE_CASE = `${OPEN_CASE} and ((("case".dispatched_at is null and "case".dispatch_due_at < :now)
         or ("case".arrived_at is null and "case".arrive_due_at < :now) or "case".close_due_at < :now))`;
 /** Open, and escalated to a higher level. */
@@ -151,7 +151,7 @@ export function createCasesRepository(ctx: StoreContext, people: PeopleRepositor
       const [totals = {}] = await rowsOf(inPeriod().select(knex.raw(`
         count(*) as reported,
         count(*) filter (where "case".status = 'closed') as closed,
-        count(*) filter (where "case".status <> 'closed' and "case".due_at <= :now) as overdue,
+        count(*) filter (where ${OVERDUE_CASE}) as overdue,
         count(*) filter (where "case".escalated_at is not null) as escalated,
         ${onTime('dispatched_at', 'dispatch_due_at', 'dispatch')},
         ${onTime('arrived_at', 'arrive_due_at', 'arrive')},

@@ -41,8 +41,7 @@ export type CaseFilter = {
   escalated?: boolean | null | undefined;
   /**
    * true: open cases past a deadline: not dispatched, not reached, or not closed in time, exactly
-   * those `Dashboard.overdue` counts (which is not always `sla.overdue`: that judges only the
-   * current deadline). false: every other case.
+   * those `Dashboard.overdue` counts and whose `sla.overdue` is true. false: every other case.
    */
   overdue?: boolean | null | undefined;
   /** Cases concerning this person. */
