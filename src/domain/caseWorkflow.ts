@@ -131,6 +131,20 @@ export function initialDeadlines(category: string, urgency: CaseUrgency, supervi
   return { dispatchDueAt: minutesAfter(at, sla.dispatchMinutes), arriveDueAt: null, closeDueAt: minutesAfter(at, sla.closeMinutes) };
 }
 
+/**
+ * The earliest deadline an open case still owes: dispatch while it is not dispatched, arrival
+ * while nobody has arrived, and the close. The case is overdue once this has passed: the one
+ * overdue rule, which the store's OVERDUE_CASE states in SQL for lists and counters. Null when
+ * it owes none (closed).
+ */
+export function earliestOwedDeadline(s: Pick<CaseState, 'status' | 'dispatchedAt' | 'arrivedAt'> & Deadlines): Date | null {
+  if (s.status === 'closed') return null;
+  const owed = [s.dispatchedAt === null ? s.dispatchDueAt : null, s.arrivedAt === null ? s.arriveDueAt : null, s.closeDueAt];
+  let earliest: Date | null = null;
+  for (const d of owed) if (d && (!earliest || d < earliest)) earliest = d;
+  return earliest;
+}
+
 /** The deadline that applies in the case's current state (the database's `due_at`), and which one it is. */
 export function currentDeadline(s: Pick<CaseState, 'status' | 'arrivedAt'> & Deadlines): { missed: Missed; dueAt: Date | null } | null {
   switch (s.status) {

@@ -5,7 +5,7 @@ import type { Viewer as ViewerModel } from '../auth/viewer.js';
 import type { FacetBucket } from '../search/types.js';
 import type { AuditEntryModel, AuditEntryConnectionModel } from '../store/repositories/audit.js';
 import type { CaseEventMessageModel, EntityChangeModel } from '../live/messages.js';
-import type { DashboardModel } from '../store/repositories/dashboard.js';
+import type { DashboardModel, GridCaseCountModel } from '../store/repositories/dashboard.js';
 import type { MatchCandidateModel, MatchCandidateConnectionModel, MatchDecisionPayloadModel, PersonCandidateModel } from '../store/repositories/resolution.js';
 import type { DeadLetterModel } from '../store/repositories/deadLetters.js';
 import type { RequestContext } from '../resolvers/context.js';
@@ -334,6 +334,13 @@ export type CaseFilter = {
   category?: InputMaybe<Scalars['String']['input']>;
   /** Cases dispatched to this department (by name). */
   department?: InputMaybe<Scalars['String']['input']>;
+  /** true: open cases escalated to a higher level, exactly those `Dashboard.escalated` counts. false: every other case. */
+  escalated?: InputMaybe<Scalars['Boolean']['input']>;
+  /**
+   * true: open cases past a deadline: not dispatched, not reached, or not closed in time, exactly
+   * those `Dashboard.overdue` counts and whose `sla.overdue` is true. false: every other case.
+   */
+  overdue?: InputMaybe<Scalars['Boolean']['input']>;
   /** Cases concerning this person. */
   personId?: InputMaybe<Scalars['ID']['input']>;
   status?: InputMaybe<Array<CaseStatus>>;
@@ -374,7 +381,7 @@ export type CaseReport = {
   from: Scalars['DateTime']['output'];
   meanHoursToClose?: Maybe<Scalars['Float']['output']>;
   meanMinutesToDispatch?: Maybe<Scalars['Float']['output']>;
-  /** Reported in the period, still open, and past their current deadline. */
+  /** Reported in the period, still open, and past a deadline they still owe (as `Dashboard.overdue`). */
   overdue: Scalars['Int']['output'];
   period: ReportPeriod;
   reported: Scalars['Int']['output'];
@@ -392,7 +399,7 @@ export type CaseSla = {
   dispatchDueAt?: Maybe<Scalars['DateTime']['output']>;
   /** The deadline that applies in the case's current state; null once closed. */
   dueAt?: Maybe<Scalars['DateTime']['output']>;
-  /** The current deadline has passed. */
+  /** Past a deadline the case still owes: not dispatched, not reached, or not closed in time (the rule `Dashboard.overdue` counts by). */
   overdue: Scalars['Boolean']['output'];
 };
 
@@ -454,6 +461,11 @@ export type Dashboard = {
   area?: Maybe<Area>;
   /** When these counters were computed. */
   at: Scalars['DateTime']['output'];
+  /**
+   * Open and overdue cases per grid, counted as `open` and `overdue` are, in the same scope; only
+   * grids with open cases, by grid id. Cases placed in no grid count in `open` but in no row here.
+   */
+  byGrid: Array<GridCaseCount>;
   closedToday: Scalars['Int']['output'];
   /** Open cases escalated to a higher level. */
   escalated: Scalars['Int']['output'];
@@ -697,6 +709,16 @@ export type Grid = Node & {
   members: Array<GridMember>;
   name: Scalars['String']['output'];
   street: Area;
+};
+
+/** One grid's share of a Dashboard's counters. */
+export type GridCaseCount = {
+  __typename?: 'GridCaseCount';
+  grid: Grid;
+  /** Cases not closed. */
+  open: Scalars['Int']['output'];
+  /** Open cases past a deadline (as Dashboard.overdue). */
+  overdue: Scalars['Int']['output'];
 };
 
 export type GridConnection = {
@@ -1776,6 +1798,7 @@ export type ResolversTypes = {
   GeoPointInput: GeoPointInput;
   GeoPolygon: ResolverTypeWrapper<GeoPolygon>;
   Grid: ResolverTypeWrapper<GridModel>;
+  GridCaseCount: ResolverTypeWrapper<GridCaseCountModel>;
   GridConnection: ResolverTypeWrapper<GridConnectionModel>;
   GridEdge: ResolverTypeWrapper<Omit<GridEdge, 'node'> & { node: ResolversTypes['Grid'] }>;
   GridFacet: ResolverTypeWrapper<FacetBucket>;
@@ -1892,6 +1915,7 @@ export type ResolversParentTypes = {
   GeoPointInput: GeoPointInput;
   GeoPolygon: GeoPolygon;
   Grid: GridModel;
+  GridCaseCount: GridCaseCountModel;
   GridConnection: GridConnectionModel;
   GridEdge: Omit<GridEdge, 'node'> & { node: ResolversParentTypes['Grid'] };
   GridFacet: FacetBucket;
@@ -2159,6 +2183,7 @@ export type ConnectorStatusResolvers<ContextType = RequestContext, ParentType ex
 export type DashboardResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Dashboard'] = ResolversParentTypes['Dashboard']> = {
   area?: Resolver<Maybe<ResolversTypes['Area']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  byGrid?: Resolver<Array<ResolversTypes['GridCaseCount']>, ParentType, ContextType>;
   closedToday?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   escalated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   grid?: Resolver<Maybe<ResolversTypes['Grid']>, ParentType, ContextType>;
@@ -2296,6 +2321,12 @@ export type GridResolvers<ContextType = RequestContext, ParentType extends Resol
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   street?: Resolver<ResolversTypes['Area'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type GridCaseCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GridCaseCount'] = ResolversParentTypes['GridCaseCount']> = {
+  grid?: Resolver<ResolversTypes['Grid'], ParentType, ContextType>;
+  open?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  overdue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type GridConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GridConnection'] = ResolversParentTypes['GridConnection']> = {
@@ -2615,6 +2646,7 @@ export type Resolvers<ContextType = RequestContext> = {
   GeoPoint?: GeoPointResolvers<ContextType>;
   GeoPolygon?: GeoPolygonResolvers<ContextType>;
   Grid?: GridResolvers<ContextType>;
+  GridCaseCount?: GridCaseCountResolvers<ContextType>;
   GridConnection?: GridConnectionResolvers<ContextType>;
   GridEdge?: GridEdgeResolvers<ContextType>;
   GridFacet?: GridFacetResolvers<ContextType>;

@@ -63,7 +63,12 @@ export interface EntityGroup extends GroupBase { field: 'entityChanged'; matches
 export interface DashboardGroup extends GroupBase {
   field: 'dashboard';
   area: { ids: AreaIdsFilter | null; areaId: string | null; gridId: string | null };
-  /** The counters last pushed (without `at`), and the message they made. */
+  /**
+   * The Dashboard fields the document selects: only a change in one of them makes a new message
+   * (a document without `byGrid` is not pushed when only a grid's counters moved).
+   */
+  selected: ReadonlySet<string>;
+  /** The counters last pushed (the selected ones, without `at`), and the message they made. */
   lastCounters: string | null;
   lastMessage: NextMessage | null;
 }
@@ -141,6 +146,23 @@ function rootField(document: DocumentNode, operation: OperationDefinitionNode): 
     return null;
   };
   return visit(operation.selectionSet);
+}
+
+/** The names of the fields a selection set asks for, through its fragments (not below them). */
+function selectedFields(document: DocumentNode, set: SelectionSetNode | undefined): Set<string> {
+  const names = new Set<string>();
+  const visit = (s: SelectionSetNode | undefined): void => {
+    for (const selection of s?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) names.add(selection.name.value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet);
+      else {
+        const fragment = document.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value);
+        if (fragment?.kind === Kind.FRAGMENT_DEFINITION) visit(fragment.selectionSet);
+      }
+    }
+  };
+  visit(set);
+  return names;
 }
 
 const printed = new WeakMap<DocumentNode, string>();
@@ -236,7 +258,7 @@ export class SubscriptionGroups {
     const topic = TOPIC_OF[field];
     const cursor = typeof values.after === 'string' && field !== 'dashboard' ? decodeCursor(topic, values.after) : null;
     let group = this.groups.get(key);
-    if (!group) group = await this.create(field, key, args, values, policy);
+    if (!group) group = await this.create(field, key, args, values, policy, fieldNode);
     // create awaited: another subscriber may have created the same group meanwhile.
     group = this.groups.get(key) ?? group;
     this.groups.set(key, group);
@@ -262,7 +284,7 @@ export class SubscriptionGroups {
     if (group.subscribers.size === 0 && this.groups.get(group.key) === group) this.groups.delete(group.key);
   }
 
-  private async create(field: Field, key: string, args: LiveExecutionArgs, values: Record<string, unknown>, policy: Policy): Promise<Group> {
+  private async create(field: Field, key: string, args: LiveExecutionArgs, values: Record<string, unknown>, policy: Policy, fieldNode: FieldNode): Promise<Group> {
     const base = {
       key,
       args: { schema: args.schema, document: args.document, operationName: args.operationName, variableValues: args.variableValues },
@@ -306,7 +328,10 @@ export class SubscriptionGroups {
         };
       }
       case 'dashboard':
-        return { ...base, field, area: await this.dashboardArea(values.area as string | null | undefined, args.live), lastCounters: null, lastMessage: null };
+        return {
+          ...base, field, area: await this.dashboardArea(values.area as string | null | undefined, args.live),
+          selected: selectedFields(args.document, fieldNode.selectionSet), lastCounters: null, lastMessage: null,
+        };
     }
   }
 

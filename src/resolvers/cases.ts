@@ -12,6 +12,8 @@ const caseFilter = (filter: CaseFilter | null | undefined) => ({
   personId: optionalIdOf('Person', filter?.personId),
   buildingId: optionalIdOf('Building', filter?.buildingId),
   department: filter?.department,
+  overdue: filter?.overdue,
+  escalated: filter?.escalated,
 });
 
 export const casesResolvers: Resolvers = {
@@ -35,7 +37,7 @@ export const casesResolvers: Resolvers = {
       (await Promise.all((await data.cases.enterpriseIdsOf(c.id)).map((id) => data.enterprises.enterprise(id)))).filter((e) => e !== null),
   },
   CaseSla: {
-    overdue: (s, _, { data }) => s.dueAt !== null && s.dueAt.getTime() <= data.clock.now().getTime(),
+    overdue: (s, _, { data }) => s.owedBy !== null && s.owedBy.getTime() < data.clock.now().getTime(),
   },
   CaseEvent: {
     id: globalIdField('CaseEvent'),

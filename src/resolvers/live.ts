@@ -30,4 +30,7 @@ export const liveResolvers: Resolvers = {
     area: (d, _, { data }) => (d.areaId ? data.places.area(d.areaId) : null),
     grid: (d, _, { data }) => (d.gridId ? data.places.grid(d.gridId) : null),
   },
+  GridCaseCount: {
+    grid: (c, _, { data }) => required(`dashboard grid ${c.gridId}`, data.places.grid(c.gridId)),
+  },
 };

@@ -2,6 +2,7 @@ import type {
   AreaLevel, BuildingUse, CaseChannel, CaseLevel, CaseStatus, CaseUrgency, ConnectorHealth, DispatchRole,
   DispatchStatus, EnterpriseStatus, FeedbackSatisfaction, GridMemberRole, HouseholdRelation, Occupancy, PersonTag, ResidenceType, Sex,
 } from '../generated/graphql.js';
+import { earliestOwedDeadline, type CaseStatus as DomainCaseStatus } from '../domain/caseWorkflow.js';
 import type { Connection } from './pagination.js';
 import type { Highlight, MatchReason, SearchFacets, SearchType } from './searchPort.js';
 
@@ -190,6 +191,8 @@ export interface DisagreementModel { field: string; values: StatedValueModel[] }
 
 export interface CaseSlaModel {
   dispatchDueAt: Date | null; arriveDueAt: Date | null; closeDueAt: Date | null; dueAt: Date | null;
+  /** earliestOwedDeadline: the case is overdue once it has passed. */
+  owedBy: Date | null;
 }
 export interface CaseFeedbackModel { satisfaction: FeedbackSatisfaction; note: string | null; recordedAt: Date }
 
@@ -202,6 +205,11 @@ export interface CaseModel extends AreaIds {
   supervised: boolean; escalatedAt: Date | null; dispatchedAt: Date | null; arrivedAt: Date | null;
   sla: CaseSlaModel; feedback: CaseFeedbackModel | null; photo: string | null;
 }
+const slaOf = (r: Row): CaseSlaModel => {
+  const deadlines = { dispatchDueAt: dateOrNull(r.dispatch_due_at), arriveDueAt: dateOrNull(r.arrive_due_at), closeDueAt: dateOrNull(r.close_due_at) };
+  const owedBy = earliestOwedDeadline({ status: str(r.status) as DomainCaseStatus, dispatchedAt: dateOrNull(r.dispatched_at), arrivedAt: dateOrNull(r.arrived_at), ...deadlines });
+  return { ...deadlines, dueAt: dateOrNull(r.due_at), owedBy };
+};
 export const caseFromRow = (r: Row): CaseModel => ({
   id: str(r.id), number: str(r.number), title: str(r.title), description: strOrNull(r.description), category: str(r.category),
   urgency: enumOf(r.urgency), status: enumOf(r.status), channel: enumOf(r.channel), level: enumOf(r.level),
@@ -210,7 +218,7 @@ export const caseFromRow = (r: Row): CaseModel => ({
   dispatchedTo: Array.isArray(r.dispatched_to) ? (r.dispatched_to as unknown[]).map(String) : [],
   supervised: r.supervised === true, escalatedAt: dateOrNull(r.escalated_at), dispatchedAt: dateOrNull(r.dispatched_at),
   arrivedAt: dateOrNull(r.arrived_at),
-  sla: { dispatchDueAt: dateOrNull(r.dispatch_due_at), arriveDueAt: dateOrNull(r.arrive_due_at), closeDueAt: dateOrNull(r.close_due_at), dueAt: dateOrNull(r.due_at) },
+  sla: slaOf(r),
   feedback: r.feedback_at === null || r.feedback_at === undefined ? null : {
     satisfaction: enumOf(r.feedback_satisfaction), note: strOrNull(r.feedback_note), recordedAt: new Date(r.feedback_at as string | Date),
   },

@@ -200,6 +200,27 @@ describeEachDatabase('live subscriptions over WebSocket', ({ kind, open }) => {
     expect(fourth!.data.dashboard.meanMinutesToClose).toEqual(expect.any(Number));
   });
 
+  test("a dashboard's byGrid is pushed when a grid's counters move, and a document without it is not pushed for that", async () => {
+    const street = toGlobalId('Area', gridA.street_id);
+    const token = await t.token({ role: 'dashboard' });
+    const grids = await subscribe(`subscription($area: ID) { dashboard(area: $area) { byGrid { grid { id } open overdue } } }`, { area: street }, token);
+    const closed = await subscribe(`subscription($area: ID) { dashboard(area: $area) { closedToday } }`, { area: street }, token);
+    const [first] = await grids.received(1);
+    await closed.received(1);
+    expect(first!.errors).toBeUndefined();
+    const openIn = (m: { data?: any }) => m.data.dashboard.byGrid.find((g: { grid: { id: string } }) => g.grid.id === toGlobalId('Grid', gridA.id))?.open ?? 0;
+
+    await reportCaseDirectly(db.knex, bus, { gridId: gridA.id, category: 'live.bygrid' });
+    const [, second] = await grids.received(2);
+    expect(openIn(second!)).toBe(openIn(first!) + 1);
+    expect(second!.data.dashboard.byGrid.every((g: { grid: { id: string } }) => typeof g.grid.id === 'string')).toBe(true);
+    // Another street's case changes no grid of this street; closedToday did not move either.
+    await reportCaseDirectly(db.knex, bus, { gridId: gridB.id, category: 'live.bygrid' });
+    await sleep(400);
+    expect(grids.messages).toHaveLength(2);
+    expect(closed.messages).toHaveLength(1);
+  });
+
   test('entity changes reach subscribers in whose scope the entity is', async () => {
     const person: { id: string } = await db.knex('person').where('grid_id', gridA.id).first('id');
     const elsewhere: { id: string } = await db.knex('person').where('grid_id', gridB.id).first('id');

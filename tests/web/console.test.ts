@@ -411,6 +411,8 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     await signIn(screen, 'dashboard');
     await screen.waitForSelector('[data-testid=count-open]:not(:text("—"))');
     await screen.waitForSelector('[data-testid=map] path');
+    // Its map is coloured from the dashboard's per-grid counters: some grid has open cases (orange) or overdue ones (red).
+    await screen.waitForSelector('[data-testid=map] path[fill^="rgba(249, 115, 22"], [data-testid=map] path[fill^="rgba(220, 38, 38"]');
     expect(await screen.locator('.note').innerText()).toContain('您的角色只能查看汇总数据');
     expect(await screen.locator('[data-testid=feed]').count()).toBe(0);
     expect(await screen.locator('header nav a').allInnerTexts()).toEqual(['数字驾驶舱', 'GraphiQL']);

@@ -19,6 +19,26 @@ export interface CaseListFilter {
   personId?: string | null;
   buildingId?: string | null;
   department?: string | null;
+  /** true: the cases the dashboard counts as overdue (OVERDUE_CASE); false: the others. */
+  overdue?: boolean | null;
+  /** true: the cases the dashboard counts as escalated (ESCALATED_CASE); false: the others. */
+  escalated?: boolean | null;
+}
+
+/**
+ * The rules the dashboard counts by and case lists filter by: one text each, so a list and a
+ * counter can never disagree. SQL conditions on `"case"`, with the instant bound as `:now`.
+ */
+export const OPEN_CASE = `"case".status <> 'closed'`;
+/** Open, and past a deadline: not dispatched, not reached, or not closed in time (earliestOwedDeadline in src/domain/caseWorkflow.ts). */
+export const OVERDUE_CASE = `${OPEN_CASE} and ((("case".dispatched_at is null and "case".dispatch_due_at < :now)
+        or ("case".arrived_at is null and "case".arrive_due_at < :now) or "case".close_due_at < :now))`;
+/** Open, and escalated to a higher level. */
+export const ESCALATED_CASE = `${OPEN_CASE} and "case".escalated_at is not null`;
+
+/** Keeps the rows where `condition` holds (true) or does not (false: null counts as not holding). */
+function whereCondition(q: Knex.QueryBuilder, condition: string, wanted: boolean, now: Date): Knex.QueryBuilder {
+  return q.whereRaw(wanted ? `(${condition})` : `not coalesce((${condition}), false)`, { now });
 }
 
 /** Latest cases per person that one batch fetches; `Person.cases(first:)` slices from these. */
@@ -108,6 +128,8 @@ export function createCasesRepository(ctx: StoreContext, people: PeopleRepositor
     }
     if (filter.buildingId) q.where('case.building_id', filter.buildingId);
     if (filter.department) whereDispatchedTo(ctx, q, filter.department);
+    if (typeof filter.overdue === 'boolean') whereCondition(q, OVERDUE_CASE, filter.overdue, clock.now());
+    if (typeof filter.escalated === 'boolean') whereCondition(q, ESCALATED_CASE, filter.escalated, clock.now());
     return q;
   };
 
@@ -129,7 +151,7 @@ export function createCasesRepository(ctx: StoreContext, people: PeopleRepositor
       const [totals = {}] = await rowsOf(inPeriod().select(knex.raw(`
         count(*) as reported,
         count(*) filter (where "case".status = 'closed') as closed,
-        count(*) filter (where "case".status <> 'closed' and "case".due_at <= :now) as overdue,
+        count(*) filter (where ${OVERDUE_CASE}) as overdue,
         count(*) filter (where "case".escalated_at is not null) as escalated,
         ${onTime('dispatched_at', 'dispatch_due_at', 'dispatch')},
         ${onTime('arrived_at', 'arrive_due_at', 'arrive')},

@@ -1,5 +1,5 @@
 import type { StoreContext } from './context.js';
-import { casesInScope } from './cases.js';
+import { ESCALATED_CASE, OPEN_CASE, OVERDUE_CASE, casesInScope } from './cases.js';
 import { rowsOf } from '../loaders.js';
 import type { AreaIdsFilter } from '../filters.js';
 
@@ -17,6 +17,14 @@ export interface DashboardModel {
   closedToday: number;
   meanMinutesToDispatch: number | null;
   meanMinutesToClose: number | null;
+  /** Open and overdue cases per grid (database ids), grids with open cases only, by grid id. */
+  byGrid: GridCaseCountModel[];
+}
+
+export interface GridCaseCountModel {
+  gridId: string;
+  open: number;
+  overdue: number;
 }
 
 /** China Standard Time has no daylight saving: a day starts at 16:00 UTC the day before. */
@@ -32,30 +40,32 @@ export function createDashboardRepository(ctx: StoreContext) {
   return {
     /**
      * The counters at `now` (the hub's Clock). One statement: open, overdue, escalated and
-     * supervised cases by category, and what was dispatched and closed since midnight.
+     * supervised cases by category, and what was dispatched and closed since midnight; and, in
+     * the same statement's second grouping set, open and overdue cases by grid.
      */
     async counters(area: { ids: AreaIdsFilter | null; areaId: string | null; gridId: string | null }, now: Date): Promise<DashboardModel> {
       // Dashboards are aggregates: the dashboard role, which may only count cases, may see them.
       policy.listAccess('case');
       const day = startOfDayCst(now);
-      const open = `"case".status <> 'closed'`;
-      const overdue = `${open} and ((("case".dispatched_at is null and "case".dispatch_due_at < :now)
-        or ("case".arrived_at is null and "case".arrive_due_at < :now) or "case".close_due_at < :now))`;
       const q = casesInScope(ctx, area.ids)
-        .where((w) => void w.whereRaw(open).orWhere('case.closed_at', '>=', day).orWhere('case.dispatched_at', '>=', day))
-        .groupBy('case.category')
-        .select('case.category', knex.raw(
-          `count(*) filter (where ${open}) as open,
-           count(*) filter (where ${overdue}) as overdue,
-           count(*) filter (where ${open} and "case".escalated_at is not null) as escalated,
-           count(*) filter (where ${open} and "case".supervised) as supervised,
+        .where((w) => void w.whereRaw(OPEN_CASE).orWhere('case.closed_at', '>=', day).orWhere('case.dispatched_at', '>=', day))
+        .groupByRaw('grouping sets (("case".category), ("case".grid_id))')
+        .select('case.category', 'case.grid_id', knex.raw(
+          `grouping("case".grid_id) = 0 as by_grid,
+           count(*) filter (where ${OPEN_CASE}) as open,
+           count(*) filter (where ${OVERDUE_CASE}) as overdue,
+           count(*) filter (where ${ESCALATED_CASE}) as escalated,
+           count(*) filter (where ${OPEN_CASE} and "case".supervised) as supervised,
            count(*) filter (where "case".closed_at >= :day and "case".closed_at <= :now) as closed_today,
            count(*) filter (where "case".dispatched_at >= :day and "case".dispatched_at <= :now) as dispatched_today,
            coalesce(sum(extract(epoch from "case".dispatched_at - "case".reported_at)) filter (where "case".dispatched_at >= :day and "case".dispatched_at <= :now), 0) as dispatch_seconds,
            coalesce(sum(extract(epoch from "case".closed_at - "case".reported_at)) filter (where "case".closed_at >= :day and "case".closed_at <= :now), 0) as close_seconds`,
           { now, day },
         ));
-      const rows = await rowsOf(q);
+      const all = await rowsOf(q);
+      // Every case is in exactly one row of each grouping set: the totals come from the categories'.
+      const rows = all.filter((r) => !r.by_grid);
+      const gridRows = all.filter((r) => r.by_grid && r.grid_id !== null && Number(r.open) > 0);
       const sum = (col: string) => rows.reduce((s, r) => s + Number(r[col]), 0);
       const closedToday = sum('closed_today');
       const dispatchedToday = sum('dispatched_today');
@@ -75,6 +85,10 @@ export function createDashboardRepository(ctx: StoreContext) {
         closedToday,
         meanMinutesToDispatch: minutes(sum('dispatch_seconds'), dispatchedToday),
         meanMinutesToClose: minutes(sum('close_seconds'), closedToday),
+        // Sorted as numbers, so that equal counters always serialize alike (the live feed compares them).
+        byGrid: gridRows
+          .map((r) => ({ gridId: String(r.grid_id), open: Number(r.open), overdue: Number(r.overdue) }))
+          .sort((a, b) => Number(a.gridId) - Number(b.gridId)),
       };
     },
   };

@@ -9,7 +9,6 @@ import { useConnection } from '../lib/connection';
 import { ErrorNote } from '../lib/errors';
 import { useCaseEvents, type CaseEventMessage } from '../lib/caseEvents';
 import { Countdown } from '../components/Countdown';
-import { DashboardSubscription } from './Grid';
 
 const MapView = lazy(() => import('../components/MapView'));
 
@@ -61,17 +60,40 @@ function useScopedGrids(): { grids: GridShape[]; error: CombinedError | undefine
   return state;
 }
 
-const OpenCasesQuery = graphql(`
-  query CockpitOpenCases {
-    cases(filter: { status: [REPORTED, DISPATCHED, IN_PROGRESS] }, first: 100) {
-      totalCount
-      edges { node { id number title status urgency level escalatedAt grid { id name } sla { dueAt overdue } } }
-    }
-    search(query: "", types: [CASE], filter: { caseStatus: [REPORTED, DISPATCHED, IN_PROGRESS] }, first: 1) {
-      facets { grid { grid { id } count } }
+/**
+ * The cockpit's counters, with the map's per grid: aggregates, so every role (the dashboard
+ * role too) colours the map from them.
+ */
+const CockpitDashboard = graphql(`
+  subscription CockpitDashboard {
+    dashboard {
+      at open overdue escalated supervised closedToday meanMinutesToDispatch meanMinutesToClose
+      openByCategory { category count }
+      byGrid { grid { id } open overdue }
     }
   }
 `);
+
+/**
+ * Every overdue and every escalated case the viewer may see, by the dashboard's own rules (so
+ * the lists agree with its counters), not a slice of the newest open cases. The API lists
+ * newest first: past 100, the oldest are the ones left out, and the heading says how many.
+ */
+const CockpitListsQuery = graphql(`
+  query CockpitLists {
+    overdue: cases(filter: { overdue: true }, first: 100) {
+      totalCount
+      edges { node { id number title sla { dueAt } } }
+    }
+    escalated: cases(filter: { escalated: true }, first: 100) {
+      totalCount
+      edges { node { id number title level escalatedAt } }
+    }
+  }
+`);
+
+/** A list's count: "12", or "100 / 240" when the list shows only the newest of them. */
+const shown = (listed: number, total: number) => (total > listed ? `${listed} / ${total}` : `${total}`);
 
 /** Open cases per grid on a white-to-orange ramp; any overdue case turns the grid red. */
 function fillFor(open: number, overdue: number, max: number): string {
@@ -86,36 +108,46 @@ export default function CockpitPage() {
   const { online } = useConnection();
   const can = capabilities(claims?.role);
   const grids = useScopedGrids();
-  const [open, refetchOpen] = useQuery({ query: OpenCasesQuery, pause: can.aggregatesOnly });
-  const [live] = useSubscription({ query: DashboardSubscription, variables: {} });
+  const [lists, refetchLists] = useQuery({ query: CockpitListsQuery, pause: can.aggregatesOnly });
+  const [live] = useSubscription({ query: CockpitDashboard });
   const [feed, setFeed] = useState<CaseEventMessage[]>([]);
   const refetchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useCaseEvents((m) => {
     setFeed((f) => [m, ...f].slice(0, 50));
-    // A burst of events refreshes the lists and the map once.
+    // A burst of events refreshes the lists once (the map follows the dashboard's pushes).
     if (refetchTimer.current) clearTimeout(refetchTimer.current);
-    refetchTimer.current = setTimeout(() => refetchOpen({ requestPolicy: 'network-only' }), 400);
+    refetchTimer.current = setTimeout(() => refetchLists({ requestPolicy: 'network-only' }), 400);
   }, !can.aggregatesOnly);
   useEffect(() => () => { if (refetchTimer.current) clearTimeout(refetchTimer.current); }, []);
 
   const d = live.data?.dashboard;
-  const cases = open.data?.cases.edges.map((edge) => edge.node) ?? [];
-  const openByGrid = new Map((open.data?.search.facets.grid ?? []).map((f) => [f.grid.id, f.count]));
-  const overdueByGrid = new Map<string, number>();
-  for (const c of cases) if (c.sla.overdue && c.grid) overdueByGrid.set(c.grid.id, (overdueByGrid.get(c.grid.id) ?? 0) + 1);
-  const max = Math.max(0, ...openByGrid.values());
+  // A case turns overdue as time passes, with no event: when the dashboard's counters move, so do the lists.
+  const listedCounters = useRef<string | null>(null);
+  const counters = d ? `${d.overdue}/${d.escalated}` : null;
+  useEffect(() => {
+    if (counters === null || can.aggregatesOnly) return;
+    if (listedCounters.current !== null && listedCounters.current !== counters) refetchLists({ requestPolicy: 'network-only' });
+    listedCounters.current = counters;
+  }, [counters, can.aggregatesOnly, refetchLists]);
+  const byGrid = new Map((d?.byGrid ?? []).map((c) => [c.grid.id, c]));
+  const openOf = (id: string) => byGrid.get(id)?.open ?? 0;
+  const overdueOf = (id: string) => byGrid.get(id)?.overdue ?? 0;
+  const max = Math.max(0, ...[...byGrid.values()].map((c) => c.open));
   // A few grids (a grid worker's) are labelled by name as well; a district's only by their counts.
   const named = grids.grids.length <= 4;
   const polygons = grids.grids.map((g) => ({
     id: g.id,
     rings: g.boundary.coordinates,
-    fill: can.aggregatesOnly ? 'rgba(37,99,235,0.12)' : fillFor(openByGrid.get(g.id) ?? 0, overdueByGrid.get(g.id) ?? 0, max),
-    label: can.aggregatesOnly ? g.name : named ? `${g.name} · ${openByGrid.get(g.id) ?? 0}` : `${openByGrid.get(g.id) ?? 0}`,
-    title: `${g.name}: ${t('open')} ${openByGrid.get(g.id) ?? 0} · ${t('overdue')} ${overdueByGrid.get(g.id) ?? 0}`,
+    // Until the first counters arrive, a neutral tint rather than "no open cases" green.
+    fill: d ? fillFor(openOf(g.id), overdueOf(g.id), max) : 'rgba(37,99,235,0.12)',
+    label: !d ? g.name : named ? `${g.name} · ${openOf(g.id)}` : `${openOf(g.id)}`,
+    title: `${g.name}: ${t('open')} ${openOf(g.id)} · ${t('overdue')} ${overdueOf(g.id)}`,
     href: `/grid/${encodeURIComponent(g.id)}`,
   }));
-  const overdue = cases.filter((c) => c.sla.overdue);
-  const escalated = cases.filter((c) => c.escalatedAt);
+  const overdue = lists.data?.overdue.edges.map((edge) => edge.node) ?? [];
+  const escalated = lists.data?.escalated.edges.map((edge) => edge.node) ?? [];
+  const overdueTotal = lists.data?.overdue.totalCount ?? 0;
+  const escalatedTotal = lists.data?.escalated.totalCount ?? 0;
 
   return (
     <div className="page cockpit">
@@ -124,7 +156,7 @@ export default function CockpitPage() {
         <span className={online ? 'badge live' : 'badge offline'} data-testid="live-badge">{online ? t('live') : t('reconnecting')}</span>
         {d && <span className="muted small">{time(d.at)}</span>}
       </div>
-      <ErrorNote error={live.error ?? grids.error ?? open.error} />
+      <ErrorNote error={live.error ?? grids.error ?? lists.error} />
       <div className="counters" data-testid="counters">
         <div className="counter"><b data-testid="count-open">{d?.open ?? '—'}</b><span>{t('open')}</span></div>
         <div className="counter warn"><b>{d?.overdue ?? '—'}</b><span>{t('overdue')}</span></div>
@@ -170,11 +202,11 @@ export default function CockpitPage() {
       {!can.aggregatesOnly && (
         <div className="grid2">
           <section className="panel">
-            <h2>{t('overdueList')} <span className="muted small">{overdue.length}</span></h2>
-            <ul>{overdue.map((c) => <li key={c.id}><Link href={`/case/${encodeURIComponent(c.id)}`}>{c.number}</Link> {c.title} <Countdown dueAt={c.sla.dueAt} /></li>)}</ul>
+            <h2>{t('overdueList')} <span className="muted small">{shown(overdue.length, overdueTotal)}</span></h2>
+            <ul data-testid="overdue-list">{overdue.map((c) => <li key={c.id}><Link href={`/case/${encodeURIComponent(c.id)}`}>{c.number}</Link> {c.title} <Countdown dueAt={c.sla.dueAt} /></li>)}</ul>
           </section>
           <section className="panel">
-            <h2>{t('escalatedList')} <span className="muted small">{escalated.length}</span></h2>
+            <h2>{t('escalatedList')} <span className="muted small">{shown(escalated.length, escalatedTotal)}</span></h2>
             <ul data-testid="escalated-list">{escalated.map((c) => <li key={c.id}><Link href={`/case/${encodeURIComponent(c.id)}`}>{c.number}</Link> {c.title} <span className="muted">{e(c.level)} · {time(c.escalatedAt)}</span></li>)}</ul>
           </section>
         </div>
