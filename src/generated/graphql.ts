@@ -352,6 +352,12 @@ export type CaseLevel =
   | 'GRID'
   | 'STREET';
 
+export type CaseOrder =
+  /** The latest the hub took in first. */
+  | 'NEWEST_FIRST'
+  /** The earliest the hub took in first: the cases that have waited longest, as an overdue list wants them. */
+  | 'OLDEST_FIRST';
+
 export type CasePersonInput = {
   personId: Scalars['ID']['input'];
   /** SUBJECT or AFFECTED (the reporter is named by reporterName and reporterPhone). */
@@ -1206,7 +1212,6 @@ export type Query = {
   caseEventsCursor: Scalars['String']['output'];
   /** The period containing `at` (default: now). */
   caseReport: CaseReport;
-  /** Newest first. */
   cases: CaseConnection;
   departments: Array<Department>;
   enterprise?: Maybe<Enterprise>;
@@ -1270,6 +1275,7 @@ export type QueryCasesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<CaseFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  order?: InputMaybe<CaseOrder>;
 };
 
 
@@ -1759,6 +1765,7 @@ export type ResolversTypes = {
   CaseFeedback: ResolverTypeWrapper<CaseFeedback>;
   CaseFilter: CaseFilter;
   CaseLevel: CaseLevel;
+  CaseOrder: CaseOrder;
   CasePersonInput: CasePersonInput;
   CasePersonRole: CasePersonRole;
   CaseReport: ResolverTypeWrapper<Omit<CaseReport, 'byCategory' | 'byStreet'> & { byCategory: Array<ResolversTypes['CaseCount']>, byStreet: Array<ResolversTypes['CaseCount']> }>;
@@ -2482,7 +2489,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   caseDepartments?: Resolver<Array<ResolversTypes['CaseDepartment']>, ParentType, ContextType>;
   caseEventsCursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   caseReport?: Resolver<ResolversTypes['CaseReport'], ParentType, ContextType, RequireFields<QueryCaseReportArgs, 'period'>>;
-  cases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, RequireFields<QueryCasesArgs, 'first'>>;
+  cases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, RequireFields<QueryCasesArgs, 'first' | 'order'>>;
   departments?: Resolver<Array<ResolversTypes['Department']>, ParentType, ContextType>;
   enterprise?: Resolver<Maybe<ResolversTypes['Enterprise']>, ParentType, ContextType, RequireFields<QueryEnterpriseArgs, 'id'>>;
   enterprises?: Resolver<ResolversTypes['EnterpriseConnection'], ParentType, ContextType, RequireFields<QueryEnterprisesArgs, 'first'>>;

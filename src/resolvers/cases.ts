@@ -19,7 +19,7 @@ const caseFilter = (filter: CaseFilter | null | undefined) => ({
 export const casesResolvers: Resolvers = {
   Query: {
     case: (_, { id }, { data }) => data.cases.case(idOf('Case', id)),
-    cases: (_, { filter, first, after }, { data }) => data.cases.cases(caseFilter(filter), { first, after }),
+    cases: (_, { filter, order, first, after }, { data }) => data.cases.cases(caseFilter(filter), { first, after }, order === 'OLDEST_FIRST' ? 'asc' : 'desc'),
     caseReport: (_, { filter, period, at }, { data }) => data.cases.report(caseFilter(filter), period, at ?? null),
     // Reference data, the same for every viewer: no data layer behind it.
     caseCategories: () => CATEGORIES.map(({ code, title }) => ({ code, title })),

@@ -121,6 +121,26 @@ describeEachDatabase('the cockpit\'s case lists and per-grid counters', ({ open 
     expect(notOverdue.cases.filter((c) => c.sla.overdue)).toEqual([]);
   }, 60_000);
 
+  test('order: OLDEST_FIRST pages through the same cases as the default in the opposite order, so an overdue list cut at a page keeps those waiting longest', async () => {
+    const ORDERED = `query($filter: CaseFilter, $order: CaseOrder, $after: String) {
+      cases(filter: $filter, order: $order, first: 7, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id reportedAt } } }
+    }`;
+    const all = async (order: 'NEWEST_FIRST' | 'OLDEST_FIRST') => {
+      const out: Array<{ id: string; reportedAt: string }> = [];
+      let after: string | null = null;
+      for (;;) {
+        const res: { data?: any; errors?: unknown } = await fx.t.gql(ORDERED, { filter: {}, order, after });
+        expect(res.errors).toBeUndefined();
+        out.push(...(res.data!.cases.edges as Array<{ node: { id: string; reportedAt: string } }>).map((e) => e.node));
+        if (!res.data!.cases.pageInfo.hasNextPage) return out;
+        after = res.data!.cases.pageInfo.endCursor as string;
+      }
+    };
+    const [newest, oldest] = await Promise.all([all('NEWEST_FIRST'), all('OLDEST_FIRST')]);
+    expect(newest.length).toBeGreaterThan(7);
+    expect(oldest.map((c) => c.id)).toEqual([...newest].reverse().map((c) => c.id));
+  });
+
   test('cases(filter: { escalated: true }) lists exactly the open escalated cases the dashboard counts', async () => {
     const { building } = await places();
     clock.advance(10 * MINUTE);

@@ -138,9 +138,10 @@ export function createCasesRepository(ctx: StoreContext, people: PeopleRepositor
       policy.assertCanRead('case');
       return visible(await cases.load(id));
     },
-    cases(filter: CaseListFilter, page: PageArgs) {
+    /** Ordered by id, the order the hub took the cases in: `desc` latest first. */
+    cases(filter: CaseListFilter, page: PageArgs, order: 'asc' | 'desc' = 'desc') {
       const access = policy.listAccess('case');
-      return keysetPage({ base: () => listed(filter), table: 'case', page, fromRow: caseFromRow, access, order: 'desc', columns: ['case.*', dispatchedTo(knex)] });
+      return keysetPage({ base: () => listed(filter), table: 'case', page, fromRow: caseFromRow, access, order, columns: ['case.*', dispatchedTo(knex)] });
     },
     /** Counts and rates over the cases reported in one period; aggregates, so count-only roles may ask. */
     async report(filter: CaseListFilter, period: ReportPeriod, at: Date | null): Promise<CaseReportModel> {

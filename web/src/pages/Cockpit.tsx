@@ -76,23 +76,23 @@ const CockpitDashboard = graphql(`
 
 /**
  * Every overdue and every escalated case the viewer may see, by the dashboard's own rules (so
- * the lists agree with its counters), not a slice of the newest open cases. The API lists
- * newest first: past 100, the oldest are the ones left out, and the heading says how many.
+ * the lists agree with its counters), not a slice of the newest open cases. Oldest first: past
+ * 100, the ones left out are those that have waited least, and the heading says how many.
  */
 const CockpitListsQuery = graphql(`
   query CockpitLists {
-    overdue: cases(filter: { overdue: true }, first: 100) {
+    overdue: cases(filter: { overdue: true }, order: OLDEST_FIRST, first: 100) {
       totalCount
       edges { node { id number title sla { dueAt } } }
     }
-    escalated: cases(filter: { escalated: true }, first: 100) {
+    escalated: cases(filter: { escalated: true }, order: OLDEST_FIRST, first: 100) {
       totalCount
       edges { node { id number title level escalatedAt } }
     }
   }
 `);
 
-/** A list's count: "12", or "100 / 240" when the list shows only the newest of them. */
+/** A list's count: "12", or "100 / 240" when the list shows only the oldest of them. */
 const shown = (listed: number, total: number) => (total > listed ? `${listed} / ${total}` : `${total}`);
 
 /** Open cases per grid on a white-to-orange ramp; any overdue case turns the grid red. */
