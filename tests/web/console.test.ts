@@ -234,6 +234,12 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     expect(await refusal.innerText()).toContain('此人不在您负责的网格内');
     expect(await page.locator('[data-testid=id-number]').count()).toBe(0);
     await shot(page, 'refusal');
+    // Another grid's page says why its people and cases are not shown; their own does not.
+    await page.goto(`${base()}/grid/${encodeURIComponent(toGlobalId('Grid', '2'))}`);
+    expect(await page.locator('[data-testid=grid-not-mine]').innerText()).toContain('这不是您负责的网格');
+    await page.goto(`${base()}/grid/${encodeURIComponent(toGlobalId('Grid', '1'))}`);
+    await page.locator('h1').waitFor();
+    expect(await page.locator('[data-testid=grid-not-mine]').count()).toBe(0);
 
     // From patrol: the grid worker reports what they found, then escalates it to the street.
     await page.goto(`${base()}/cases`);

@@ -50,19 +50,23 @@ export default function GridPage({ id }: { id: string }) {
   const { t, e } = useI18n();
   const [{ data, fetching, error }] = useQuery({ query: GridQuery, variables: { id } });
   const [live] = useSubscription({ query: DashboardSubscription, variables: { area: id } });
-  const { purpose } = useSession();
+  const { purpose, claims } = useSession();
   const [people] = useQuery({ query: GridPeopleQuery, variables: { id }, pause: !purpose });
   if (error) return <ErrorNote error={error} />;
   if (fetching && !data) return <p className="muted">{t('loading')}</p>;
   const g = data?.grid;
   if (!g) return <div className="error" role="alert"><strong>{t('notFound')}</strong></div>;
   const counts = live.data?.dashboard;
+  // Grids are public to every role; what lies inside one is a grid worker's only in their own.
+  const rowId = atob(g.id).split(':')[1];
+  const notMine = claims?.role === 'grid-worker' && !(claims.grids ?? []).includes(rowId ?? '');
   return (
     <div className="page">
       <div className="page-head">
         <h1>{g.name}</h1>
         <span className="muted">{g.street.name} · {g.community.name} · {g.code}</span>
       </div>
+      {notMine && <div className="error" role="note" data-testid="grid-not-mine">{t('gridNotMine')}</div>}
       <div className="counters">
         <div className="counter"><b data-testid="count-people">{people.data?.people.totalCount ?? '—'}</b><span>{t('people')}</span></div>
         <div className="counter"><b>{people.data?.elderly.totalCount ?? '—'}</b><span>{e('ELDERLY_LIVING_ALONE')}</span></div>
