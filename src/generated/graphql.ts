@@ -407,6 +407,11 @@ export type CaseSla = {
   dueAt?: Maybe<Scalars['DateTime']['output']>;
   /** Past a deadline the case still owes: not dispatched, not reached, or not closed in time (the rule `Dashboard.overdue` counts by). */
   overdue: Scalars['Boolean']['output'];
+  /**
+   * The earliest deadline the case still owes: dispatch while it is not dispatched, arrival while
+   * nobody has arrived, the close. The case is overdue once it has passed; null once closed.
+   */
+  owedBy?: Maybe<Scalars['DateTime']['output']>;
 };
 
 export type CaseStatus =
@@ -2163,6 +2168,7 @@ export type CaseSlaResolvers<ContextType = RequestContext, ParentType extends Re
   dispatchDueAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   dueAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   overdue?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  owedBy?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
 export type CategoryCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CategoryCount'] = ResolversParentTypes['CategoryCount']> = {

@@ -15,11 +15,11 @@ const dbIdOf = (globalId: string) => fromGlobalId(globalId).id;
 
 const DASHBOARD = `subscription { dashboard { open overdue escalated byGrid { grid { id } open overdue } } }`;
 const LIST = `query($filter: CaseFilter, $after: String) {
-  cases(filter: $filter, first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id status escalatedAt grid { id } sla { overdue } } } }
+  cases(filter: $filter, first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id status escalatedAt grid { id } sla { overdue owedBy } } } }
 }`;
 
 interface Counters { open: number; overdue: number; escalated: number; byGrid: Array<{ grid: { id: string }; open: number; overdue: number }> }
-interface Listed { id: string; status: string; escalatedAt: string | null; grid: { id: string } | null; sla: { overdue: boolean } }
+interface Listed { id: string; status: string; escalatedAt: string | null; grid: { id: string } | null; sla: { overdue: boolean; owedBy: string | null } }
 
 describeEachDatabase('the cockpit\'s case lists and per-grid counters', ({ open }) => {
   const clock = new ManualClock(START);
@@ -119,6 +119,10 @@ describeEachDatabase('the cockpit\'s case lists and per-grid counters', ({ open 
     const [overdueNow, notOverdue] = await Promise.all([list({ overdue: true }), list({ overdue: false })]);
     expect(overdueNow.cases.filter((c) => !c.sla.overdue)).toEqual([]);
     expect(notOverdue.cases.filter((c) => c.sla.overdue)).toEqual([]);
+    // owedBy is the deadline they are overdue by: passed for the one list, not for the other.
+    const now = clock.now().getTime();
+    expect(overdueNow.cases.filter((c) => !(c.sla.owedBy !== null && Date.parse(c.sla.owedBy) < now))).toEqual([]);
+    expect(notOverdue.cases.filter((c) => c.sla.owedBy !== null && Date.parse(c.sla.owedBy) < now)).toEqual([]);
   }, 60_000);
 
   test('order: OLDEST_FIRST pages through the same cases as the default in the opposite order, so an overdue list cut at a page keeps those waiting longest', async () => {

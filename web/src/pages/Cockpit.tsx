@@ -83,7 +83,7 @@ const CockpitListsQuery = graphql(`
   query CockpitLists {
     overdue: cases(filter: { overdue: true }, order: OLDEST_FIRST, first: 100) {
       totalCount
-      edges { node { id number title sla { dueAt } } }
+      edges { node { id number title sla { owedBy } } }
     }
     escalated: cases(filter: { escalated: true }, order: OLDEST_FIRST, first: 100) {
       totalCount
@@ -203,7 +203,7 @@ export default function CockpitPage() {
         <div className="grid2">
           <section className="panel">
             <h2>{t('overdueList')} <span className="muted small">{shown(overdue.length, overdueTotal)}</span></h2>
-            <ul data-testid="overdue-list">{overdue.map((c) => <li key={c.id}><Link href={`/case/${encodeURIComponent(c.id)}`}>{c.number}</Link> {c.title} <Countdown dueAt={c.sla.dueAt} /></li>)}</ul>
+            <ul data-testid="overdue-list">{overdue.map((c) => <li key={c.id}><Link href={`/case/${encodeURIComponent(c.id)}`}>{c.number}</Link> {c.title} <Countdown dueAt={c.sla.owedBy} /></li>)}</ul>
           </section>
           <section className="panel">
             <h2>{t('escalatedList')} <span className="muted small">{shown(escalated.length, escalatedTotal)}</span></h2>
