@@ -96,8 +96,8 @@ describeEachDatabase('audit_log by month', ({ open }) => {
     }
     // Moving a row to another month is an update too.
     await expect(db.knex('audit_log').where('purpose', 'mid 2026-09').update({ at: new Date('2026-10-02T00:00:00Z') })).rejects.toThrow(/append-only/);
-    const [{ n }] = (await db.knex('audit_log').count({ n: '*' })) as Array<{ n: string | number }>;
-    expect(Number(n)).toBe(MONTHS.length * 2);
+    const [counted] = (await db.knex('audit_log').count({ n: '*' })) as Array<{ n: string | number }>;
+    expect(Number(counted!.n)).toBe(MONTHS.length * 2);
   });
 
   test('archiving detaches only the months before the cutoff, into append-only tables, and deletes nothing', async () => {
