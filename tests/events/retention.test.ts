@@ -25,13 +25,13 @@ describeEachDatabase('change_event retention', ({ open }) => {
 
   /** One change event per call, in its own transaction, `at` as given. */
   const append = async (entityId: number, at: Date): Promise<LogPosition> => {
-    const { rows } = (await db.knex.raw(
+    const { rows } = (await db.knex.raw<{ rows: Array<{ id: unknown; tx: unknown }> }>(
       `insert into change_event (entity_type, entity_id, change, at) values ('person', ?, 'updated', ?) ${RETURNING_POSITION}`, [entityId, at],
-    )) as { rows: Array<{ id: unknown; tx: unknown }> };
+    ));
     return decodePosition(lastPositionOf(rows)!)!;
   };
   const left = async (): Promise<number[]> =>
-    ((await db.knex('change_event').orderBy(['tx', 'id']).select('entity_id')) as Array<{ entity_id: string }>).map((r) => Number(r.entity_id));
+    ((await db.knex('change_event').orderBy(['tx', 'id']).select('entity_id'))).map((r) => Number(r.entity_id));
   const prune = (minAgeHours: number, extra: Partial<Parameters<typeof pruneChangeEvents>[1]> = {}) =>
     pruneChangeEvents(db.knex, { minAgeMs: minAgeHours * HOUR, staleMs: 24 * HOUR, now: NOW, ...extra });
 
@@ -106,7 +106,7 @@ describeEachDatabase('change_event retention', ({ open }) => {
     await registry.report('change_event', 'forgotten-indexer', p1);
     await db.knex('outbox_consumer').where('name', 'forgotten-indexer').update({ moved_at: hoursAgo(30) });
     const warn = jest.fn();
-    const r = await prune(1, { log: { warn, info: jest.fn() } as never });
+    const r = await prune(1, { log: { warn, info: jest.fn() } });
     expect(r.removed).toBe(1);
     expect(await left()).toEqual([2]);
     expect(r.consumers).toEqual([expect.objectContaining({ name: 'forgotten-indexer', behind: 1, stale: true })]);
@@ -116,21 +116,21 @@ describeEachDatabase('change_event retention', ({ open }) => {
 
     // Reporting the same position again does not count as moving.
     await registry.report('change_event', 'forgotten-indexer', p1);
-    expect((await prune(1, { log: { warn, info: jest.fn() } as never })).consumers[0]!.stale).toBe(true);
+    expect((await prune(1, { log: { warn, info: jest.fn() } })).consumers[0]!.stale).toBe(true);
     // A consumer that is at the head is not warned about, however long ago it moved.
     await db.knex('outbox_consumer').del();
     await registry.report('change_event', 'idle', await createOutboxReader(db.knex).head('change_event'));
     await db.knex('outbox_consumer').update({ moved_at: hoursAgo(300) });
     warn.mockClear();
-    expect((await prune(1, { log: { warn, info: jest.fn() } as never })).consumers[0]!.stale).toBe(false);
+    expect((await prune(1, { log: { warn, info: jest.fn() } })).consumers[0]!.stale).toBe(false);
     expect(warn).not.toHaveBeenCalled();
   });
 
   test('case_event is never pruned', async () => {
-    const [c] = (await db.knex('case_event').count({ n: '*' })) as Array<{ n: string | number }>;
+    const [c] = (await db.knex('case_event').count({ n: '*' }));
     await append(1, hoursAgo(100));
     await prune(0);
-    const [after] = (await db.knex('case_event').count({ n: '*' })) as Array<{ n: string | number }>;
+    const [after] = (await db.knex('case_event').count({ n: '*' }));
     expect(Number(after!.n)).toBe(Number(c!.n));
     expect(await createOutboxReader(db.knex).prunedThrough('case_event')).toEqual(LOG_START);
   });

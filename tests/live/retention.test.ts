@@ -34,9 +34,9 @@ describeEachDatabase('resuming after retention pruned the log', ({ open }) => {
   };
   /** A change of a person, `at` long ago (so that only the consumers hold it back), announced on the bus. */
   const change = async (personId: string) => {
-    const { rows } = (await db.knex.raw(
+    const { rows } = (await db.knex.raw<{ rows: Array<{ id: unknown; tx: unknown }> }>(
       `insert into change_event (entity_type, entity_id, change, at) values ('person', ?, 'updated', now() - interval '10 days') ${RETURNING_POSITION}`, [personId],
-    )) as { rows: Array<{ id: unknown; tx: unknown }> };
+    ));
     const position = lastPositionOf(rows)!;
     await bus.publish({ topic: 'entity', position });
     return decodePosition(position)!;
@@ -47,7 +47,7 @@ describeEachDatabase('resuming after retention pruned the log', ({ open }) => {
     await loadDemoDistrict(db.knex);
     bus = await createEventBus(db, createLogger('silent'));
     t = await startTestHub(db, { bus });
-    people = ((await db.knex('person').orderBy('id').limit(4).select('id')) as Array<{ id: string }>).map((r) => String(r.id));
+    people = ((await db.knex('person').orderBy('id').limit(4).select('id'))).map((r) => String(r.id));
   });
   afterAll(async () => {
     await Promise.all(subscribers.splice(0).map((s) => s.dispose()));
@@ -84,9 +84,9 @@ describeEachDatabase('resuming after retention pruned the log', ({ open }) => {
     expect(refused).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     expect(refused!.message).toMatch(/older than the events this hub keeps; query the current state and subscribe without after/);
     // The log itself still holds what the consumer has not passed.
-    expect(((await db.knex('change_event').whereRaw('(tx, id) > (?::xid8, ?::bigint)', [p2.tx, p2.id]).count({ n: '*' })) as Array<{ n: string | number }>)[0]!.n)
+    expect(((await db.knex('change_event').whereRaw('(tx, id) > (?::xid8, ?::bigint)', [p2.tx, p2.id]).count({ n: '*' })))[0]!.n)
       .not.toEqual(0);
-    expect(((await db.knex('change_event').whereRaw('(tx, id) <= (?::xid8, ?::bigint)', [p1.tx, p1.id]).count({ n: '*' })) as Array<{ n: string | number }>).map((r) => Number(r.n)))
+    expect(((await db.knex('change_event').whereRaw('(tx, id) <= (?::xid8, ?::bigint)', [p1.tx, p1.id]).count({ n: '*' }))).map((r) => Number(r.n)))
       .toEqual([0]);
   });
 });

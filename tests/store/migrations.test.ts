@@ -53,9 +53,9 @@ async function userTables(knex: Knex): Promise<string[]> {
 
 /** audit_log's partitions (the retention migration): one per month, and the default one. */
 async function partitionsOfAuditLog(knex: Knex): Promise<string[]> {
-  const { rows } = (await knex.raw(
+  const { rows } = (await knex.raw<{ rows: Array<{ name: string }> }>(
     `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = to_regclass('audit_log') order by 1`,
-  )) as { rows: Array<{ name: string }> };
+  ));
   return rows.map((r) => r.name);
 }
 
@@ -104,7 +104,7 @@ describeEachDatabase('migrations', ({ open }) => {
     expect((await db.knex('audit_log_2026_09').select('subject')).map((r: { subject: string }) => r.subject)).toEqual(['a']);
     await expect(db.knex('audit_log').where('subject', 'a').del()).rejects.toThrow(/append-only/);
     // New rows continue the ids.
-    const [next] = (await db.knex('audit_log').insert({ ...rows[0], subject: 'c', at: new Date() }).returning('id')) as Array<{ id: string }>;
+    const [next] = (await db.knex('audit_log').insert({ ...rows[0], subject: 'c', at: new Date() }).returning('id'));
     expect(BigInt(next!.id)).toBeGreaterThan(BigInt(before.at(-1).id));
   });
 
