@@ -56,7 +56,7 @@ const schema = z.object({
   /** Bits by which the best candidate must beat the next (twins, namesakes) to link on its own. */
   RESOLUTION_MARGIN_BITS: z.coerce.number().min(0).default(4),
   /** Retention (docs/retention.md): how often the hub prunes change_event and keeps audit_log's partitions; 0: never (use `liandong prune`). */
-  RETENTION_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
+  RETENTION_INTERVAL_MINUTES: z.coerce.number().min(0).max(10_080, 'must be at most 10080 (a week)').default(60),
   /** change_event rows younger than this are kept whatever the consumers' positions: the window a live subscriber can resume in. */
   RETENTION_CHANGE_EVENT_MIN_AGE_HOURS: z.coerce.number().min(0).default(72),
   /** A registered outbox consumer behind the head that has not moved for this long is named in a warning (it keeps holding pruning back). */
