@@ -8,7 +8,9 @@ import { describeEachDatabase } from '../support/databases.js';
 import type { Database } from '../../src/store/db.js';
 import { LOG_START, RETURNING_POSITION, createOutboxReader, decodePosition, lastPositionOf, type LogPosition } from '../../src/events/outbox.js';
 import { createConsumerRegistry } from '../../src/events/consumers.js';
-import { pruneChangeEvents } from '../../src/store/retention.js';
+import { pruneChangeEvents, startRetention } from '../../src/store/retention.js';
+import { Registry } from 'prom-client';
+import { createLogger } from '../../src/observability/logger.js';
 
 const HOUR = 3_600_000;
 const NOW = new Date('2026-12-02T12:00:00Z');
@@ -124,6 +126,24 @@ describeEachDatabase('change_event retention', ({ open }) => {
     warn.mockClear();
     expect((await prune(1, { log: { warn, info: jest.fn() } })).consumers[0]!.stale).toBe(false);
     expect(warn).not.toHaveBeenCalled();
+  });
+
+  test('the hub\'s pass makes audit partitions ahead, prunes, and counts in the metrics registry', async () => {
+    for (let i = 1; i <= 3; i++) await append(i, hoursAgo(100));
+    const registry = new Registry();
+    const job = await startRetention({
+      // A year on: months the migration did not make.
+      knex: db.knex, log: createLogger('silent'), registry, now: () => new Date('2027-12-02T12:00:00Z'),
+      settings: { intervalMs: 0, changeEventMinAgeMs: 72 * HOUR, consumerStaleMs: 24 * HOUR, auditMonthsAhead: 2, auditArchiveAfterMonths: 0 },
+    });
+    try {
+      expect(await db.knex.raw(`select to_regclass('audit_log_2028_02') is not null as made`).then((r: any) => r.rows[0].made)).toBe(true);
+      expect((await job.runNow()).removed).toBe(3);
+      expect((await registry.getSingleMetric('liandong_retention_change_events_pruned_total')!.get()).values[0]!.value).toBe(3);
+      expect((await registry.getSingleMetric('liandong_retention_stale_consumers')!.get()).values[0]!.value).toBe(0);
+    } finally {
+      await job.stop();
+    }
   });
 
   test('case_event is never pruned', async () => {
