@@ -55,6 +55,16 @@ const schema = z.object({
   RESOLUTION_REVIEW: z.coerce.number().gt(0).lte(1).default(0.5),
   /** Bits by which the best candidate must beat the next (twins, namesakes) to link on its own. */
   RESOLUTION_MARGIN_BITS: z.coerce.number().min(0).default(4),
+  /** Retention (docs/retention.md): how often the hub prunes change_event and keeps audit_log's partitions; 0: never (use `liandong prune`). */
+  RETENTION_INTERVAL_MINUTES: z.coerce.number().min(0).max(10_080, 'must be at most 10080 (a week)').default(60),
+  /** change_event rows younger than this are kept whatever the consumers' positions: the window a live subscriber can resume in. */
+  RETENTION_CHANGE_EVENT_MIN_AGE_HOURS: z.coerce.number().min(0).default(72),
+  /** A registered outbox consumer behind the head that has not moved for this long is named in a warning (it keeps holding pruning back). */
+  RETENTION_CONSUMER_STALE_HOURS: z.coerce.number().gt(0).default(24),
+  /** audit_log partitions created ahead of the current month. */
+  RETENTION_AUDIT_MONTHS_AHEAD: z.coerce.number().int().min(1).max(24).default(3),
+  /** Months of audit_log kept online; older months are detached into audit_archive_YYYY_MM by the hub. 0: never automatically (`liandong audit archive`). */
+  RETENTION_AUDIT_ARCHIVE_AFTER_MONTHS: z.coerce.number().int().min(0).default(0),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -20,6 +20,8 @@ import { registerSyncCommands } from './syncCommands.js';
 import { registerSearchCommands } from './searchCommands.js';
 import { registerResolveCommands } from './resolveCommands.js';
 import { registerSearchMetrics, startSearch } from '../search/service.js';
+import { retentionSettingsFromConfig, startRetention } from '../store/retention.js';
+import { registerRetentionCommands } from './retentionCommands.js';
 
 const program = new Command('liandong')
   .description('Liandong: one GraphQL API over every department\'s data for district governance.')
@@ -63,6 +65,8 @@ program
       },
     });
     registerSearchMetrics(hub.metrics.registry, search.indexer);
+    // Prunes change_event behind its consumers and keeps audit_log's monthly partitions ahead (docs/retention.md).
+    const retention = await startRetention({ knex: db.knex, log: rt.log.child({ component: 'retention' }), settings: retentionSettingsFromConfig(rt.config), registry: hub.metrics.registry });
     // Committed changes wake the indexer at once instead of at its next poll. An entity notice's
     // position is a change_event position, which it reads up to; a case notice's is the case log's.
     bus.subscribe('entity', (n) => search.indexer.notify(n.position));
@@ -96,6 +100,7 @@ program
         .then(() => departments?.stop())
         .then(() => hub.stop())
         .then(() => search.stop())
+        .then(() => retention.stop())
         .then(() => bus.close())
         .then(() => db.close())
         .then(() => {
@@ -207,6 +212,7 @@ program
 registerSyncCommands(program);
 registerSearchCommands(program);
 registerResolveCommands(program);
+registerRetentionCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

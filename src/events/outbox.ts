@@ -127,6 +127,17 @@ export function createOutboxReader(knex: Knex) {
       };
     },
 
+    /**
+     * The last position pruned from the log (src/store/retention.ts): every row up to it is gone,
+     * every row after it is kept. LOG_START when nothing was pruned. A reader that must not miss
+     * a row refuses to start before it, and checks again after each read.
+     */
+    async prunedThrough(table: OutboxTable): Promise<LogPosition> {
+      const rows: Array<Record<string, unknown>> = await knex('outbox_pruned').where('outbox', table).select(knex.raw('tx::text as tx'), 'id');
+      const row = rows[0];
+      return row ? { tx: String(row.tx), id: String(row.id) } : LOG_START;
+    },
+
     /** Rows after `from` (settled or not): how far behind a reader is. */
     async pending(table: OutboxTable, from: LogPosition): Promise<number> {
       const rows: Array<Record<string, unknown>> = await knex(table).whereRaw(`(tx, id) > (?::xid8, ?::bigint)`, [from.tx, from.id]).count({ n: '*' });

@@ -8,7 +8,9 @@
  * Resuming: `after: cursor` replays the log from the cursor to where this hub's tailer stood
  * when the subscriber joined, then continues live; events live delivery brings meanwhile wait in
  * a bounded queue behind the replay. Nothing is sent twice: a subscriber skips events at or
- * before its cursor (another hub instance may have been further along the log).
+ * before its cursor (another hub instance may have been further along the log). A cursor older
+ * than what retention kept (src/store/retention.ts prunes `change_event`) is refused, before the
+ * replay and after every read of it, rather than replayed with a hole in it.
  */
 import { GraphQLError, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Logger } from 'pino';
@@ -179,13 +181,23 @@ export class EventFeeds {
   /** Sends what the log holds after `cursor` up to where live delivery took over, then what waited behind. */
   async replay(group: EventGroup, s: Subscriber, cursor: LogPosition, through: LogPosition): Promise<void> {
     const { reader, writer, maxReplay } = this.o;
+    const topic = group.field === 'caseEvents' ? 'case' : 'entity';
+    // Rows after `from` are all there as long as nothing after it was pruned. Checked after each
+    // read too: pruning that committed before a read is seen by the check that follows it.
+    const assertKept = async (from: LogPosition) => {
+      if (comparePositions(from, await reader.prunedThrough(topic)) < 0) {
+        throw new SafeError('BAD_USER_INPUT', 'The cursor is older than the events this hub keeps; query the current state and subscribe without after.');
+      }
+    };
     try {
       let from = cursor;
       let replayed = 0;
+      await assertKept(from);
       for (;;) {
         const read = group.field === 'caseEvents'
           ? await reader.caseEvents(from, 500, through)
           : await reader.entityChanges(from, 500, through);
+        await assertKept(from);
         for (const event of read.events as Array<CaseLogEvent | EntityLogEvent>) {
           if (!(group.matches as (e: CaseLogEvent | EntityLogEvent) => boolean)(event)) continue;
           if (++replayed > maxReplay) {

@@ -6,6 +6,7 @@ import * as liveOperations from './20261125025000_live_operations.js';
 import * as caseWorkflow from './20261125030000_case_workflow.js';
 import * as entityResolution from './20261201000000_entity_resolution.js';
 import * as faultTolerance from './20261202010000_fault_tolerance.js';
+import * as retention from './20261203000000_retention.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs from the
@@ -24,6 +25,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261125030000_case_workflow', caseWorkflow],
   ['20261201000000_entity_resolution', entityResolution],
   ['20261202010000_fault_tolerance', faultTolerance],
+  ['20261203000000_retention', retention],
 ];
 
 /** Every migration's name, oldest first. */

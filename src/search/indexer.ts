@@ -13,9 +13,15 @@
  * and keeps being updated; it records the outbox position first, commits the new generation with
  * that position (alias swap / table rename), and the indexer then replays what changed during
  * the rebuild. Positions are written compare-and-set, so a round that raced a rebuild starts over.
+ *
+ * The indexer registers as an outbox consumer (src/events/consumers.ts, `search:<backend>`) and
+ * reports its position after each round that moved it, so retention never prunes an event it
+ * has not applied. During a rebuild it reports no further than the position the new generation
+ * starts from, which the replay after the swap reads from.
  */
 import type { Knex } from 'knex';
 import { LOG_START, comparePositions, createOutboxReader, decodePosition, encodePosition, laterOf, type LogPosition, type OutboxReader } from '../events/outbox.js';
+import { createConsumerRegistry, type ConsumerRegistry } from '../events/consumers.js';
 import type { SearchContext } from './context.js';
 import { affectedDocuments, allDocuments, countEntities, documentKey, loadDocuments } from './documents.js';
 import { SEARCH_TYPES, type IndexerState, type SearchBackend, type SearchType } from './types.js';
@@ -43,6 +49,8 @@ export interface SearchIndexerOptions {
    * their addresses are keyed, and before a case worker types them.
    */
   refreshContext?: () => Promise<void>;
+  /** The name it registers under as an outbox consumer (default `search:<backend kind>`). */
+  consumerName?: string;
 }
 
 export interface CatchUpResult {
@@ -97,6 +105,12 @@ export class SearchIndexer {
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wake: (() => void) | null = null;
+  private readonly consumers: ConsumerRegistry;
+  private readonly consumerName: string;
+  /** The position last reported to the consumer registry (text form); null: report at the next chance. */
+  private reported: string | null = null;
+  /** While a rebuild runs: the position its generation starts from, which the registry is never told past. */
+  private rebuildFloor: LogPosition | null = null;
 
   constructor(options: SearchIndexerOptions) {
     this.knex = options.knex;
@@ -109,6 +123,19 @@ export class SearchIndexer {
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
     this.refreshContext = options.refreshContext;
+    this.consumers = createConsumerRegistry(options.knex);
+    this.consumerName = options.consumerName ?? `search:${options.backend.kind}`;
+  }
+
+  /** Tells the consumer registry where this indexer stands (at most the rebuild floor); once per position. */
+  private async report(position: string): Promise<void> {
+    let at = decodePosition(position);
+    if (!at) return;
+    if (this.rebuildFloor && comparePositions(this.rebuildFloor, at) < 0) at = this.rebuildFloor;
+    const text = encodePosition(at);
+    if (text === this.reported) return;
+    await this.consumers.report('change_event', this.consumerName, at);
+    this.reported = text;
   }
 
   /**
@@ -123,6 +150,7 @@ export class SearchIndexer {
     if (!status.current || (status.documents === 0 && state.position === '0') || decodePosition(state.position) === null) {
       return { rebuilt: await this.rebuild(options) };
     }
+    await this.report(state.position);
     return { rebuilt: null };
   }
 
@@ -180,6 +208,8 @@ export class SearchIndexer {
       this.logger?.info({ position: state.position }, 'search indexer: position moved by someone else; reading again');
       return { events: 0, documents, removed, position: state.position, more: true, lostRace: true };
     }
+    // After the state is saved: the registry never holds a position the index has not reached.
+    await this.report(nextState.position);
     return { events: rows.length, documents, removed, position: nextState.position, more: read.more };
   }
 
@@ -280,7 +310,16 @@ export class SearchIndexer {
     const started = this.now();
     await this.refreshContext?.();
     // Every settled event is in the tables read below; whatever settles later sorts after this and is replayed.
-    const position = encodePosition(await this.outbox.head('change_event'));
+    const head = await this.outbox.head('change_event');
+    const position = encodePosition(head);
+    // Until the replay after the swap has run, retention must keep what follows `head`.
+    this.rebuildFloor = head;
+    try {
+      await this.report((await this.backend.readState()).position);
+    } catch (err) {
+      this.rebuildFloor = null;
+      throw err;
+    }
 
     const totals = {} as Record<SearchType, number>;
     for (const type of SEARCH_TYPES) totals[type] = await countEntities(this.knex, type);
@@ -305,21 +344,30 @@ export class SearchIndexer {
       if (writing) await writing;
       await target.commit({ position, generation: target.generation });
     } catch (err) {
+      this.rebuildFloor = null;
       await target.abort().catch(() => undefined);
       throw err;
     }
     const loadedMs = Math.max(1, this.now() - started);
     this.logger?.info({ generation: target.generation, documents, ms: loadedMs }, 'search index rebuilt');
     let replayed = 0;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        replayed = (await this.catchUp()).events;
-        break;
-      } catch (err) {
-        if (attempt >= 2) throw err;
-        await sleep(500);
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          replayed = (await this.catchUp()).events;
+          break;
+        } catch (err) {
+          if (attempt >= 2) throw err;
+          await sleep(500);
+        }
       }
+    } finally {
+      this.rebuildFloor = null;
+      this.reported = null;
     }
+    await this.report((await this.backend.readState()).position).catch((err: unknown) => {
+      this.logger?.warn({ err: (err as Error).message }, 'search indexer: could not report its position for retention; the next round will');
+    });
     const elapsedMs = Math.max(1, this.now() - started);
     return {
       generation: target.generation, documents, byType, elapsedMs, documentsPerSecond: Math.round((documents * 1000) / loadedMs),

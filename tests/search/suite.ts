@@ -7,6 +7,9 @@ import type { Knex } from 'knex';
 import type { Database } from '../../src/store/db.js';
 import { loadSearchContext, SearchIndexer, type SearchBackend, type SearchContext, type SearchHit, type SearchRequest } from '../../src/search/index.js';
 import { EXTRA_PEOPLE, loadSearchDistrict, recordChange } from './fixtures.js';
+import { createConsumerRegistry } from '../../src/events/consumers.js';
+import { encodePosition } from '../../src/events/outbox.js';
+import { pruneChangeEvents } from '../../src/store/retention.js';
 
 export interface SuiteEnv {
   db: Database;
@@ -497,6 +500,31 @@ export function searchBackendSuite(openEnv: OpenEnv): void {
       expect(rebuilt.documents).toBe(after.documents);
       await env.indexer.catchUp();
       expect((await search({ query: 'shangguanhuanming' })).hits[0]?.id).toBe(String(changed.id));
+    });
+  });
+
+  describe('retention', () => {
+    test('the indexer registers its position as an outbox consumer, and pruning never drops an event it has not applied', async () => {
+      await env.indexer.catchUp();
+      const consumer = async () => (await createConsumerRegistry(knex).list('change_event')).find((c) => c.name === `search:${env.backend.kind}`);
+      expect(encodePosition((await consumer())!.position)).toBe((await env.backend.readState()).position);
+
+      const p = await one(knex, `select id from person where id = 11`);
+      await knex('person').where('id', p.id).update({ name: '端木留存' });
+      await recordChange(knex, 'person', p.id);
+      // No minimum age: only the indexer's position holds the event back.
+      const pending = await pruneChangeEvents(knex, { minAgeMs: 0, staleMs: 86_400_000 });
+      expect(pending.slowest).toBe(`search:${env.backend.kind}`);
+      const [{ n }] = await all(knex, `select count(*)::int as n from change_event where entity_id = ? and entity_type = 'person'`, [p.id]);
+      expect(n).toBeGreaterThanOrEqual(1);
+
+      // Applied, then reported, then prunable.
+      await env.indexer.catchUp();
+      expect((await search({ query: '端木留存' })).hits[0]?.id).toBe(String(p.id));
+      expect(encodePosition((await consumer())!.position)).toBe((await env.backend.readState()).position);
+      await pruneChangeEvents(knex, { minAgeMs: 0, staleMs: 86_400_000 });
+      const [{ n: after }] = await all(knex, `select count(*)::int as n from change_event where entity_id = ? and entity_type = 'person'`, [p.id]);
+      expect(after).toBe(0);
     });
   });
 }

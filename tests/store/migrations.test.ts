@@ -1,4 +1,4 @@
-import { MIGRATION_NAMES } from '../../src/migrations/index.js';
+import { MIGRATION_NAMES, migrationSource } from '../../src/migrations/index.js';
 import type { Knex } from 'knex';
 import { migrateToLatest, rollbackAll, type Database } from '../../src/store/db.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -29,6 +29,8 @@ const CANONICAL_TABLES = [
   'match_candidate',
   'match_decision',
   'match_model',
+  'outbox_consumer',
+  'outbox_pruned',
   'person',
   'person_tag',
   'resolution_key',
@@ -45,7 +47,16 @@ async function userTables(knex: Knex): Promise<string[]> {
     .select('table_name')
     .whereRaw('table_schema = current_schema()')
     .andWhere('table_type', 'BASE TABLE');
-  return rows.map((r) => r.table_name).filter((name) => !name.startsWith('knex_migrations')).sort();
+  const partitions = new Set(await partitionsOfAuditLog(knex));
+  return rows.map((r) => r.table_name).filter((name) => !name.startsWith('knex_migrations') && !partitions.has(name)).sort();
+}
+
+/** audit_log's partitions (the retention migration): one per month, and the default one. */
+async function partitionsOfAuditLog(knex: Knex): Promise<string[]> {
+  const { rows } = (await knex.raw<{ rows: Array<{ name: string }> }>(
+    `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = to_regclass('audit_log') order by 1`,
+  ));
+  return rows.map((r) => r.name);
 }
 
 describeEachDatabase('migrations', ({ open }) => {
@@ -66,11 +77,35 @@ describeEachDatabase('migrations', ({ open }) => {
     const applied = await migrateToLatest(db.knex);
     expect(applied).toEqual([...MIGRATION_NAMES]);
     expect(await userTables(db.knex)).toEqual(CANONICAL_TABLES);
+    // audit_log is partitioned by month: the default partition and this month's, at least.
+    const now = new Date();
+    const month = `audit_log_${now.getUTCFullYear()}_${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+    expect(await partitionsOfAuditLog(db.knex)).toEqual(expect.arrayContaining(['audit_log_default', month]));
   });
 
   it('migrate up again is a no-op', async () => {
     expect(await migrateToLatest(db.knex)).toEqual([]);
     expect(await userTables(db.knex)).toEqual(CANONICAL_TABLES);
+  });
+
+  it('the audit rows written before partitioning keep their ids and order, and the append-only triggers, through down and up', async () => {
+    // Back to before the retention migration, with rows in the unpartitioned table.
+    await db.knex.migrate.down({ migrationSource });
+    expect(await partitionsOfAuditLog(db.knex)).toEqual([]);
+    const rows = [
+      { at: new Date('2026-09-30T23:59:59Z'), subject: 'a', role: 'police', person_id: 1, fields: JSON.stringify(['name']), purpose: 'p', operation: null },
+      { at: new Date('2026-10-01T00:00:00Z'), subject: 'b', role: 'police', person_id: 2, fields: JSON.stringify(['name']), purpose: 'p', operation: 'Q' },
+    ];
+    await db.knex('audit_log').insert(rows);
+    const before = await db.knex('audit_log').orderBy('id');
+    await migrateToLatest(db.knex);
+    expect(await partitionsOfAuditLog(db.knex)).toEqual(expect.arrayContaining(['audit_log_2026_09', 'audit_log_2026_10']));
+    expect(await db.knex('audit_log').orderBy('id')).toEqual(before);
+    expect((await db.knex('audit_log_2026_09').select('subject')).map((r: { subject: string }) => r.subject)).toEqual(['a']);
+    await expect(db.knex('audit_log').where('subject', 'a').del()).rejects.toThrow(/append-only/);
+    // New rows continue the ids.
+    const [next] = (await db.knex('audit_log').insert({ ...rows[0], subject: 'c', at: new Date() }).returning('id'));
+    expect(BigInt(next!.id)).toBeGreaterThan(BigInt(before.at(-1).id));
   });
 
   it('rollbackAll removes every table', async () => {

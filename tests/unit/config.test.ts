@@ -22,6 +22,17 @@ describe('configuration from the environment', () => {
     expect(problems).toMatch(/^DEMO_DATA: /m);
   });
 
+  test('retention settings default as docs/retention.md says, and refuse values that would misbehave', () => {
+    expect(loadConfig({})).toMatchObject({
+      RETENTION_INTERVAL_MINUTES: 60, RETENTION_CHANGE_EVENT_MIN_AGE_HOURS: 72, RETENTION_CONSUMER_STALE_HOURS: 24,
+      RETENTION_AUDIT_MONTHS_AHEAD: 3, RETENTION_AUDIT_ARCHIVE_AFTER_MONTHS: 0,
+    });
+    // Past about 24.8 days a Node timer fires at once, over and over: a week is the most.
+    expect(() => loadConfig({ RETENTION_INTERVAL_MINUTES: '50000' })).toThrow(/RETENTION_INTERVAL_MINUTES: must be at most 10080/);
+    expect(() => loadConfig({ RETENTION_AUDIT_MONTHS_AHEAD: '0' })).toThrow(/RETENTION_AUDIT_MONTHS_AHEAD/);
+    expect(() => loadConfig({ RETENTION_CHANGE_EVENT_MIN_AGE_HOURS: '-1' })).toThrow(/RETENTION_CHANGE_EVENT_MIN_AGE_HOURS/);
+  });
+
   test('production refuses to run on a development key', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_JWKS_URL or JWT_SECRET: one is required when NODE_ENV=production/);
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).NODE_ENV).toBe('production');

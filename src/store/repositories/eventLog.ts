@@ -63,6 +63,11 @@ export function createEventLogReader(knex: Knex) {
       return outbox.head(LOG_TABLE[topic]);
     },
 
+    /** The last position retention pruned from a log (LOG_START when none): a replay must not start before it. */
+    prunedThrough(topic: Topic): Promise<LogPosition> {
+      return outbox.prunedThrough(LOG_TABLE[topic]);
+    },
+
     /** Case events after `from` (and at most `through`), oldest first, each with its case. */
     async caseEvents(from: LogPosition, limit: number, through: LogPosition | null = null): Promise<LogRead<CaseLogEvent>> {
       const read = await outbox.read<Row>('case_event', { from, through, limit, shape: (q) => {
