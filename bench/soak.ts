@@ -599,6 +599,26 @@ export function judgeSoak(r: SoakResult): Verdict[] {
 
 const fmt = (v: number | null) => (v === null ? '–' : String(v));
 
+/**
+ * The intervals with scheduled syncs against those without, after the warm-up: every connector
+ * has the same intervalSeconds, so their runs start together and fall in some samples only.
+ */
+function syncContrast(r: SoakResult): string[] {
+  const after = r.samples.filter((s) => s.t > r.warmupS);
+  const withSyncs = after.filter((s) => s.syncsDone + s.syncsFailed > 0);
+  const without = after.filter((s) => s.syncsDone + s.syncsFailed === 0);
+  if (!withSyncs.length || !without.length) return [];
+  const p99 = (group: IntervalSample[], kind: Kind) => median(group.filter((s) => s.kinds[kind].n > 0).map((s) => s.kinds[kind].p99)).toFixed(0);
+  const range = (values: number[]) => (values.length ? `${Math.min(...values)}–${Math.max(...values)}` : '–');
+  const conns = (group: IntervalSample[]) => range(group.map((s) => s.dbConnections).filter((c): c is number => c !== null));
+  return [
+    `Scheduled syncs: every connector has intervalSeconds ${r.syncIntervalS}, so the seven runs start together and land in ${withSyncs.length} of the ${after.length} intervals after the warm-up. `
+      + `Median interval p99 with syncs / without, ms: ${KINDS.map((k) => `${k} ${p99(withSyncs, k)} / ${p99(without, k)}`).join(', ')}; `
+      + `hub event-loop p99 ${range(withSyncs.map((s) => s.eventLoopP99Ms ?? 0))} / ${range(without.map((s) => s.eventLoopP99Ms ?? 0))} ms`
+      + `${r.options.store === 'postgres' ? `; database connections ${conns(withSyncs)} / ${conns(without)}` : ''}.`,
+  ];
+}
+
 export function renderSoakSection(r: SoakResult, machine: Machine, date: string, command: string): string {
   const o = r.options;
   const minutes = (s: number) => (s % 60 === 0 ? `${s / 60} min` : `${s} s`);
@@ -615,7 +635,10 @@ export function renderSoakSection(r: SoakResult, machine: Machine, date: string,
     `- Date: ${date}`,
     `- Command: \`${command}\``,
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM; Node ${machine.node}; ${machine.os}`,
-    `- **Shared machine:** other work (a CI run, other sessions' builds) ran on the same ${machine.cores} cores throughout (load average ${r.load.before.join(', ')} at the start, ${r.load.after.join(', ')} at the end; the table's last column is the 1-min load at each sample). Latencies include that contention.`,
+    // The load average at the start is taken before the soak starts anything: it is other work's.
+    (r.load.before[0] ?? 0) >= 0.5
+      ? `- **Shared machine:** other work ran on the same ${machine.cores} cores (load average ${r.load.before.join(', ')} before the soak started anything, ${r.load.after.join(', ')} at the end; the table's last column is the 1-min load at each sample). Latencies include that contention.`
+      : `- The machine was otherwise quiet at the start (load average ${r.load.before.join(', ')}; ${r.load.after.join(', ')} at the end, the soak's own processes included).`,
     '',
     `**Verdicts (${allPass ? 'all PASS' : 'not all PASS'}):**`,
     '',
@@ -630,6 +653,7 @@ export function renderSoakSection(r: SoakResult, machine: Machine, date: string,
     lines.push(`| ${s.t}${s.t <= r.warmupS ? ' (warm-up)' : ''} | ${s.rssMiB} | ${fmt(s.heapMiB)} | ${fmt(s.eventLoopP99Ms)} | ${s.fds} | ${fmt(s.dbConnections)} | ${fmt(s.liveSubscribers)} | ${k('profile')} | ${k('people')} | ${k('search')} | ${k('mutation')} | ${errors} | ${s.deliveries} / ${s.expectedDeliveries} | ${s.syncsDone}${s.syncsFailed ? ` (+${s.syncsFailed} failed)` : ''} | ${s.pushes} | ${s.hubCpuPercent} | ${s.load1} |`);
   }
   const t = r.totals.requests;
+  lines.push('', ...syncContrast(r));
   lines.push(
     '',
     `Totals: ${t.profile} profiles, ${t.people} people pages, ${t.search} searches, ${t.mutation} mutations (${r.totals.flows} whole case flows); ${r.deliveries.received} of ${r.deliveries.expected} expected deliveries after a drain of up to 30 s (a delivery that lands just after a sample counts in the next interval); subscriber sockets closed: ${r.deliveries.closed}${Object.keys(r.deliveries.closeReasons).length ? ` (${JSON.stringify(r.deliveries.closeReasons)})` : ''}.`,
