@@ -8,6 +8,7 @@
  *   npm run bench -- --only postgres --connections 64
  *   npm run bench -- --peer postgraphile=http://127.0.0.1:5000/graphql --peer-query postgraphile=bench/postgraphile.graphql
  *   npm run bench -- --embedded [--embedded-compare ../main]   # search and profile on PGlite vs PostgreSQL, as npm start runs
+ *   npm run bench -- --soak 30m [--soak-store pglite]          # steady mixed load, sampled and judged for flatness
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -32,6 +33,7 @@ import { benchSubscribers, renderSubscribersSection, subscribersSectionName, typ
 import { benchPeers, renderPeersSection } from './peers.js';
 import { benchResolution, renderResolutionSection, resolutionSectionName, type NoisePreset } from './resolution.js';
 import { benchEmbedded, renderEmbeddedSection } from './embedded.js';
+import { benchSoak, parseDuration, renderSoakSection } from './soak.js';
 
 /** Policy and audit overhead on each store, measured in-process (bench/policyOverhead.ts). */
 async function policyOverhead(ctx: ReturnType<typeof createContext>, rounds: number): Promise<PolicyOverheadResult[]> {
@@ -107,6 +109,10 @@ interface Options {
   embeddedScale: ScaleName;
   embeddedSeconds: number;
   embeddedCompare?: string;
+  soak?: number;
+  soakStore: 'postgres' | 'pglite';
+  soakScale: ScaleName;
+  soakSubscribers: number;
 }
 
 const positiveInt = (name: string, min: number) => (value: string) => {
@@ -201,6 +207,25 @@ const program = new Command('bench')
   }, 'small')
   .option('--embedded-seconds <n>', 'seconds of searching after the first sync, per hub', positiveInt('--embedded-seconds', 1), 45)
   .option('--embedded-compare <dir>', 'also run the hubs of another checkout (its dist/), each just before this build\'s: before and after in one run')
+  .option('--soak <duration>', 'run only the soak (bench/soak.ts): the hub as liandong start runs it with the simulated departments, 1,000 subscribers and a steady mixed load for this long (30m, 90s, 1h), sampled and judged for flat memory, descriptors, connections and p99, and errors', (v: string) => {
+    let s: number;
+    try {
+      s = parseDuration(v);
+    } catch (error) {
+      throw new InvalidArgumentError(errorMessage(error));
+    }
+    if (s < 60) throw new InvalidArgumentError('--soak must be at least 60s');
+    return s;
+  })
+  .option('--soak-store <store>', 'the soak hub\'s store: postgres (a throwaway server) or pglite (the embedded default)', (v: string) => {
+    if (v !== 'postgres' && v !== 'pglite') throw new InvalidArgumentError('--soak-store must be postgres or pglite');
+    return v;
+  }, 'postgres')
+  .option('--soak-scale <scale>', 'the generated district of the soak: tiny or small', (v: string) => {
+    if (v !== 'tiny' && v !== 'small') throw new InvalidArgumentError('--soak-scale must be tiny or small');
+    return v;
+  }, 'small')
+  .option('--soak-subscribers <n>', 'WebSocket subscribers during the soak', positiveInt('--soak-subscribers', 1), 1000)
   .showHelpAfterError();
 
 function buildTargets(opts: Options): { targets: Target[]; peerQueries: Array<{ name: string; query: string }> } {
@@ -296,6 +321,7 @@ async function main(): Promise<number> {
   if (opts.resolution) return resolutionOnly(ctx, opts, date);
   if (opts.peers) return peersOnly(ctx, opts, date);
   if (opts.embedded) return embeddedOnly(ctx, opts, date);
+  if (opts.soak !== undefined) return soakOnly(ctx, opts, date);
   const outcomes: TargetOutcome[] = [];
   const policyResults: PolicyOverheadResult[] = [];
   let syncResult: SyncBenchResult | undefined;
@@ -479,6 +505,27 @@ async function embeddedOnly(ctx: ReturnType<typeof createContext>, opts: Options
   checkInterrupted();
   process.stdout.write(`\n${section}\n`);
   if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, 'embedded');
+  return ok ? 0 : 1;
+}
+
+/** --soak: the soak alone (its own hub, simulators, subscribers and database). */
+async function soakOnly(ctx: ReturnType<typeof createContext>, opts: Options, date: string): Promise<number> {
+  let section: string;
+  let ok: boolean;
+  try {
+    const result = await benchSoak(ctx, { durationS: opts.soak!, store: opts.soakStore, scale: opts.soakScale, seed: opts.syncSeed, subscribers: opts.soakSubscribers });
+    const args = redactHeaders(process.argv.slice(2));
+    section = renderSoakSection(result, describeMachine(), date, `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`);
+    ok = result.verdicts.every((v) => v.pass);
+    const raw = join(tmpdir(), `liandong-bench-soak-${date.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(raw, JSON.stringify(result, null, 2));
+    progress(`soak: raw results in ${raw}`);
+  } finally {
+    await runCleanups();
+  }
+  checkInterrupted();
+  process.stdout.write(`\n${section}\n`);
+  if (opts.write) writeSection(join(projectRoot(), 'docs', 'BENCHMARKS.md'), section, 'soak');
   return ok ? 0 : 1;
 }
 

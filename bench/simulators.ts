@@ -4,6 +4,10 @@
  * needs them: the sources should not share the hub's event loop and CPU accounting. Prints
  * one JSON line, { configs: { <department>: <connector config> }, pid }, then serves until
  * SIGTERM; on exit prints its peak RSS to stderr.
+ *
+ * For the soak (bench/soak.ts): --webhook URL has the police simulator push live 110 calls
+ * there every --incident-interval ms (its default 5000), and --change-every MS changes
+ * --change-count records in every department that often, so scheduled syncs carry changes.
  */
 import { startSimulators } from '../src/simulators/index.js';
 
@@ -18,7 +22,21 @@ if (!dataDir) {
   process.exit(2);
 }
 const work = arg('--work');
-const sims = await startSimulators({ dataDir, host: '127.0.0.1', ...(work ? { workDir: work } : {}) });
+const webhook = arg('--webhook');
+const incidentInterval = arg('--incident-interval');
+const changeEvery = Number(arg('--change-every') ?? 0);
+const changeCount = Number(arg('--change-count') ?? 5);
+const sims = await startSimulators({
+  dataDir, host: '127.0.0.1', ...(work ? { workDir: work } : {}), ...(webhook ? { webhookUrl: webhook } : {}),
+  ...(incidentInterval ? { incidentIntervalMs: Number(incidentInterval) } : {}),
+});
+if (changeEvery > 0) {
+  setInterval(() => {
+    for (const s of sims) {
+      s.change(changeCount).catch((error: unknown) => process.stderr.write(`${s.department}: change failed: ${error instanceof Error ? error.message : String(error)}\n`));
+    }
+  }, changeEvery).unref();
+}
 process.stdout.write(`${JSON.stringify({ pid: process.pid, configs: Object.fromEntries(sims.map((s) => [s.department, s.connectorConfig])) })}\n`);
 const stop = async () => {
   await Promise.allSettled(sims.map((s) => s.stop()));
