@@ -1,6 +1,7 @@
 import { DateTimeResolver, LocalDateResolver } from 'graphql-scalars';
 import type { Resolvers, AreaFilter } from '../generated/graphql.js';
 import type { DataLayer } from '../store/dataLayer.js';
+import { then, type MaybePromise } from '../store/loaders.js';
 import type { AreaIdsFilter } from '../store/filters.js';
 import { fromGlobalId, optionalIdOf, type NodeType } from './globalId.js';
 
@@ -16,10 +17,11 @@ export function areaFilter(area: AreaFilter | null | undefined): AreaIdsFilter |
 }
 
 /** A required relation that the store's foreign keys guarantee; a miss is a broken store, not a client error. */
-export async function required<T>(what: string, load: Promise<T | null>): Promise<T> {
-  const found = await load;
-  if (found === null) throw new Error(`dangling reference: ${what}`);
-  return found;
+export function required<T>(what: string, load: MaybePromise<T | null>): MaybePromise<T> {
+  return then(load, (found) => {
+    if (found === null) throw new Error(`dangling reference: ${what}`);
+    return found;
+  });
 }
 
 /**
@@ -35,7 +37,7 @@ export const pageFields = {
 };
 
 type Loaded = { id: string } | null;
-const loadNode: Record<NodeType, (data: DataLayer, id: string) => Promise<Loaded>> = {
+const loadNode: Record<NodeType, (data: DataLayer, id: string) => MaybePromise<Loaded>> = {
   Person: (d, id) => d.people.person(id),
   Household: (d, id) => d.people.household(id),
   Dwelling: (d, id) => d.places.dwelling(id),

@@ -8,12 +8,12 @@ export const viewerResolvers: Resolvers = {
     role: (v) => (v.authenticated ? roleEnum(v.role) : null),
     grids: async (v, _, { data }) => {
       if (!v.authenticated) return [];
-      const grids = await Promise.all(v.gridIds.map((id) => data.places.grid(id)));
+      const grids = await Promise.all(v.gridIds.map(async (id) => data.places.grid(id)));
       return grids.filter((g) => g !== null);
     },
     streets: async (v, _, { data }) => {
       if (!v.authenticated) return [];
-      const streets = await Promise.all(v.streetIds.map((id) => data.places.area(id)));
+      const streets = await Promise.all(v.streetIds.map(async (id) => data.places.area(id)));
       return streets.filter((s) => s !== null);
     },
     department: (v, _, { data }) => (v.authenticated && v.department ? data.departments.departmentNamed(v.department) : null),

@@ -1,5 +1,5 @@
 import type { StoreContext } from './context.js';
-import { byForeignKey, byId, type Row } from '../loaders.js';
+import { byForeignKey, byId, then, type Row } from '../loaders.js';
 import { PLACE_CHAIN, PLACE_CHAIN_JOINS, type PlacesRepository } from './places.js';
 import { whereArea, whereDepartmentPresent, type AreaIdsFilter } from '../filters.js';
 import { keysetPage, type PageArgs } from '../pagination.js';
@@ -79,9 +79,9 @@ export function createPeopleRepository({ knex, table, read, policy, reads, survi
       policy.assertCanReadTags();
       return tagsByPerson.load(personId);
     },
-    async household(id: string) {
+    household(id: string) {
       policy.assertCanRead('household');
-      return visibleHousehold(await households.load(id));
+      return then(households.get(id), visibleHousehold);
     },
     /** The head, from the members' statement when the head lives there (it always should), so `head` and `members` cost one read. */
     async householdHead(household: HouseholdModel) {

@@ -1,5 +1,5 @@
 import type { StoreContext } from './context.js';
-import { byForeignKey, byId, type Row } from '../loaders.js';
+import { byForeignKey, byId, then, type Row } from '../loaders.js';
 import { whereArea, whereDepartmentPresent, type AreaIdsFilter } from '../filters.js';
 import { keysetPage, type PageArgs } from '../pagination.js';
 import {
@@ -80,14 +80,16 @@ export function createPlacesRepository({ knex, table, read, policy, survivor }: 
       primeChain(r);
       dwellings.prime(String(d.id), dwellingFromRow(d));
     },
+    // The single-row reads below answer at once from what the request has already loaded (see
+    // KeyedLoader): on a page, every level of places past the first is primed.
     area(id: string) {
       // The district hierarchy is not personal: whoever may see grids may see the areas they sit in.
       policy.assertCanRead('grid');
-      return areas.load(id);
+      return areas.get(id);
     },
     grid(id: string) {
       policy.assertCanRead('grid');
-      return grids.load(id);
+      return grids.get(id);
     },
     gridMember(id: string) {
       policy.assertCanRead('grid_member');
@@ -103,16 +105,14 @@ export function createPlacesRepository({ knex, table, read, policy, survivor }: 
     },
     address(id: string) {
       policy.assertCanRead('place');
-      return addresses.load(id);
+      return addresses.get(id);
     },
-    async building(id: string) {
+    building(id: string) {
       policy.assertCanRead('place');
-      let b = await buildings.load(id);
-      if (!b) {
-        const now = await survivor('building', id);
-        if (now !== null) b = await buildings.load(now);
-      }
-      return inScope(b);
+      return then(buildings.get(id), (b) => b
+        ? inScope(b)
+        // A merged-away id answers with the building it was merged into.
+        : then(survivor('building', id), (now) => (now === null ? null : then(buildings.get(now), inScope))));
     },
     forget() {
       buildings.clearAll();
@@ -129,9 +129,9 @@ export function createPlacesRepository({ knex, table, read, policy, survivor }: 
       };
       return keysetPage({ base, table: 'building', page, fromRow: buildingFromRow, access });
     },
-    async dwelling(id: string) {
+    dwelling(id: string) {
       policy.assertCanRead('place');
-      return inScope(await dwellings.load(id));
+      return then(dwellings.get(id), inScope);
     },
     async dwellingsOfBuilding(buildingId: string) {
       policy.assertCanRead('place');

@@ -6,6 +6,7 @@ import { HIT_TYPE, type BuildingModel, type CaseModel, type EnterpriseModel, typ
 import type { DataKind } from '../policy.js';
 import type { AreaIdsFilter } from '../filters.js';
 import type { StoreContext } from './context.js';
+import type { MaybePromise } from '../loaders.js';
 
 /** What each hit type is, to the policy. */
 const KIND_OF: Record<SearchType, DataKind> = { person: 'person', building: 'place', enterprise: 'enterprise', case: 'case' };
@@ -31,7 +32,7 @@ export interface SearchArgs {
 /** Repositories that hand out each hit's entity, each through its own policy gate. */
 export interface HitLoaders {
   person(id: string): Promise<PersonModel | null>;
-  building(id: string): Promise<BuildingModel | null>;
+  building(id: string): MaybePromise<BuildingModel | null>;
   enterprise(id: string): Promise<EnterpriseModel | null>;
   case(id: string): Promise<CaseModel | null>;
 }
