@@ -16,8 +16,9 @@ export interface BuildingListFilter {
  * A dwelling's chain as columns of one statement (the dwelling's address, its building, the
  * building's address and grid, each whole as jsonb, null where absent), over
  * PLACE_CHAIN_JOINS after a `dwelling` (left joins, flat: nested in parentheses the planner
- * would join every dwelling before picking the few asked for). Whatever loads dwellings with them hands the row to
- * `primeChain`. Grids are few and small, so their rows ride along too.
+ * would join every dwelling before picking the few asked for). Another repository that loads
+ * dwellings with them hands the row to `primeDwelling`. Grids are few and small, so their rows
+ * ride along too.
  */
 export const PLACE_CHAIN = `to_jsonb(address.*) as address_row, to_jsonb(building.*) as building_row,
   to_jsonb(building_address.*) as building_address_row, to_jsonb(grid.*) as grid_row`;
@@ -31,26 +32,26 @@ export function createPlacesRepository({ knex, table, read, policy, survivor }: 
   const membersByGrid = byForeignKey(read, 'select * from grid_member where grid_id = any(?::bigint[]) order by grid_id, id', 'grid_id', gridMemberFromRow);
   const gridMembers = byId(read, 'select * from grid_member where id = any(?::bigint[])', gridMemberFromRow);
   const addresses = byId(read, 'select * from address where id = any(?::bigint[])', addressFromRow);
+  const primeAddressRow = (a: Row | null | undefined): void => {
+    if (a) addresses.prime(String(a.id), addressFromRow(a));
+  };
   // A building comes with its address (to_jsonb: one column, whatever the address's columns),
   // which primes the address loader: nearly every page that shows a building shows where it is.
-  const primeAddress = (r: Row): Row => {
-    const a = r.address_row as Row | null;
-    if (a) addresses.prime(String(a.id), addressFromRow(a));
-    return r;
-  };
   const buildings = byId(read, 'select building.*, to_jsonb(address.*) as address_row from building join address on address.id = building.address_id where building.id = any(?::bigint[])',
-    (r) => buildingFromRow(primeAddress(r)));
+    (r) => {
+      primeAddressRow(r.address_row as Row | null);
+      return buildingFromRow(r);
+    });
   /**
    * The rest of a dwelling's single-parent chain, from PLACE_CHAIN's columns: its building, the
    * building's address and grid go into their loaders, so that the next levels of a page
    * (dwelling → building → grid) cost no statement of their own.
    */
   const primeChain = (r: Row): Row => {
-    primeAddress(r);
+    primeAddressRow(r.address_row as Row | null);
     const b = r.building_row as Row | null;
     if (b) {
-      const a = r.building_address_row as Row | null;
-      if (a) addresses.prime(String(a.id), addressFromRow(a));
+      primeAddressRow(r.building_address_row as Row | null);
       buildings.prime(String(b.id), buildingFromRow(b));
     }
     const g = r.grid_row as Row | null;
