@@ -23,7 +23,7 @@ export const RecordFields = graphql(`
  * disagree on are marked in every record that states them.
  */
 export function RecordTimeline({ records, disputed, showLinks }: { records: RecordFieldsFragment[]; disputed: Set<string>; showLinks: boolean }) {
-  const { t, e, time } = useI18n();
+  const { t, e, time, fact, factValue } = useI18n();
   const sorted = [...records].sort((a, b) => (b.sourceUpdatedAt ?? b.fetchedAt).localeCompare(a.sourceUpdatedAt ?? a.fetchedAt));
   if (!sorted.length) return <p className="muted">{t('none')}</p>;
   return (
@@ -39,8 +39,8 @@ export function RecordTimeline({ records, disputed, showLinks }: { records: Reco
           <dl className="facts">
             {r.facts.map((f) => (
               <div key={f.field} className={disputed.has(f.field) ? 'fact disputed' : 'fact'}>
-                <dt>{f.field}</dt>
-                <dd>{f.value ?? '—'}</dd>
+                <dt title={f.field}>{fact(f.field)}</dt>
+                <dd>{factValue(f.field, f.value)}</dd>
               </div>
             ))}
           </dl>
@@ -51,7 +51,7 @@ export function RecordTimeline({ records, disputed, showLinks }: { records: Reco
             <details className="small">
               <summary>{t('link')}：{e(r.link.method)}{r.link.score != null ? ` · ${t('score')} ${r.link.score.toFixed(3)}` : ''}</summary>
               <ul>
-                {r.link.evidence.map((ev) => <li key={ev.field}>{ev.field}: {ev.agreement} ({ev.weight >= 0 ? '+' : ''}{ev.weight.toFixed(1)})</li>)}
+                {r.link.evidence.map((ev) => <li key={ev.field}>{fact(ev.field)}: {ev.agreement} ({ev.weight >= 0 ? '+' : ''}{ev.weight.toFixed(1)})</li>)}
               </ul>
             </details>
           )}

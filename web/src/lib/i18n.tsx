@@ -127,6 +127,25 @@ const enumsEn: Record<string, string> = {
   ID_NUMBER: 'ID number', CREDIT_CODE: 'Credit code', IN_PROGRESS: 'In progress', ROLE_CHANGED: 'Roles changed', SITE_VISIT: 'Site visit', JOINT_MEETING: 'Joint meeting',
 };
 
+/**
+ * Department records state facts under the canonical field names (src/domain/canonical.ts) and
+ * enum values in lower case; a case worker reads them in the console's language.
+ */
+const factsZh: Record<string, string> = {
+  name: '姓名', idNumber: '身份证号', sex: '性别', birthDate: '出生日期', phone: '电话', residenceType: '人口类型', address: '地址',
+  householdNumber: '户号', relationToHead: '与户主关系', tags: '标签',
+  use: '用途', floors: '层数', builtYear: '建成年份', lat: '纬度', lng: '经度', community: '社区',
+  unit: '单元', room: '室', floorArea: '建筑面积', occupancy: '居住状态',
+  creditCode: '统一社会信用代码', legalRepresentative: '法定代表人', industry: '行业', status: '状态', registeredOn: '成立日期',
+};
+const factsEn: Record<string, string> = {
+  idNumber: 'ID number', birthDate: 'Birth date', residenceType: 'Residence type', householdNumber: 'Household number',
+  relationToHead: 'Relation to head', builtYear: 'Built in', lat: 'Latitude', lng: 'Longitude', floorArea: 'Floor area',
+  creditCode: 'Credit code', legalRepresentative: 'Legal representative', registeredOn: 'Registered on',
+};
+/** Facts whose values are enums (lists of them, for tags): shown as the enum's label. */
+const ENUM_FACTS = new Set(['sex', 'residenceType', 'relationToHead', 'tags', 'use', 'occupancy', 'status']);
+
 interface I18n {
   lang: Lang;
   setLang: (lang: Lang) => void;
@@ -135,6 +154,10 @@ interface I18n {
   e: (value: string | null | undefined) => string;
   /** A date-time in Asia/Shanghai. */
   time: (iso: string | null | undefined, withDate?: boolean) => string;
+  /** A department record's field name (`residenceType`) as a label. */
+  fact: (field: string) => string;
+  /** A department record's value of that field (`floating`), enums as their labels. */
+  factValue: (field: string, value: string | null | undefined) => string;
 }
 
 const I18nContext = createContext<I18n | null>(null);
@@ -162,6 +185,16 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       t: (key) => (lang === 'en' ? en[key] ?? zh[key] : zh[key]),
       e: (v) => (v ? (lang === 'en' ? enumsEn[v] ?? titleCase(v) : enumsZh[v] ?? v) : '—'),
       time: (iso, withDate = true) => (iso ? (withDate ? formats.full : formats.short).format(new Date(iso)) : '—'),
+      fact: (field) => (lang === 'en' ? factsEn[field] ?? titleCase(field.replace(/[A-Z]/g, (c) => `_${c}`)) : factsZh[field] ?? field),
+      factValue: (field, v) => {
+        if (v === null || v === undefined || v === '') return '—';
+        if (!ENUM_FACTS.has(field)) return v;
+        const label = (one: string) => {
+          const key = one.trim().toUpperCase();
+          return lang === 'en' ? enumsEn[key] ?? titleCase(key) : enumsZh[key] ?? one;
+        };
+        return v.split(',').map(label).join(lang === 'en' ? ', ' : '、');
+      },
     };
   }, [lang, setLang]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;

@@ -79,7 +79,7 @@ function Duplicates({ id, name, birthDate }: { id: string; name: string; birthDa
 }
 
 function Person360({ id }: { id: string }) {
-  const { t, e, time } = useI18n();
+  const { t, e, time, fact, factValue } = useI18n();
   const { claims } = useSession();
   const can = capabilities(claims?.role);
   const [{ data, fetching, error }] = useQuery({ query: PersonQuery, variables: { id } });
@@ -131,7 +131,7 @@ function Person360({ id }: { id: string }) {
           <table>
             <tbody>
               {p.disagreements.map((d) => (
-                <tr key={d.field}><th>{d.field}</th><td>{d.values.map((v, i) => <div key={i}>{v.value ?? '—'} <span className="muted small">({t('statedBy')}: {v.departments.join(', ')})</span></div>)}</td></tr>
+                <tr key={d.field}><th title={d.field}>{fact(d.field)}</th><td>{d.values.map((v, i) => <div key={i}>{factValue(d.field, v.value)} <span className="muted small">({t('statedBy')}: {v.departments.join(', ')})</span></div>)}</td></tr>
               ))}
             </tbody>
           </table>
