@@ -44,6 +44,7 @@ const plain = (e) => {
 };
 const ready = PGlite.create({
   ...(workerData.dataDir ? { dataDir: workerData.dataDir } : {}),
+  ...(workerData.loadDataDir ? { loadDataDir: workerData.loadDataDir } : {}),
   extensions: { pg_trgm },
   parsers: { 20: keep, 1700: keep, 1082: keep },
 });
@@ -73,10 +74,11 @@ export class PgliteWorkerConnection {
   private exited: Error | null = null;
   private closing: Promise<void> | null = null;
 
-  constructor(dataDir: string | null) {
+  /** `loadDataDir`: a tarball of PGlite's dumpDataDir to start from (a Blob crosses threads by copy). */
+  constructor(dataDir: string | null, loadDataDir?: Blob) {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { dataDir, pglite: require.resolve('@electric-sql/pglite'), pgTrgm: require.resolve('@electric-sql/pglite/contrib/pg_trgm') },
+      workerData: { dataDir, loadDataDir, pglite: require.resolve('@electric-sql/pglite'), pgTrgm: require.resolve('@electric-sql/pglite/contrib/pg_trgm') },
     });
     let ready!: { resolve: () => void; reject: (e: Error) => void };
     this.waitReady = new Promise<void>((resolve, reject) => { ready = { resolve, reject }; });
