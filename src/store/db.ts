@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { migrationSource } from '../migrations/index.js';
 import { ConnectionScheduler, scheduledPgLiteClient } from './pgliteClient.js';
+import { PgliteWorkerConnection } from './pgliteWorker.js';
 
 /** Where the canonical store lives: an embedded PGlite (a directory, or memory) or a PostgreSQL server. */
 export type DatabaseTarget =
@@ -28,15 +27,11 @@ const NUMERIC_OID = 1700;
 const DATE_OID = 1082;
 
 // Both drivers must hand the data layer the same JS types: bigint ids as strings (JS numbers
-// lose precision past 2^53), numeric as strings, and dates (no time zone) as 'YYYY-MM-DD'.
+// lose precision past 2^53), numeric as strings, and dates (no time zone) as 'YYYY-MM-DD'
+// (PGlite's thread sets the same parsers: src/store/pgliteWorker.ts).
 pg.types.setTypeParser(INT8_OID, (v) => v);
 pg.types.setTypeParser(NUMERIC_OID, (v) => v);
 pg.types.setTypeParser(DATE_OID, (v) => v);
-const pgliteParsers = {
-  [INT8_OID]: (v: string) => v,
-  [NUMERIC_OID]: (v: string) => v,
-  [DATE_OID]: (v: string) => v,
-};
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'postgres') {
@@ -51,11 +46,13 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     return { kind: 'postgres', knex, interactive: (fn) => fn(), close: () => knex.destroy() };
   }
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-  const pglite = await PGlite.create({
-    ...(target.dataDir ? { dataDir: target.dataDir } : {}),
-    extensions: { pg_trgm },
-    parsers: pgliteParsers,
-  });
+  const pglite = new PgliteWorkerConnection(target.dataDir);
+  try {
+    await pglite.waitReady;
+  } catch (err) {
+    await pglite.close().catch(() => {});
+    throw err;
+  }
   const scheduler = new ConnectionScheduler();
   const knex = knexFactory({
     // knex-pglite's typings predate knex 3's Client type; the class is a knex Client.
