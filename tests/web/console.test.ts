@@ -202,6 +202,13 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     const sources = await db.knex('source_record').where({ entity_type: 'person', entity_id: person.id }).select('source_id');
     for (const { source_id } of sources) expect(provenance.some((p) => p.includes(String(source_id)))).toBe(true);
     expect(provenance.every((p) => /来源：\w+ · 数据流 \w+ · 源记录号 \S+ · 抓取时间 \d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}/.test(p))).toBe(true);
+    // What the records state reads in the console's language: labels and enum labels, not the
+    // canonical field names (residenceType) or the stored values (floating).
+    const labels = await page.locator('.record .facts dt').allInnerTexts();
+    expect(labels).toContain('姓名');
+    expect(labels.filter((l) => /^[a-z]+[A-Z]?[A-Za-z]*$/.test(l))).toEqual([]);
+    const values = await page.locator('.record .facts dd').allInnerTexts();
+    expect(values.filter((v) => /^(male|female|hukou|floating|head|spouse|child)$/.test(v))).toEqual([]);
     await shot(page, 'person');
 
     // The audit trail holds the purpose as typed, for this person, on the administrator's own page too.
