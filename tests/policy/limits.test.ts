@@ -43,6 +43,22 @@ describeEachDatabase('limits against abusive operations', ({ open }) => {
     expect(fine.errors).toBeUndefined();
   });
 
+  test('one document\'s cost follows the variables that size it, request after request (page size, @include), and not the cursor', async () => {
+    const t = await hub({ limits: { maxCost: 5_000 } });
+    const query = `query Page($n: Int, $after: String, $records: Boolean!) {
+      people(first: $n, after: $after) { edges { node { household { members { name records @include(if: $records) { sourceId } } } } } pageInfo { endCursor } } }`;
+    const small = await t.gql(query, { n: 2, records: true });
+    expect(small.errors).toBeUndefined();
+    // 2 people with their households' records cost about 2,500; 5, about 6,200; 5 without the records, about 700.
+    const costly = await t.gql(query, { n: 5, records: true });
+    expect(costly.errors?.[0]?.message).toMatch(/estimated cost \d+ exceeds 5000/);
+    expect((await t.gql(query, { n: 5, records: false })).errors).toBeUndefined();
+    // A later page of the small size, after the refusal: judged by its own size.
+    const next = await t.gql(query, { n: 2, after: small.data?.people.pageInfo.endCursor, records: true });
+    expect(next.errors).toBeUndefined();
+    expect((await t.gql(query, { n: 5, after: small.data?.people.pageInfo.endCursor, records: true })).errors?.[0]?.extensions?.code).toBe('OPERATION_LIMIT');
+  });
+
   test('the same limits hold over WebSocket', async () => {
     const t = await hub({ limits: { maxCost: 5_000 } });
     const client = createClient({ url: t.hub.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${await t.token()}` }, retryAttempts: 0 });
