@@ -8,7 +8,8 @@ import { ConnectionScheduler, scheduledPgLiteClient } from './pgliteClient.js';
 
 /** Where the canonical store lives: an embedded PGlite (a directory, or memory) or a PostgreSQL server. */
 export type DatabaseTarget =
-  | { kind: 'pglite'; dataDir: string | null }
+  // loadDataDir: a tarball from PGlite's dumpDataDir to start from (tests copy one synced world into each suite that way).
+  | { kind: 'pglite'; dataDir: string | null; loadDataDir?: Blob }
   | { kind: 'postgres'; url: string; poolMax: number };
 
 export interface Database {
@@ -53,6 +54,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
   const pglite = await PGlite.create({
     ...(target.dataDir ? { dataDir: target.dataDir } : {}),
+    ...(target.loadDataDir ? { loadDataDir: target.loadDataDir } : {}),
     extensions: { pg_trgm },
     parsers: pgliteParsers,
   });
