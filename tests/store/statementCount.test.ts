@@ -1,6 +1,5 @@
 import { graphql } from 'graphql';
 import { describeEachDatabase } from '../support/databases.js';
-import { loadDemoDistrict } from '../../src/demo/district.js';
 import type { Database } from '../../src/store/db.js';
 import { buildSchema } from '../../src/server/schema.js';
 import { createDataLayer } from '../../src/store/dataLayer.js';
@@ -22,11 +21,10 @@ const LIST = /* GraphQL */ `
 
 const viewer: Viewer = { authenticated: true, subject: 't', name: null, role: 'district-admin', gridIds: [], streetIds: [], department: null };
 
-describeEachDatabase('DataLoader batching', ({ open }) => {
+describeEachDatabase('DataLoader batching', ({ openWorld }) => {
   let db: Database;
   beforeAll(async () => {
-    db = await open();
-    await loadDemoDistrict(db.knex);
+    ({ db } = await openWorld());
   });
   afterAll(() => db?.close());
 
