@@ -7,7 +7,7 @@ import { createSearchBackend, loadSearchContext, type SearchBackend } from '../.
 import { searchEngine } from '../../src/search/service.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
 import type { Database } from '../../src/store/db.js';
-import { describeEachDatabase, openTestDatabase, openTestWorld } from '../support/databases.js';
+import { describeEachDatabase, openTestDatabase, openTestWorld, WORLD_SETUP_TIMEOUT_MS } from '../support/databases.js';
 import { findJava, type ElasticsearchNode } from '../../tools/servers/elasticsearch.js';
 import { sharedElasticsearch } from '../support/elasticsearch.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
@@ -180,7 +180,7 @@ function searchHubFixture(openWorld: () => Promise<{ db: Database }>, elasticsea
     await backend.refresh();
     fx.backend = backend;
     fx.t = await startTestHub(fx.db, { search: backend });
-  }, 300_000);
+  }, WORLD_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await fx.t?.stop();
     await fx.backend?.close();

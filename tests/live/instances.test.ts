@@ -4,7 +4,7 @@ import { openDatabase } from '../../src/store/db.js';
 import { LIVE_HUB_ISSUER, startLiveHub, type LiveHubProcess } from '../../bench/lib/liveHubProcess.js';
 import type { TestDatabase } from '../../tools/servers/postgres.js';
 import { createWorldDatabase } from '../support/worldTemplate.js';
-import { testDatabases } from '../support/databases.js';
+import { testDatabases, WORLD_SETUP_TIMEOUT_MS } from '../support/databases.js';
 import { LiveSubscriber, waitFor } from '../support/live.js';
 
 /**
@@ -32,7 +32,7 @@ const postgres = testDatabases().find((d) => d.kind === 'postgres')!;
       await db.close();
     }
     [a, b] = await Promise.all([startLiveHub({ databaseUrl: testDb.url, jwtSecret: secret }), startLiveHub({ databaseUrl: testDb.url, jwtSecret: secret })]);
-  }, 120_000);
+  }, WORLD_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await Promise.all(subscribers.map((s) => s.dispose()));
     await Promise.all([a?.stop(), b?.stop()]);

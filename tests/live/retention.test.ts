@@ -3,7 +3,7 @@
  * (src/store/retention.ts): a cursor at or after what was pruned replays as before; an older one
  * gets the clear refusal instead of a replay with a hole in it.
  */
-import { describeEachDatabase } from '../support/databases.js';
+import { describeEachDatabase, WORLD_SETUP_TIMEOUT_MS } from '../support/databases.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { LiveSubscriber, waitFor } from '../support/live.js';
 import { createEventBus } from '../../src/events/postgres.js';
@@ -48,7 +48,7 @@ describeEachDatabase('resuming after retention pruned the log', ({ openWorld }) 
     bus = await createEventBus(db, createLogger('silent'));
     t = await startTestHub(db, { bus });
     people = ((await db.knex('person').orderBy('id').limit(4).select('id'))).map((r) => String(r.id));
-  });
+  }, WORLD_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await Promise.all(subscribers.splice(0).map((s) => s.dispose()));
     await t?.stop();

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { describeEachDatabase } from '../support/databases.js';
+import { describeEachDatabase, WORLD_SETUP_TIMEOUT_MS } from '../support/databases.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { appendCaseEvent, reportCaseDirectly } from '../support/cases.js';
 import { LiveSubscriber, sleep, waitFor } from '../support/live.js';
@@ -41,7 +41,7 @@ describeEachDatabase('live subscriptions over WebSocket', ({ kind, openWorld }) 
     const grids: Array<{ id: string; street_id: string }> = await db.knex('grid').orderBy('id').select('id', 'street_id');
     gridA = grids[0]!;
     gridB = grids.find((g) => g.street_id !== gridA.street_id)!;
-  });
+  }, WORLD_SETUP_TIMEOUT_MS);
   afterEach(async () => {
     await Promise.all(subscribers.splice(0).map((s) => s.dispose()));
     await waitFor('subscriptions to end', () => t.hub.live.stats().subscribers === 0);

@@ -1,4 +1,4 @@
-import { describeEachDatabase } from '../support/databases.js';
+import { describeEachDatabase, WORLD_SETUP_TIMEOUT_MS } from '../support/databases.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import type { Database } from '../../src/store/db.js';
 import type { RoleId } from '../../src/auth/viewer.js';
@@ -103,7 +103,7 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
     await engine.indexer.prepare();
     search = engine.backend;
     t = await startTestHub(db, { search });
-  }, 180_000);
+  }, WORLD_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t?.stop();
     await search?.close();

@@ -1,6 +1,6 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { describeEachDatabase } from '../support/databases.js';
+import { describeEachDatabase, WORLD_SETUP_TIMEOUT_MS } from '../support/databases.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import type { Database } from '../../src/store/db.js';
 import { sha256 } from '../../src/server/limits.js';
@@ -17,7 +17,7 @@ describeEachDatabase('limits against abusive operations', ({ openWorld }) => {
   };
   beforeAll(async () => {
     ({ db } = await openWorld());
-  }, 180_000);
+  }, WORLD_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     for (const h of hubs) await h.stop();
     await db?.close();

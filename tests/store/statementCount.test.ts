@@ -1,5 +1,5 @@
 import { graphql } from 'graphql';
-import { describeEachDatabase } from '../support/databases.js';
+import { describeEachDatabase, WORLD_SETUP_TIMEOUT_MS } from '../support/databases.js';
 import type { Database } from '../../src/store/db.js';
 import { buildSchema } from '../../src/server/schema.js';
 import { createDataLayer } from '../../src/store/dataLayer.js';
@@ -25,7 +25,7 @@ describeEachDatabase('DataLoader batching', ({ openWorld }) => {
   let db: Database;
   beforeAll(async () => {
     ({ db } = await openWorld());
-  });
+  }, WORLD_SETUP_TIMEOUT_MS);
   afterAll(() => db?.close());
 
   async function statementsOf(source: string, variableValues: Record<string, unknown>): Promise<string[]> {

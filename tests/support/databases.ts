@@ -20,6 +20,9 @@ import { createWorldDatabase, openWorldPglite } from './worldTemplate.js';
 
 export type TestDatabaseKind = 'pglite' | 'postgres';
 
+/** For a beforeAll that opens a world: the first suite of a run to ask syncs the world the others copy, far longer on a busy 2-core machine. */
+export const WORLD_SETUP_TIMEOUT_MS = 300_000;
+
 export interface TestDatabaseInfo {
   kind: TestDatabaseKind;
   /** Appended to suite titles: '[pglite]' | '[postgres]'. */

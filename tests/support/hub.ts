@@ -11,7 +11,7 @@ import type { Clock } from '../../src/domain/clock.js';
 import type { LiveOptions } from '../../src/live/engine.js';
 import type { ConsoleOptions } from '../../src/server/console.js';
 import type { DeadLetterReplay } from '../../src/store/repositories/deadLetters.js';
-import type { DatabaseContext } from './databases.js';
+import { WORLD_SETUP_TIMEOUT_MS, type DatabaseContext } from './databases.js';
 import type { SyncedWorld } from './world.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
@@ -115,7 +115,7 @@ export function worldHubFixture(ctx: Pick<DatabaseContext, 'openWorld'>, overrid
   beforeAll(async () => {
     Object.assign(fixture, await ctx.openWorld());
     fixture.t = await startTestHub(fixture.db, overrides);
-  }, 300_000); // the first suite of a run syncs the world the others copy, far longer on a busy 2-core machine
+  }, WORLD_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await fixture.t?.stop();
     await fixture.db?.close();
