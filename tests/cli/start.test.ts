@@ -134,7 +134,7 @@ for (const { kind, label, available } of testDatabases()) {
       } finally {
         expect(await stopCli(second)).toBe(0);
       }
-    });
+    }, 300_000); // two starts; the first syncs the small district and takes its ~480 cases in through the case commands (a minute or more on a busy machine)
 
     test('a wrong setting stops the start with a message naming it', async () => {
       await expect(run(process.execPath, [CLI, 'start'], { env: { ...process.env, ...env, PORT: 'eighty' } })).rejects.toMatchObject({
