@@ -29,6 +29,7 @@ const schema = z.object({
   OIDC_SCOPE: z.string().min(1).default('openid profile'),
   /** The console map's background tiles from an internal tile server ({z}/{x}/{y}); absent: boundaries only. */
   CONSOLE_TILE_URL: z.string().url('must be an http(s):// URL template with {z}, {x} and {y}').optional(),
+  /** Deprecated, and ignored with a warning: the demo is the simulated district, cases included, on every start. */
   DEMO_DATA: booleanString.optional(),
   /** Connector configs by connector name (JSON); without it, the embedded default simulates the departments. */
   CONNECTORS_FILE: z.string().min(1).optional(),

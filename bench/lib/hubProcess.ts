@@ -48,7 +48,8 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
     PORT: '0',
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
-    DEMO_DATA: 'true',
+    // The hub serves the store the bench filled; it starts no departments of its own.
+    SIMULATE: 'false',
     ...options.env,
   };
   const stderr = new LineTail(40);

@@ -76,7 +76,7 @@ export function createContext(opts: { readyTimeoutMs: number }): BenchContext {
 
 /**
  * Migrates an empty store and loads the demo district into it, here in the bench, so that a
- * hub's start (which would do the same, with DEMO_DATA=true) is just a start, and the data can
+ * hub's start (with SIMULATE=false: no departments of its own) is just a start, and the data can
  * be shared with peers over the same database.
  */
 export async function prepareDemoStore(label: string, target: DatabaseTarget): Promise<{ summary: DemoSummary; version: string }> {

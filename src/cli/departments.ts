@@ -15,6 +15,8 @@ import { generateWorld, readGridRegistry } from '../world/index.js';
 export interface Departments {
   connectors: ConfiguredConnector[];
   simulators: RunningSimulator[];
+  /** The generated district the simulators serve, when they run: its case history is the demo's. */
+  world: string | null;
   stop(): Promise<void>;
 }
 
@@ -47,8 +49,9 @@ export async function startDepartments(options: DepartmentsOptions): Promise<Dep
   let simulators: RunningSimulator[] = [];
   let configs: Record<string, unknown> = {};
   let registryDir = config.GRID_REGISTRY_DIR;
+  let world: string | null = null;
   if (simulate) {
-    const world = await ensureWorld(config, log);
+    world = await ensureWorld(config, log);
     registryDir ??= world;
     simulators = await startSimulators({
       dataDir: world, host: '127.0.0.1', workDir: join(resolve(config.DATA_DIR), 'simulators'),
@@ -68,6 +71,7 @@ export async function startDepartments(options: DepartmentsOptions): Promise<Dep
   return {
     connectors: configuredConnectors(configs, only),
     simulators,
+    world,
     stop: async () => {
       await Promise.allSettled(simulators.map((s) => s.stop()));
     },

@@ -3,7 +3,6 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../config.js';
 import { ROLE_IDS, type RoleId } from '../auth/viewer.js';
 import { migrateToLatest, rollbackAll } from '../store/db.js';
-import { loadDemoDistrict } from '../demo/district.js';
 import { startHub } from '../server/hub.js';
 import { limitsFromConfig } from '../server/limits.js';
 import { idOf } from '../resolvers/globalId.js';
@@ -16,6 +15,7 @@ import { ingestPush, replayDeadLetters, startScheduler, type Scheduler } from '.
 import { SafeError } from '../errors.js';
 import type { WebhookReceiver } from '../server/webhooks.js';
 import { startDepartments, type Departments } from './departments.js';
+import { takeInWorldCases } from './worldCases.js';
 import { registerSyncCommands } from './syncCommands.js';
 import { registerSearchCommands } from './searchCommands.js';
 import { registerResolveCommands } from './resolveCommands.js';
@@ -44,9 +44,7 @@ program
       return { ...(await ingestPush(store, c, request, rt.log)) };
     };
     if (rt.config.DEMO_DATA) {
-      // Before search starts: the demo's rows never pass the outbox, so the first index build must see them.
-      const summary = await loadDemoDistrict(db.knex, { onProgress: (stage) => rt.log.info({ stage }, 'loading demo district') });
-      rt.log.info(summary, summary.loaded ? 'demo district loaded' : 'store already has data; demo district not loaded');
+      rt.log.warn('DEMO_DATA is deprecated and does nothing: every start on the simulated departments is the demo, with the generated district\'s cases (WORLD_SCALE=tiny for a quick one)');
     }
     const search = await startSearch({ knex: db.knex, elasticsearchUrl: rt.config.ELASTICSEARCH_URL, log: rt.log });
     const hub = await startHub({
@@ -72,11 +70,14 @@ program
     bus.subscribe('entity', (n) => search.indexer.notify(n.position));
     bus.subscribe('case', () => search.indexer.notify());
     let scheduler: Scheduler | null = null;
-    if (!rt.config.DEMO_DATA) {
-      departments = await startDepartments({ config: rt.config, log: rt.log, store, webhookUrl: `http://127.0.0.1:${hub.port}/webhooks/police` });
-      scheduler = startScheduler(store, departments.connectors, rt.log);
-      rt.log.info({ connectors: departments.connectors.map((c) => c.connector.spec.name) }, 'first sync of every department');
-      await scheduler.runNow();
+    departments = await startDepartments({ config: rt.config, log: rt.log, store, webhookUrl: `http://127.0.0.1:${hub.port}/webhooks/police` });
+    scheduler = startScheduler(store, departments.connectors, rt.log);
+    rt.log.info({ connectors: departments.connectors.map((c) => c.connector.spec.name) }, 'first sync of every department');
+    await scheduler.runNow();
+    if (departments.world) {
+      // After the sync: the cases land on the people, enterprises and buildings the departments described.
+      const taken = await takeInWorldCases(db.knex, bus, departments.world);
+      rt.log.info(taken, taken.loaded ? 'the simulated district\'s case history taken in' : 'the simulated district\'s case history was taken in before');
     }
     void search.ready
       .then(() => search.indexer.catchUp())

@@ -7,7 +7,8 @@ import { PgliteWorkerConnection } from './pgliteWorker.js';
 
 /** Where the canonical store lives: an embedded PGlite (a directory, or memory) or a PostgreSQL server. */
 export type DatabaseTarget =
-  | { kind: 'pglite'; dataDir: string | null }
+  // loadDataDir: a tarball from PGlite's dumpDataDir to start from (tests copy one synced world into each suite that way).
+  | { kind: 'pglite'; dataDir: string | null; loadDataDir?: Blob }
   | { kind: 'postgres'; url: string; poolMax: number };
 
 export interface Database {
@@ -46,7 +47,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     return { kind: 'postgres', knex, interactive: (fn) => fn(), close: () => knex.destroy() };
   }
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-  const pglite = new PgliteWorkerConnection(target.dataDir);
+  const pglite = new PgliteWorkerConnection(target.dataDir, target.loadDataDir);
   try {
     await pglite.waitReady;
   } catch (err) {

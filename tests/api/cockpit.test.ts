@@ -4,7 +4,7 @@
  * ManualClock the tests move past SLA deadlines.
  */
 import { describeEachDatabase } from '../support/databases.js';
-import { demoHubFixture } from '../support/hub.js';
+import { worldHubFixture } from '../support/hub.js';
 import { LiveSubscriber, waitFor } from '../support/live.js';
 import { MINUTE, OPS, ok } from '../cases/support.js';
 import { ManualClock } from '../../src/domain/clock.js';
@@ -21,9 +21,9 @@ const LIST = `query($filter: CaseFilter, $after: String) {
 interface Counters { open: number; overdue: number; escalated: number; byGrid: Array<{ grid: { id: string }; open: number; overdue: number }> }
 interface Listed { id: string; status: string; escalatedAt: string | null; grid: { id: string } | null; sla: { overdue: boolean; owedBy: string | null } }
 
-describeEachDatabase('the cockpit\'s case lists and per-grid counters', ({ open }) => {
+describeEachDatabase('the cockpit\'s case lists and per-grid counters', ({ openWorld }) => {
   const clock = new ManualClock(START);
-  const fx = demoHubFixture(open, { clock });
+  const fx = worldHubFixture({ openWorld }, { clock });
 
   /** The dashboard as the viewer sees it now: a fresh subscription's first message. */
   const dashboard = async (token?: string): Promise<Counters> => {

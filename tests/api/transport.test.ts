@@ -1,7 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { describeEachDatabase } from '../support/databases.js';
-import { demoHubFixture, startTestHub } from '../support/hub.js';
+import { worldHubFixture, startTestHub } from '../support/hub.js';
 
 function wsClient(url: string, token: string | null): Client {
   return createClient({
@@ -20,8 +20,8 @@ function run(client: Client, query: string): Promise<{ data?: any; errors?: any[
   });
 }
 
-describeEachDatabase('transport: WebSocket, health, metrics, errors, shutdown', ({ open }) => {
-  const fx = demoHubFixture(open);
+describeEachDatabase('transport: WebSocket, health, metrics, errors, shutdown', ({ openWorld }) => {
+  const fx = worldHubFixture({ openWorld });
 
   test('GraphQL over WebSocket on the same port and path answers with the same data as HTTP', async () => {
     const query = `{ people(first: 3) { totalCount edges { node { id name grid { name } } } } }`;

@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../../tools/servers/postg
 /**
  * The README's promise, run as an operator would: the built CLI starts the hub, `token` mints a
  * token it accepts, the README's example queries return data, SIGTERM drains and exits 0, and a
- * restart finds the data still there without loading the demo twice. Needs `npm run build`
+ * restart finds the data still there without syncing or taking the cases in twice. Needs `npm run build`
  * (npm test builds first).
  */
 const CLI = join(process.cwd(), 'dist/src/cli/main.js');
@@ -83,7 +83,7 @@ for (const { kind, label, available } of testDatabases()) {
     let env: NodeJS.ProcessEnv;
     beforeAll(async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'liandong-cli-'));
-      env = { DATA_DIR: dataDir, LOG_LEVEL: 'info', DATABASE_URL: '', JWT_SECRET: '', DEMO_DATA: '', CONNECTORS_FILE: '', SIMULATE: '' };
+      env = { DATA_DIR: dataDir, LOG_LEVEL: 'info', DATABASE_URL: '', JWT_SECRET: '', CONNECTORS_FILE: '', SIMULATE: '' };
       if (kind === 'postgres') {
         pg = await createTestDatabase(process.env.LIANDONG_TEST_DATABASE_URL!);
         env = { ...env, DATABASE_URL: pg.url };
@@ -134,7 +134,7 @@ for (const { kind, label, available } of testDatabases()) {
       } finally {
         expect(await stopCli(second)).toBe(0);
       }
-    });
+    }, 300_000); // two starts; the first syncs the small district and takes its ~480 cases in through the case commands (a minute or more on a busy machine)
 
     test('a wrong setting stops the start with a message naming it', async () => {
       await expect(run(process.execPath, [CLI, 'start'], { env: { ...process.env, ...env, PORT: 'eighty' } })).rejects.toMatchObject({

@@ -82,7 +82,7 @@ interface Health { status: string; lastSyncAt: string | null; lastError: string 
     };
 
     const port = await findFreePort();
-    const env = { ...base, DATABASE_URL: testDb.url, DATA_DIR: join(dir, 'hub'), DEMO_DATA: 'false', SIMULATE: 'false', CONNECTORS_FILE: file, PORT: String(port), HOST: '127.0.0.1' };
+    const env = { ...base, DATABASE_URL: testDb.url, DATA_DIR: join(dir, 'hub'), SIMULATE: 'false', CONNECTORS_FILE: file, PORT: String(port), HOST: '127.0.0.1' };
     const hub = cli(['start'], env);
     await waitUntil('the hub to serve after its first sync', () => {
       if (hub.child.exitCode !== null) throw new Error(`the hub exited ${hub.child.exitCode}:\n${hub.logs.join('').slice(-3000)}`);

@@ -55,7 +55,7 @@ interface Answer { status: number; data?: any; errors?: Array<{ message: string;
   test(`search is SERVICE_UNAVAILABLE for ${OUTAGE_MS / 1000} s or ${SEARCHES_DURING} searches, then the index catches up: ${BEFORE + DURING + AFTER} of ${BEFORE + DURING + AFTER} cases found`, async () => {
     const port = await findFreePort();
     const env = {
-      DATABASE_URL: testDb.url, DATA_DIR: dir, DEMO_DATA: 'true', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', JWT_SECRET: '', CONNECTORS_FILE: '', SIMULATE: '',
+      DATABASE_URL: testDb.url, DATA_DIR: dir, WORLD_SCALE: 'tiny', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', JWT_SECRET: '', CONNECTORS_FILE: '', SIMULATE: '',
       ELASTICSEARCH_URL: `http://127.0.0.1:${proxy.port}`,
     };
     const base = `http://127.0.0.1:${port}`;
@@ -94,7 +94,7 @@ interface Answer { status: number; data?: any; errors?: Array<{ message: string;
       return { status: res.status, body: (await res.json()) as { checks: Record<string, string> } };
     };
 
-    // The first index build (the demo district) and the first cases reach the index.
+    // The first index build (the synced tiny district) and the first cases reach the index.
     await report('before', BEFORE);
     await waitUntil('the cases reported before the outage to be searchable', async () => (await missing()).length === 0, 180_000, 500);
     expect((await readyz()).status).toBe(200);

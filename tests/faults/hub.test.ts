@@ -60,7 +60,7 @@ interface CaseAnswer { id: string; number: string; status: string; dispatches: A
   test(`${CLIENTS} clients in a mutation loop, ${KILLS} kills: every case whole or absent`, async () => {
     const random = rng(FAULTS_SEED + 1);
     const port = await findFreePort();
-    const env = { DATABASE_URL: testDb.url, DATA_DIR: dir, DEMO_DATA: 'true', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', JWT_SECRET: '', CONNECTORS_FILE: '', SIMULATE: '' };
+    const env = { DATABASE_URL: testDb.url, DATA_DIR: dir, WORLD_SCALE: 'tiny', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', JWT_SECRET: '', CONNECTORS_FILE: '', SIMULATE: '' };
     const url = `http://127.0.0.1:${port}/graphql`;
     let hub: Cli;
     const startHub = async () => {

@@ -52,7 +52,7 @@ interface Follower { received: string[]; cursor: string; resumes: number; gaveUp
     const file = join(dir, 'connectors.json');
     writeFileSync(file, '{}');
     const env = {
-      DATABASE_URL: testDb.url, DATA_DIR: join(dir, 'hub'), DEMO_DATA: 'false', SIMULATE: 'false', CONNECTORS_FILE: file, PORT: String(port), HOST: '127.0.0.1',
+      DATABASE_URL: testDb.url, DATA_DIR: join(dir, 'hub'), SIMULATE: 'false', CONNECTORS_FILE: file, PORT: String(port), HOST: '127.0.0.1',
       LOG_LEVEL: 'warn', JWT_SECRET: '', RATE_LIMIT_PER_MINUTE: '1000000',
     };
     const url = `http://127.0.0.1:${port}/graphql`;

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { localKeys } from '../../src/auth/tokens.js';
-import { removeTestWorlds, syncTestWorld } from '../support/world.js';
-import { migrateToLatest, openDatabase } from '../../src/store/db.js';
+import { openDatabase } from '../../src/store/db.js';
 import { LIVE_HUB_ISSUER, startLiveHub, type LiveHubProcess } from '../../bench/lib/liveHubProcess.js';
-import { createTestDatabase, type TestDatabase } from '../../tools/servers/postgres.js';
-import { testDatabases } from '../support/databases.js';
+import type { TestDatabase } from '../../tools/servers/postgres.js';
+import { createWorldDatabase } from '../support/worldTemplate.js';
+import { testDatabases, WORLD_SETUP_TIMEOUT_MS } from '../support/databases.js';
 import { LiveSubscriber, waitFor } from '../support/live.js';
 
 /**
@@ -23,23 +23,20 @@ const postgres = testDatabases().find((d) => d.kind === 'postgres')!;
   const subscribers: LiveSubscriber[] = [];
 
   beforeAll(async () => {
-    testDb = await createTestDatabase(process.env.LIANDONG_TEST_DATABASE_URL!);
+    ({ testDb } = await createWorldDatabase(process.env.LIANDONG_TEST_DATABASE_URL!));
     const db = await openDatabase({ kind: 'postgres', url: testDb.url, poolMax: 2 });
     try {
-      await migrateToLatest(db.knex);
-      await syncTestWorld(db);
       const building: { text: string } = await db.knex('building').join('address', 'address.id', 'building.address_id').orderBy('building.id').first('address.text');
       buildingAddress = building.text;
     } finally {
       await db.close();
     }
     [a, b] = await Promise.all([startLiveHub({ databaseUrl: testDb.url, jwtSecret: secret }), startLiveHub({ databaseUrl: testDb.url, jwtSecret: secret })]);
-  }, 120_000);
+  }, WORLD_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await Promise.all(subscribers.map((s) => s.dispose()));
     await Promise.all([a?.stop(), b?.stop()]);
     await testDb?.drop();
-    removeTestWorlds();
   });
 
   const liveSubscribers = async (hub: LiveHubProcess) =>

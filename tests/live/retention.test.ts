@@ -3,10 +3,9 @@
  * (src/store/retention.ts): a cursor at or after what was pruned replays as before; an older one
  * gets the clear refusal instead of a replay with a hole in it.
  */
-import { describeEachDatabase } from '../support/databases.js';
+import { describeEachDatabase, WORLD_SETUP_TIMEOUT_MS } from '../support/databases.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { LiveSubscriber, waitFor } from '../support/live.js';
-import { loadDemoDistrict } from '../../src/demo/district.js';
 import { createEventBus } from '../../src/events/postgres.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { RETURNING_POSITION, decodePosition, lastPositionOf } from '../../src/events/outbox.js';
@@ -19,7 +18,7 @@ const ENTITY_CHANGES = `subscription Changes($after: String) {
   entityChanged(filter: { types: [PERSON] }, after: $after) { cursor entityId: entity { ... on Person { id } } }
 }`;
 
-describeEachDatabase('resuming after retention pruned the log', ({ open }) => {
+describeEachDatabase('resuming after retention pruned the log', ({ openWorld }) => {
   let db: Database;
   let bus: EventBus;
   let t: TestHub;
@@ -43,12 +42,13 @@ describeEachDatabase('resuming after retention pruned the log', ({ open }) => {
   };
 
   beforeAll(async () => {
-    db = await open();
-    await loadDemoDistrict(db.knex);
+    ({ db } = await openWorld());
+    // The sync's own changes, long past too: only the consumers may hold pruning back here.
+    await db.knex('change_event').update({ at: db.knex.raw(`now() - interval '10 days'`) });
     bus = await createEventBus(db, createLogger('silent'));
     t = await startTestHub(db, { bus });
     people = ((await db.knex('person').orderBy('id').limit(4).select('id'))).map((r) => String(r.id));
-  });
+  }, WORLD_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await Promise.all(subscribers.splice(0).map((s) => s.dispose()));
     await t?.stop();

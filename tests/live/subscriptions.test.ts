@@ -1,9 +1,8 @@
 import WebSocket from 'ws';
-import { describeEachDatabase } from '../support/databases.js';
+import { describeEachDatabase, WORLD_SETUP_TIMEOUT_MS } from '../support/databases.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { appendCaseEvent, reportCaseDirectly } from '../support/cases.js';
 import { LiveSubscriber, sleep, waitFor } from '../support/live.js';
-import { loadDemoDistrict } from '../../src/demo/district.js';
 import { createEventBus } from '../../src/events/postgres.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ManualClock } from '../../src/domain/clock.js';
@@ -17,7 +16,7 @@ const CASE_EVENTS = `subscription Cases($filter: CaseEventFilter, $after: String
 }`;
 const caseIdOf = (m: { data?: any }) => m.data.caseEvents.case.id as string;
 
-describeEachDatabase('live subscriptions over WebSocket', ({ kind, open }) => {
+describeEachDatabase('live subscriptions over WebSocket', ({ kind, openWorld }) => {
   let db: Database;
   let bus: EventBus;
   let t: TestHub;
@@ -36,14 +35,13 @@ describeEachDatabase('live subscriptions over WebSocket', ({ kind, open }) => {
   };
 
   beforeAll(async () => {
-    db = await open();
-    await loadDemoDistrict(db.knex);
+    ({ db } = await openWorld());
     bus = await createEventBus(db, createLogger('silent'));
     t = await startTestHub(db, { bus, clock, live: { maxBufferedBytes: 512 * 1024, dashboardDebounceMs: 20 } });
     const grids: Array<{ id: string; street_id: string }> = await db.knex('grid').orderBy('id').select('id', 'street_id');
     gridA = grids[0]!;
     gridB = grids.find((g) => g.street_id !== gridA.street_id)!;
-  });
+  }, WORLD_SETUP_TIMEOUT_MS);
   afterEach(async () => {
     await Promise.all(subscribers.splice(0).map((s) => s.dispose()));
     await waitFor('subscriptions to end', () => t.hub.live.stats().subscribers === 0);

@@ -1,6 +1,5 @@
-import { describeEachDatabase } from '../support/databases.js';
+import { describeEachDatabase, WORLD_SETUP_TIMEOUT_MS } from '../support/databases.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
-import { removeTestWorlds, syncTestWorld } from '../support/world.js';
 import type { Database } from '../../src/store/db.js';
 import type { RoleId } from '../../src/auth/viewer.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
@@ -44,7 +43,7 @@ const DEPARTMENT_OF: Partial<Record<RoleId, string>> = { police: 'police', court
 
 const g = toGlobalId;
 
-describeEachDatabase('access matrix: every role × field × scope × path', ({ open }) => {
+describeEachDatabase('access matrix: every role × field × scope × path', ({ openWorld }) => {
   let db: Database;
   let t: TestHub;
   // The world the matrix probes: a person in grid G with records from four departments, a
@@ -56,8 +55,7 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
   let search: SearchBackend;
 
   beforeAll(async () => {
-    db = await open();
-    await syncTestWorld(db);
+    ({ db } = await openWorld());
     const k = db.knex;
     // Named by no other department's record (an owner, a tenant, a legal representative): the records it shows are the four below.
     const person = await k('person').whereNotNull('id_number').whereNotNull('phone').whereNotNull('household_id')
@@ -105,12 +103,11 @@ describeEachDatabase('access matrix: every role × field × scope × path', ({ o
     await engine.indexer.prepare();
     search = engine.backend;
     t = await startTestHub(db, { search });
-  }, 180_000);
+  }, WORLD_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await t?.stop();
     await search?.close();
     await db?.close();
-    removeTestWorlds();
   });
 
   const tokenFor = (role: RoleId) =>

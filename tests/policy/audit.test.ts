@@ -1,11 +1,11 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { describeEachDatabase } from '../support/databases.js';
-import { demoHubFixture } from '../support/hub.js';
+import { worldHubFixture } from '../support/hub.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
 
-describeEachDatabase('audit of person reads', ({ open }) => {
-  const fx = demoHubFixture(open);
+describeEachDatabase('audit of person reads', ({ openWorld }) => {
+  const fx = worldHubFixture({ openWorld });
 
   const entriesFor = async (subject: string) => {
     await fx.t.hub.audit.flush();

@@ -1,5 +1,5 @@
 import { describeEachDatabase } from '../support/databases.js';
-import { demoHubFixture } from '../support/hub.js';
+import { worldHubFixture } from '../support/hub.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
 
 /**
@@ -36,8 +36,8 @@ const VALID = [
   'query($id: ID!) { node(id: $id) { id ... on Building { name dwellings { residents { name } } } } }',
 ];
 
-describeEachDatabase('fuzz: malformed and hostile operations', ({ open }) => {
-  const fx = demoHubFixture(open, { limits: { maxCost: 20_000 } });
+describeEachDatabase('fuzz: malformed and hostile operations', ({ openWorld }) => {
+  const fx = worldHubFixture({ openWorld }, { limits: { maxCost: 20_000 } });
 
   test('1,200 generated operations: every answer is a clean GraphQL response', async () => {
     const random = rng(42);

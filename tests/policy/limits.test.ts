@@ -1,14 +1,13 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { describeEachDatabase } from '../support/databases.js';
+import { describeEachDatabase, WORLD_SETUP_TIMEOUT_MS } from '../support/databases.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
-import { removeTestWorlds, syncTestWorld } from '../support/world.js';
 import type { Database } from '../../src/store/db.js';
 import { sha256 } from '../../src/server/limits.js';
 
 const nested = (depth: number) => `{ people(first: 1) { edges { node { ${'household { head { '.repeat(depth)}name${' } }'.repeat(depth)} } } } }`;
 
-describeEachDatabase('limits against abusive operations', ({ open }) => {
+describeEachDatabase('limits against abusive operations', ({ openWorld }) => {
   let db: Database;
   const hubs: TestHub[] = [];
   const hub = async (overrides: Parameters<typeof startTestHub>[1] = {}) => {
@@ -17,14 +16,11 @@ describeEachDatabase('limits against abusive operations', ({ open }) => {
     return h;
   };
   beforeAll(async () => {
-    db = await open();
-    // Cases are not needed here: the limits count what an operation asks for, not what it finds.
-    await syncTestWorld(db, { cases: false });
-  }, 180_000);
+    ({ db } = await openWorld());
+  }, WORLD_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     for (const h of hubs) await h.stop();
     await db?.close();
-    removeTestWorlds();
   });
 
   test('depth, aliases, page size and cost are refused with the limit named', async () => {

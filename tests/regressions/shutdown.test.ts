@@ -24,7 +24,8 @@ describe(`SIGTERM drains and writes the audit trail ${target.label}`, () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'liandong-sigterm-'));
     env = {
-      ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, DEMO_DATA: 'true', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1',
+      // The tiny district: a start as any other, synced from the simulated departments, in seconds.
+      ...process.env, NODE_ENV: 'development', DATA_DIR: dataDir, WORLD_SCALE: 'tiny', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1',
       DATABASE_URL: '', JWT_SECRET: '', CONNECTORS_FILE: '', SIMULATE: '',
     };
     if (target.kind === 'postgres') {
@@ -61,8 +62,9 @@ describe(`SIGTERM drains and writes the audit trail ${target.label}`, () => {
           method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': 'shutdown test' },
           body: JSON.stringify({ query: `{ node(id: "${Buffer.from(`Person:${id}`).toString('base64')}") { ... on Person { name idNumber } } }` }),
         });
-        const body = (await res.json()) as { data?: { node: { idNumber: string } | null } };
-        expect(body.data?.node?.idNumber).toMatch(/^\d{17}[\dX]$/);
+        const body = (await res.json()) as { data?: { node: { name: string } | null } };
+        // Some departments' people have no ID number; every person has a name.
+        expect(body.data?.node?.name).toMatch(/\S/);
       }
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -1,6 +1,5 @@
 import { graphql } from 'graphql';
-import { describeEachDatabase } from '../support/databases.js';
-import { loadDemoDistrict } from '../../src/demo/district.js';
+import { describeEachDatabase, WORLD_SETUP_TIMEOUT_MS } from '../support/databases.js';
 import type { Database } from '../../src/store/db.js';
 import { buildSchema } from '../../src/server/schema.js';
 import { createDataLayer } from '../../src/store/dataLayer.js';
@@ -22,12 +21,11 @@ const LIST = /* GraphQL */ `
 
 const viewer: Viewer = { authenticated: true, subject: 't', name: null, role: 'district-admin', gridIds: [], streetIds: [], department: null };
 
-describeEachDatabase('DataLoader batching', ({ open }) => {
+describeEachDatabase('DataLoader batching', ({ openWorld }) => {
   let db: Database;
   beforeAll(async () => {
-    db = await open();
-    await loadDemoDistrict(db.knex);
-  });
+    ({ db } = await openWorld());
+  }, WORLD_SETUP_TIMEOUT_MS);
   afterAll(() => db?.close());
 
   async function statementsOf(source: string, variableValues: Record<string, unknown>): Promise<string[]> {

@@ -14,9 +14,14 @@
  * skipped (describe.skip), and CI (.ci/run) fails the run on any skipped [postgres] test.
  */
 import { migrateToLatest, openDatabase, type Database } from '../../src/store/db.js';
-import { createTestDatabase } from '../../tools/servers/postgres.js';
+import { createTestDatabase, type TestDatabase } from '../../tools/servers/postgres.js';
+import type { SyncedWorld } from './world.js';
+import { createWorldDatabase, openWorldPglite } from './worldTemplate.js';
 
 export type TestDatabaseKind = 'pglite' | 'postgres';
+
+/** For a beforeAll that opens a world: the first suite of a run to ask syncs the world the others copy, far longer on a busy 2-core machine. */
+export const WORLD_SETUP_TIMEOUT_MS = 300_000;
 
 export interface TestDatabaseInfo {
   kind: TestDatabaseKind;
@@ -33,6 +38,11 @@ export interface DatabaseContext {
    * [postgres] one also drops its database. Any left open are closed after the describe block.
    */
   open(): Promise<Database>;
+  /**
+   * A fresh database as `npm start` leaves it, on the run's tiny world (synced once per run and
+   * copied, so it costs about what open() does). Closed like open()'s.
+   */
+  openWorld(): Promise<{ db: Database; world: SyncedWorld }>;
 }
 
 function postgresServerUrl(): string | undefined {
@@ -46,11 +56,11 @@ export function testDatabases(): TestDatabaseInfo[] {
   ];
 }
 
-async function openUnmigrated(kind: TestDatabaseKind): Promise<Database> {
-  if (kind === 'pglite') return openDatabase({ kind: 'pglite', dataDir: null });
+/** A database on the server, dropped when closed: a new empty one, or (`fill`) one made some other way. */
+async function openOnServer(fill?: (serverUrl: string) => Promise<TestDatabase>): Promise<Database> {
   const serverUrl = postgresServerUrl();
   if (!serverUrl) throw new Error('LIANDONG_TEST_DATABASE_URL is not set (see tests/support/globalSetup.ts)');
-  const testDb = await createTestDatabase(serverUrl);
+  const testDb = await (fill ?? createTestDatabase)(serverUrl);
   let db: Database;
   try {
     db = await openDatabase({ kind: 'postgres', url: testDb.url, poolMax: 10 });
@@ -72,6 +82,23 @@ async function openUnmigrated(kind: TestDatabaseKind): Promise<Database> {
   };
 }
 
+async function openUnmigrated(kind: TestDatabaseKind): Promise<Database> {
+  if (kind === 'pglite') return openDatabase({ kind: 'pglite', dataDir: null });
+  return openOnServer();
+}
+
+/** A database of the given kind holding the run's synced tiny world (tests/support/worldTemplate.ts). */
+export async function openTestWorld(kind: TestDatabaseKind): Promise<{ db: Database; world: SyncedWorld }> {
+  if (kind === 'pglite') return openWorldPglite();
+  let world: SyncedWorld | undefined;
+  const db = await openOnServer(async (serverUrl) => {
+    const made = await createWorldDatabase(serverUrl);
+    world = made.world;
+    return made.testDb;
+  });
+  return { db, world: world! };
+}
+
 /** A fresh migrated database of the given kind (for suites that can't use describeEachDatabase). */
 export async function openTestDatabase(kind: TestDatabaseKind): Promise<Database> {
   const db = await openUnmigrated(kind);
@@ -90,8 +117,7 @@ export function describeEachDatabase(title: string, fn: (ctx: DatabaseContext) =
     const describeFn = available ? describe : describe.skip;
     describeFn(`${title} ${label}`, () => {
       const stillOpen = new Set<Database>();
-      const open = async (): Promise<Database> => {
-        const db = await openTestDatabase(kind);
+      const track = (db: Database): Database => {
         let closed: Promise<void> | undefined;
         const tracked: Database = {
           kind: db.kind,
@@ -106,7 +132,12 @@ export function describeEachDatabase(title: string, fn: (ctx: DatabaseContext) =
         stillOpen.add(tracked);
         return tracked;
       };
-      fn({ kind, open });
+      const open = async () => track(await openTestDatabase(kind));
+      const openWorld = async () => {
+        const { db, world } = await openTestWorld(kind);
+        return { db: track(db), world };
+      };
+      fn({ kind, open, openWorld });
       // Registered after the suite's own hooks so it runs after them (afterAll hooks run in
       // declaration order): a suite's afterAll may still use its database, e.g. to stop a server.
       afterAll(async () => {

@@ -2,22 +2,26 @@
  * Jest globalSetup: make a real PostgreSQL server available to the suites through
  * LIANDONG_TEST_DATABASE_URL (workers inherit the environment), and start the run's shared
  * Elasticsearch node in the background when the run includes a file that uses it
- * (tests/support/elasticsearch.ts).
+ * (tests/support/elasticsearch.ts); and name the run's directory, where the first suite that asks
+ * makes the synced world the others copy (tests/support/worldTemplate.ts).
  *
  * - LIANDONG_TEST_DATABASE_URL already set: a server the developer runs; used as is.
  * - else server binaries installed: a throwaway server for this run, stopped by globalTeardown.
  * - else LIANDONG_REQUIRE_REAL_SERVICES=1 (CI): fail the run.
  * - else: warn once; the [postgres] variants of the suites are skipped.
  */
-import { mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import type { ElasticsearchNode } from '../../tools/servers/elasticsearch.js';
 import type * as ElasticsearchModule from '../../tools/servers/elasticsearch.js';
 import type { PostgresServer } from '../../tools/servers/postgres.js';
 import type * as PostgresServerModule from '../../tools/servers/postgres.js';
 
 export const TEST_DATABASE_URL_ENV = 'LIANDONG_TEST_DATABASE_URL';
+/** The run's directory, where tests/support/worldTemplate.ts keeps the synced world the suites copy. */
+export const TEST_RUN_DIR_ENV = 'LIANDONG_TEST_RUN_DIR';
 /** Where the shared node's `{ url, pid, logFile }` or `{ error }` is written (tests/support/elasticsearch.ts). */
 export const SHARED_ELASTICSEARCH_STATE_ENV = 'LIANDONG_TEST_ELASTICSEARCH_STATE';
 
@@ -32,7 +36,13 @@ export interface GlobalElasticsearchHandle {
   stateDir: string;
 }
 
+export interface GlobalRunDirHandle {
+  /** Drops the world's PostgreSQL template (no suite drops it) and removes the directory. */
+  remove(): Promise<void>;
+}
+
 declare global {
+  var __liandongRunDir: GlobalRunDirHandle | undefined;
   var __liandongPostgres: GlobalPostgresHandle | undefined;
   var __liandongElasticsearch: GlobalElasticsearchHandle | undefined;
 }
@@ -99,7 +109,35 @@ async function startSharedElasticsearch(globalConfig: GlobalConfig, projectConfi
   globalThis.__liandongElasticsearch = { started, stateDir };
 }
 
+/** worldTemplate.ts writes postgres/done.json as `{ value: { database } }` once it made the template. */
+function makeRunDir(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'liandong-test-run-'));
+  process.env[TEST_RUN_DIR_ENV] = dir;
+  globalThis.__liandongRunDir = {
+    async remove() {
+      try {
+        const done = join(dir, 'postgres', 'done.json');
+        const name = existsSync(done) ? (JSON.parse(readFileSync(done, 'utf8')) as { value?: { database?: string } }).value?.database : undefined;
+        const serverUrl = process.env[TEST_DATABASE_URL_ENV];
+        // On a server the developer runs, the template would outlive the run.
+        if (name && serverUrl) {
+          const client = new pg.Client({ connectionString: serverUrl });
+          await client.connect();
+          try {
+            await client.query(`drop database if exists "${name}" with (force)`);
+          } finally {
+            await client.end();
+          }
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
 export default async function globalSetup(globalConfig: GlobalConfig, projectConfig: ProjectConfig): Promise<void> {
+  makeRunDir();
   await startSharedElasticsearch(globalConfig, projectConfig);
   if (process.env[TEST_DATABASE_URL_ENV]) return;
   const { findPostgresBinDir, startPostgresServer } = await loadPostgresServer(projectConfig.rootDir);

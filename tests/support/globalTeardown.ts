@@ -4,6 +4,10 @@ import { rmSync } from 'node:fs';
 import type {} from './globalSetup.js';
 
 export default async function globalTeardown(): Promise<void> {
+  const runDir = globalThis.__liandongRunDir;
+  globalThis.__liandongRunDir = undefined;
+  // Before the server stops: the template is dropped on it.
+  await runDir?.remove();
   const es = globalThis.__liandongElasticsearch;
   if (es) {
     globalThis.__liandongElasticsearch = undefined;

@@ -4,7 +4,6 @@ import { localKeys, type LocalKeys, type TokenRequest, type TokenVerifier } from
 import { createLogger } from '../../src/observability/logger.js';
 import type { Database } from '../../src/store/db.js';
 import type { OperationLimits } from '../../src/server/limits.js';
-import { loadDemoDistrict } from '../../src/demo/district.js';
 import type { WebhookReceiver } from '../../src/server/webhooks.js';
 import type { SearchBackend } from '../../src/search/types.js';
 import type { EventBus } from '../../src/events/bus.js';
@@ -12,6 +11,8 @@ import type { Clock } from '../../src/domain/clock.js';
 import type { LiveOptions } from '../../src/live/engine.js';
 import type { ConsoleOptions } from '../../src/server/console.js';
 import type { DeadLetterReplay } from '../../src/store/repositories/deadLetters.js';
+import { WORLD_SETUP_TIMEOUT_MS, type DatabaseContext } from './databases.js';
+import type { SyncedWorld } from './world.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -104,17 +105,17 @@ export async function startTestHub(db: Database, overrides: TestHubOverrides = {
 }
 
 /**
- * The usual suite setup: a fresh migrated database (from describeEachDatabase's `open`) with the
- * demo district, and a hub over it, started before the suite's tests and stopped after them.
- * Read `db` and `t` inside tests and hooks (they are set in beforeAll).
+ * The usual suite setup: a fresh database as `npm start` leaves it on the run's tiny world
+ * (describeEachDatabase's `openWorld`), and a hub over it, started before the suite's tests and
+ * stopped after them. Read `db`, `t` and `world` inside tests and hooks (they are set in beforeAll);
+ * `world.dir`'s world/ and truth/ files say who and what the synced entities are.
  */
-export function demoHubFixture(open: () => Promise<Database>, overrides: Parameters<typeof startTestHub>[1] = {}): { db: Database; t: TestHub } {
-  const fixture = {} as { db: Database; t: TestHub };
+export function worldHubFixture(ctx: Pick<DatabaseContext, 'openWorld'>, overrides: Parameters<typeof startTestHub>[1] = {}): { db: Database; t: TestHub; world: SyncedWorld } {
+  const fixture = {} as { db: Database; t: TestHub; world: SyncedWorld };
   beforeAll(async () => {
-    fixture.db = await open();
-    await loadDemoDistrict(fixture.db.knex);
+    Object.assign(fixture, await ctx.openWorld());
     fixture.t = await startTestHub(fixture.db, overrides);
-  }, 180_000); // the demo district on PGlite takes seconds alone, and far longer on a busy 2-core machine
+  }, WORLD_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await fixture.t?.stop();
     await fixture.db?.close();

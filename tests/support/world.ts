@@ -46,7 +46,11 @@ export interface SyncedWorld {
  * through the case commands. Call once per test file, in beforeAll (a tiny sync takes seconds).
  */
 export async function syncTestWorld(db: Database, options: { scale?: ScaleName; seed?: number; cases?: boolean } = {}): Promise<SyncedWorld> {
-  const dir = await testWorld(options.scale ?? 'tiny', options.seed ?? 7);
+  return syncWorld(db, await testWorld(options.scale ?? 'tiny', options.seed ?? 7), options);
+}
+
+/** syncTestWorld on a world already generated in `dir`. */
+export async function syncWorld(db: Database, dir: string, options: { cases?: boolean } = {}): Promise<SyncedWorld> {
   const log = createLogger('silent');
   const store = createIngestStore(db);
   await store.importGridRegistry(await readGridRegistry(dir));

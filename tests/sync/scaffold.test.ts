@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describeEachDatabase } from '../support/databases.js';
-import { demoHubFixture } from '../support/hub.js';
+import { worldHubFixture } from '../support/hub.js';
 import { register, scaffoldConnector } from '../../src/cli/scaffold.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createIngestStore } from '../../src/store/ingest/index.js';
@@ -34,8 +34,8 @@ function startSource(records: Array<Record<string, unknown>>): Promise<{ server:
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` })));
 }
 
-describeEachDatabase('a scaffolded connector', ({ open }) => {
-  const fx = demoHubFixture(open);
+describeEachDatabase('a scaffolded connector', ({ openWorld }) => {
+  const fx = worldHubFixture({ openWorld });
   const dir = join(ROOT, 'src', 'connectors', NAME);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

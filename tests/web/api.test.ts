@@ -4,12 +4,12 @@
  * has seen no event yet replays everything after it.
  */
 import { describeEachDatabase } from '../support/databases.js';
-import { demoHubFixture } from '../support/hub.js';
+import { worldHubFixture } from '../support/hub.js';
 import { LiveSubscriber } from '../support/live.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
 
-describeEachDatabase('the console\'s API additions', ({ open }) => {
-  const fx = demoHubFixture(open);
+describeEachDatabase('the console\'s API additions', ({ openWorld }) => {
+  const fx = worldHubFixture({ openWorld });
 
   test('the case taxonomy and the departments cases go to', async () => {
     const res = await fx.t.gql('{ caseCategories { code title } caseDepartments { name displayName } }');

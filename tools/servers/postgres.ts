@@ -291,10 +291,14 @@ async function withClient<T>(serverUrl: string, fn: (client: pg.Client) => Promi
   }
 }
 
-/** A new empty database `lt_<random>` on the server at serverUrl (which names a database to connect to). */
-export async function createTestDatabase(serverUrl: string): Promise<TestDatabase> {
+/**
+ * A new database `lt_<random>` on the server at serverUrl (which names a database to connect to):
+ * empty, or a copy of `template` (a database nobody is connected to), which is far faster than
+ * filling a fresh one again.
+ */
+export async function createTestDatabase(serverUrl: string, template?: string): Promise<TestDatabase> {
   const name = `lt_${randomBytes(8).toString('hex')}`;
-  await withClient(serverUrl, (client) => client.query(`create database "${name}"`));
+  await withClient(serverUrl, (client) => client.query(template ? `create database "${name}" template "${template}"` : `create database "${name}"`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   let dropped = false;
