@@ -48,7 +48,7 @@ program
       const summary = await loadDemoDistrict(db.knex, { onProgress: (stage) => rt.log.info({ stage }, 'loading demo district') });
       rt.log.info(summary, summary.loaded ? 'demo district loaded' : 'store already has data; demo district not loaded');
     }
-    const search = await startSearch({ knex: db.knex, elasticsearchUrl: rt.config.ELASTICSEARCH_URL, log: rt.log });
+    const search = await startSearch({ knex: db.knex, background: db.background, elasticsearchUrl: rt.config.ELASTICSEARCH_URL, log: rt.log });
     const hub = await startHub({
       config: rt.config, limits: limitsFromConfig(rt.config), db, log: rt.log, tokens: rt.tokens, webhooks, search: search.backend, bus,
       console: {
@@ -66,7 +66,7 @@ program
     });
     registerSearchMetrics(hub.metrics.registry, search.indexer);
     // Prunes change_event behind its consumers and keeps audit_log's monthly partitions ahead (docs/retention.md).
-    const retention = await startRetention({ knex: db.knex, log: rt.log.child({ component: 'retention' }), settings: retentionSettingsFromConfig(rt.config), registry: hub.metrics.registry });
+    const retention = await startRetention({ knex: db.background, log: rt.log.child({ component: 'retention' }), settings: retentionSettingsFromConfig(rt.config), registry: hub.metrics.registry });
     // Committed changes wake the indexer at once instead of at its next poll. An entity notice's
     // position is a change_event position, which it reads up to; a case notice's is the case log's.
     bus.subscribe('entity', (n) => search.indexer.notify(n.position));

@@ -61,6 +61,8 @@ async function openUnmigrated(kind: TestDatabaseKind): Promise<Database> {
   return {
     kind: db.kind,
     knex: db.knex,
+    background: db.background,
+    backgroundPoolMax: db.backgroundPoolMax,
     interactive: (fn) => db.interactive(fn),
     async close() {
       try {
@@ -96,6 +98,8 @@ export function describeEachDatabase(title: string, fn: (ctx: DatabaseContext) =
         const tracked: Database = {
           kind: db.kind,
           knex: db.knex,
+          background: db.background,
+          backgroundPoolMax: db.backgroundPoolMax,
           interactive: (fn) => db.interactive(fn),
           close: () => {
             stillOpen.delete(tracked);
