@@ -12,7 +12,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { generateWorld, NOISE_PRESETS, SCALES, type NoisePreset, type ScaleName } from '../world/index.js';
 import { createIngestStore } from '../store/ingest/index.js';
 import { createEventBus } from '../events/postgres.js';
-import { ingestPush, replayDeadLetters, startScheduler, type Scheduler } from '../sync/index.js';
+import { ingestPush, replayDeadLetters, startScheduler, syncConcurrencyFor, type Scheduler } from '../sync/index.js';
 import { SafeError } from '../errors.js';
 import type { WebhookReceiver } from '../server/webhooks.js';
 import { startDepartments, type Departments } from './departments.js';
@@ -74,7 +74,7 @@ program
     let scheduler: Scheduler | null = null;
     if (!rt.config.DEMO_DATA) {
       departments = await startDepartments({ config: rt.config, log: rt.log, store, webhookUrl: `http://127.0.0.1:${hub.port}/webhooks/police` });
-      scheduler = startScheduler(store, departments.connectors, rt.log);
+      scheduler = startScheduler(store, departments.connectors, rt.log, db.backgroundPoolMax ? { concurrency: syncConcurrencyFor(db.backgroundPoolMax) } : {});
       rt.log.info({ connectors: departments.connectors.map((c) => c.connector.spec.name) }, 'first sync of every department');
       await scheduler.runNow();
     }
