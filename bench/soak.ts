@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { generateWorld, type ScaleName } from '../src/world/index.js';
+import { APPLICATION_NAME, DEFAULT_BACKGROUND_POOL_MAX } from '../src/store/db.js';
 import { createTestDatabase, findFreePort } from '../tools/servers/postgres.js';
 import { checkInterrupted, isInterrupted, onInterrupt, track } from './lib/cleanup.js';
 import { cpuSecondsOf } from './lib/cpu.js';
@@ -67,6 +68,8 @@ const CHANGE_EVERY_MS = 20_000;
 const CHANGE_COUNT = 5;
 const INCIDENT_INTERVAL_MS = 5_000;
 const POOL_MAX = 20;
+/** The hub's second pool, for syncs, pushes, the indexer, retention and the case watcher (src/store/db.ts): its default. */
+const BACKGROUND_POOL_MAX = DEFAULT_BACKGROUND_POOL_MAX;
 
 const SEARCH = 'query Search($q: String!) { search(query: $q, first: 10) { edges { node { __typename } } } }';
 const PEOPLE = 'query People($after: String) { people(first: 50, after: $after) { totalCount edges { node { id name } } pageInfo { hasNextPage endCursor } } }';
@@ -98,7 +101,9 @@ export interface IntervalSample {
   eventLoopP99Ms: number | null;
   eventLoopMaxMs: number | null;
   fds: number;
+  /** The hub's connections, both pools (pg_stat_activity); of them, the background pool's. */
   dbConnections: number | null;
+  dbBackgroundConnections: number | null;
   liveSubscribers: number | null;
   /** Per kind in the interval: requests, errors, p50, p99 (ms). */
   kinds: Record<Kind, { n: number; errors: number; p50: number; p99: number }>;
@@ -247,6 +252,7 @@ export async function benchSoak(ctx: BenchContext, opts: SoakOptions): Promise<S
   const env: Record<string, string> = {
     PORT: String(port), DATA_DIR: dataDir, CONNECTORS_FILE: connectorsFile, SIMULATE: 'false', GRID_REGISTRY_DIR: worldDir, DEMO_DATA: 'false',
     LOG_LEVEL: 'info', JWT_SECRET: randomBytes(36).toString('base64url'), RATE_LIMIT_PER_MINUTE: String(BENCH_RATE_LIMIT), DATABASE_POOL_MAX: String(POOL_MAX),
+    DATABASE_BACKGROUND_POOL_MAX: String(BACKGROUND_POOL_MAX),
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   };
   const counters = { syncsDone: 0, syncsFailed: 0, errorLines: 0, firstErrorLine: null as string | null };
@@ -282,10 +288,12 @@ export async function benchSoak(ctx: BenchContext, opts: SoakOptions): Promise<S
     const v = await client.query<{ v: string }>('select version() as v');
     postgres = v.rows[0]?.v.split(' on ')[0] ?? 'PostgreSQL';
   }
-  const dbConnections = async (): Promise<number | null> => {
+  const dbConnections = async (): Promise<{ all: number; background: number } | null> => {
     if (!pgClient) return null;
-    const r = await pgClient.query<{ n: string }>("select count(*) as n from pg_stat_activity where datname = $1 and application_name = 'liandong'", [databaseName]);
-    return Number(r.rows[0]?.n ?? 0);
+    const r = await pgClient.query<{ a: string; n: string }>('select application_name as a, count(*) as n from pg_stat_activity where datname = $1 and application_name = any($2) group by 1',
+      [databaseName, [APPLICATION_NAME.requests, APPLICATION_NAME.background]]);
+    const of = (name: string) => Number(r.rows.find((row) => row.a === name)?.n ?? 0);
+    return { all: of(APPLICATION_NAME.requests) + of(APPLICATION_NAME.background), background: of(APPLICATION_NAME.background) };
   };
 
   const people: PersonRef[] = await listPeople(admin);
@@ -463,6 +471,7 @@ export async function benchSoak(ctx: BenchContext, opts: SoakOptions): Promise<S
       const heap = metricValue(text, 'liandong_nodejs_heap_size_used_bytes');
       const lagP99 = metricValue(text, 'liandong_nodejs_eventloop_lag_p99_seconds');
       const lagMax = metricValue(text, 'liandong_nodejs_eventloop_lag_max_seconds');
+      const conns = await dbConnections();
       const sample: IntervalSample = {
         t: Math.round((now - t0) / 1000),
         rssMiB: MiB(rssBytes(hub.pid)),
@@ -470,7 +479,8 @@ export async function benchSoak(ctx: BenchContext, opts: SoakOptions): Promise<S
         eventLoopP99Ms: lagP99 === null ? null : round1(lagP99 * 1000),
         eventLoopMaxMs: lagMax === null ? null : round1(lagMax * 1000),
         fds: fdCount(hub.pid),
-        dbConnections: await dbConnections(),
+        dbConnections: conns?.all ?? null,
+        dbBackgroundConnections: conns?.background ?? null,
         liveSubscribers: metricValue(text, 'liandong_live_subscribers'),
         kinds,
         skipped: b.skipped,
@@ -485,7 +495,7 @@ export async function benchSoak(ctx: BenchContext, opts: SoakOptions): Promise<S
       };
       prev = { received: rec, syncsDone: counters.syncsDone, syncsFailed: counters.syncsFailed, pushes, cpu, at: now };
       samples.push(sample);
-      progress(`soak ${sample.t}s: RSS ${sample.rssMiB} MiB, heap ${sample.heapMiB ?? '–'} MiB, fds ${sample.fds}, db conns ${sample.dbConnections ?? '–'}, `
+      progress(`soak ${sample.t}s: RSS ${sample.rssMiB} MiB, heap ${sample.heapMiB ?? '–'} MiB, fds ${sample.fds}, db conns ${sample.dbConnections ?? '–'} (background ${sample.dbBackgroundConnections ?? '–'}), `
         + `${KINDS.map((kd) => `${kd} ${kinds[kd].n} p50/p99 ${kinds[kd].p50}/${kinds[kd].p99}`).join(', ')}; errors ${totals.unexpectedErrors}; `
         + `deliveries ${sample.deliveries}/${sample.expectedDeliveries}; syncs ${sample.syncsDone}${sample.syncsFailed ? ` (+${sample.syncsFailed} failed)` : ''}, pushes ${sample.pushes}; hub CPU ${sample.hubCpuPercent}%, load ${sample.load1}`);
     }
@@ -588,9 +598,10 @@ export function judgeSoak(r: SoakResult): Verdict[] {
   const fdSpread = Math.max(...fds) - Math.min(...fds);
   const conns = after.map((s) => s.dbConnections).filter((c): c is number => c !== null);
   const connSpread = conns.length ? Math.max(...conns) - Math.min(...conns) : 0;
-  const connOk = !conns.length || (Math.max(...conns) <= POOL_MAX + 5 && connSpread <= 5);
+  // The ceiling is both pools' max, the most the hub may open, plus the same margin as before.
+  const connOk = !conns.length || (Math.max(...conns) <= POOL_MAX + BACKGROUND_POOL_MAX + 5 && connSpread <= 5);
   verdicts.push({
-    criterion: `file descriptors (max − min ≤ ${fdBand}) and database connections (max − min ≤ 5, never above the pool's ${POOL_MAX} + 5) flat`,
+    criterion: `file descriptors (max − min ≤ ${fdBand}) and database connections of both pools (max − min ≤ 5, never above the pools' ${POOL_MAX} + ${BACKGROUND_POOL_MAX}, + 5) flat`,
     pass: fdSpread <= fdBand && connOk,
     detail: `fds ${Math.min(...fds)}–${Math.max(...fds)} (spread ${fdSpread}); ${conns.length ? `connections ${Math.min(...conns)}–${Math.max(...conns)} (spread ${connSpread})` : 'connections: not applicable on PGlite (embedded, no server connections)'}`,
   });
@@ -600,20 +611,27 @@ export function judgeSoak(r: SoakResult): Verdict[] {
 const fmt = (v: number | null) => (v === null ? '–' : String(v));
 
 /**
- * The intervals with scheduled syncs against those without, after the warm-up: every connector
- * has the same intervalSeconds, so their runs start together and fall in some samples only.
+ * Where the scheduled syncs fell, after the warm-up, and the intervals with syncs against those
+ * without. Every connector has the same intervalSeconds; the scheduler spreads their phases
+ * over it (firstRunOffsets in src/sync), so with samples shorter than the interval most of them
+ * hold a sync or two rather than half of them all seven.
  */
 function syncContrast(r: SoakResult): string[] {
   const after = r.samples.filter((s) => s.t > r.warmupS);
-  const withSyncs = after.filter((s) => s.syncsDone + s.syncsFailed > 0);
-  const without = after.filter((s) => s.syncsDone + s.syncsFailed === 0);
-  if (!withSyncs.length || !without.length) return [];
+  const runs = (s: IntervalSample) => s.syncsDone + s.syncsFailed;
+  const withSyncs = after.filter((s) => runs(s) > 0);
+  const without = after.filter((s) => runs(s) === 0);
+  if (!after.length) return [];
   const p99 = (group: IntervalSample[], kind: Kind) => median(group.filter((s) => s.kinds[kind].n > 0).map((s) => s.kinds[kind].p99)).toFixed(0);
   const range = (values: number[]) => (values.length ? `${Math.min(...values)}–${Math.max(...values)}` : '–');
   const conns = (group: IntervalSample[]) => range(group.map((s) => s.dbConnections).filter((c): c is number => c !== null));
+  const background = range(after.map((s) => s.dbBackgroundConnections).filter((c): c is number => c !== null));
+  const where = `Scheduled syncs: every connector has intervalSeconds ${r.syncIntervalS}, their first runs spread over it by the scheduler; `
+    + `syncs finished in ${withSyncs.length} of the ${after.length} intervals after the warm-up (${range(after.map(runs))} per interval)`
+    + `${r.options.store === 'postgres' ? `; background pool connections ${background}` : ''}.`;
+  if (!withSyncs.length || !without.length) return [where];
   return [
-    `Scheduled syncs: every connector has intervalSeconds ${r.syncIntervalS}, so the seven runs start together and land in ${withSyncs.length} of the ${after.length} intervals after the warm-up. `
-      + `Median interval p99 with syncs / without, ms: ${KINDS.map((k) => `${k} ${p99(withSyncs, k)} / ${p99(without, k)}`).join(', ')}; `
+    `${where} Median interval p99 with syncs / without, ms: ${KINDS.map((k) => `${k} ${p99(withSyncs, k)} / ${p99(without, k)}`).join(', ')}; `
       + `hub event-loop p99 ${range(withSyncs.map((s) => s.eventLoopP99Ms ?? 0))} / ${range(without.map((s) => s.eventLoopP99Ms ?? 0))} ms`
       + `${r.options.store === 'postgres' ? `; database connections ${conns(withSyncs)} / ${conns(without)}` : ''}.`,
   ];
@@ -627,11 +645,11 @@ export function renderSoakSection(r: SoakResult, machine: Machine, date: string,
     '<!-- bench:soak:start -->',
     '## Soak: steady mixed load (issue 13, part 3)',
     '',
-    `${minutes(o.durationS)} of steady mixed load on one hub: \`liandong start\` in its own process (NODE_ENV=production, LOG_LEVEL=info) on ${o.store === 'postgres' ? `a throwaway PostgreSQL server (${r.postgres ?? 'PostgreSQL'}, fsync off), pool max ${POOL_MAX}` : 'embedded PGlite (DATA_DIR in a temp directory)'}, over the generated \`${o.scale}\` district (seed ${o.seed}, ${r.people.toLocaleString('en-US')} people) served by the seven simulated department systems. The simulators run in a process of their own and are named in a CONNECTORS_FILE, as real departments are, so that each connector's \`intervalSeconds\` can be set to ${r.syncIntervalS} s (the built-in defaults are 10–60 min); they change ${CHANGE_COUNT} records in every department every ${CHANGE_EVERY_MS / 1000} s, and the police simulator pushes a live 110 call to \`/webhooks/police\` every ${INCIDENT_INTERVAL_MS / 1000} s. The first sync (${r.firstSyncSeconds} s to serving) is before the measured run.`,
+    `${minutes(o.durationS)} of steady mixed load on one hub: \`liandong start\` in its own process (NODE_ENV=production, LOG_LEVEL=info) on ${o.store === 'postgres' ? `a throwaway PostgreSQL server (${r.postgres ?? 'PostgreSQL'}, fsync off), request pool max ${POOL_MAX} and background pool max ${BACKGROUND_POOL_MAX}` : 'embedded PGlite (DATA_DIR in a temp directory)'}, over the generated \`${o.scale}\` district (seed ${o.seed}, ${r.people.toLocaleString('en-US')} people) served by the seven simulated department systems. The simulators run in a process of their own and are named in a CONNECTORS_FILE, as real departments are, so that each connector's \`intervalSeconds\` can be set to ${r.syncIntervalS} s (the built-in defaults are 10–60 min); they change ${CHANGE_COUNT} records in every department every ${CHANGE_EVERY_MS / 1000} s, and the police simulator pushes a live 110 call to \`/webhooks/police\` every ${INCIDENT_INTERVAL_MS / 1000} s. The first sync (${r.firstSyncSeconds} s to serving) is before the measured run.`,
     '',
     `- Load, open loop at fixed rates (not max throughput): ${RATES.profile} person profiles/s (the person-profile query, a different person each), ${RATES.people} people page/s (\`people(first: 50, after:)\`), ${RATES.search} searches/s (50 mixed queries), and a case flow every ${1 / RATES.flow} s: \`reportCase\` with an idempotency key, \`dispatchCase\` to environment, then as the department's staff \`acceptDispatch\`, \`startDispatch\`, \`completeDispatch\`, and \`recordFeedback\`, \`closeCase\` (7 mutations, so open cases stay level). At most ${MAX_IN_FLIGHT} requests of a kind in flight (${r.totals.skipped} due requests were skipped for it). Requests carry \`x-purpose\`, so person reads are audited.`,
     `- ${o.subscribers.toLocaleString('en-US')} WebSocket subscribers in 2 client processes (bench/lib/subscriberClients.ts): ${r.subscribers.caseEvents} on \`caseEvents(filter: { category: "${CATEGORY}" })\`, ${r.subscribers.dashboard} on \`dashboard\`; joined in ${r.subscribers.joinSeconds} s. Deliveries are counted for the dispatch and accept events (they carry a note the clients match); "expected" is those acknowledged × ${r.subscribers.caseEvents}.`,
-    `- Sampled every ${r.intervalS} s: the hub's RSS (/proc/<pid>/status VmRSS), V8 heap used and event-loop lag p99 (prom-client's metrics on /metrics; the lag is over the interval), open descriptors (/proc/<pid>/fd), ${o.store === 'postgres' ? "the hub's connections (pg_stat_activity, application_name 'liandong')" : 'no database connections (embedded)'}, latencies per kind over the interval. Warm-up: the first ${r.warmupS} s (20%); the verdicts judge the samples after it.`,
+    `- Sampled every ${r.intervalS} s: the hub's RSS (/proc/<pid>/status VmRSS), V8 heap used and event-loop lag p99 (prom-client's metrics on /metrics; the lag is over the interval), open descriptors (/proc/<pid>/fd), ${o.store === 'postgres' ? `the hub's connections of both pools (pg_stat_activity, application_name '${APPLICATION_NAME.requests}' and, in brackets, '${APPLICATION_NAME.background}')` : 'no database connections (embedded)'}, latencies per kind over the interval. Warm-up: the first ${r.warmupS} s (20%); the verdicts judge the samples after it.`,
     `- Date: ${date}`,
     `- Command: \`${command}\``,
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM; Node ${machine.node}; ${machine.os}`,
@@ -650,7 +668,7 @@ export function renderSoakSection(r: SoakResult, machine: Machine, date: string,
   for (const s of r.samples) {
     const k = (kind: Kind) => `${s.kinds[kind].n}, ${s.kinds[kind].p50} / ${s.kinds[kind].p99}`;
     const errors = KINDS.reduce((a, kind) => a + s.kinds[kind].errors, 0);
-    lines.push(`| ${s.t}${s.t <= r.warmupS ? ' (warm-up)' : ''} | ${s.rssMiB} | ${fmt(s.heapMiB)} | ${fmt(s.eventLoopP99Ms)} | ${s.fds} | ${fmt(s.dbConnections)} | ${fmt(s.liveSubscribers)} | ${k('profile')} | ${k('people')} | ${k('search')} | ${k('mutation')} | ${errors} | ${s.deliveries} / ${s.expectedDeliveries} | ${s.syncsDone}${s.syncsFailed ? ` (+${s.syncsFailed} failed)` : ''} | ${s.pushes} | ${s.hubCpuPercent} | ${s.load1} |`);
+    lines.push(`| ${s.t}${s.t <= r.warmupS ? ' (warm-up)' : ''} | ${s.rssMiB} | ${fmt(s.heapMiB)} | ${fmt(s.eventLoopP99Ms)} | ${s.fds} | ${fmt(s.dbConnections)}${s.dbBackgroundConnections === null ? '' : ` (${s.dbBackgroundConnections})`} | ${fmt(s.liveSubscribers)} | ${k('profile')} | ${k('people')} | ${k('search')} | ${k('mutation')} | ${errors} | ${s.deliveries} / ${s.expectedDeliveries} | ${s.syncsDone}${s.syncsFailed ? ` (+${s.syncsFailed} failed)` : ''} | ${s.pushes} | ${s.hubCpuPercent} | ${s.load1} |`);
   }
   const t = r.totals.requests;
   lines.push('', ...syncContrast(r));
@@ -658,7 +676,7 @@ export function renderSoakSection(r: SoakResult, machine: Machine, date: string,
     '',
     `Totals: ${t.profile} profiles, ${t.people} people pages, ${t.search} searches, ${t.mutation} mutations (${r.totals.flows} whole case flows); ${r.deliveries.received} of ${r.deliveries.expected} expected deliveries after a drain of up to 30 s (a delivery that lands just after a sample counts in the next interval); subscriber sockets closed: ${r.deliveries.closed}${Object.keys(r.deliveries.closeReasons).length ? ` (${JSON.stringify(r.deliveries.closeReasons)})` : ''}.`,
     '',
-    'The judging (bench/soak.ts, `judgeSoak`): RSS after the warm-up, least-squares slope × the span and last − first, each at most +10% of the first sample after the warm-up; errors: every request error (the load provokes none), any subscriber socket closed and any expected delivery missing; p99 per kind: the largest interval p99 at most twice the median interval p99 (or at most 20 ms); descriptors: max − min within max(20, 2% of the median); connections: max − min ≤ 5 and never above the pool plus 5. A report, not a test: it prints the verdicts and writes them here.',
+    'The judging (bench/soak.ts, `judgeSoak`): RSS after the warm-up, least-squares slope × the span and last − first, each at most +10% of the first sample after the warm-up; errors: every request error (the load provokes none), any subscriber socket closed and any expected delivery missing; p99 per kind: the largest interval p99 at most twice the median interval p99 (or at most 20 ms); descriptors: max − min within max(20, 2% of the median); connections (both pools): max − min ≤ 5 and never above the two pools’ max plus 5. A report, not a test: it prints the verdicts and writes them here.',
     '<!-- bench:soak:end -->',
   );
   return lines.join('\n');

@@ -17,6 +17,12 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
+  /**
+   * The background pool (syncs, pushes, indexer, retention, case watcher), apart from the request
+   * pool above; absent: DEFAULT_BACKGROUND_POOL_MAX (5). At least 3: a scheduled sync holds its
+   * lock's connection and works on another, and the indexer needs one meanwhile.
+   */
+  DATABASE_BACKGROUND_POOL_MAX: z.coerce.number().int().min(3).max(100).optional(),
   ELASTICSEARCH_URL: z.string().url('must be an http(s):// URL').optional(),
   DATA_DIR: z.string().min(1).default('.liandong'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

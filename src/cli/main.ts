@@ -11,7 +11,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { generateWorld, NOISE_PRESETS, SCALES, type NoisePreset, type ScaleName } from '../world/index.js';
 import { createIngestStore } from '../store/ingest/index.js';
 import { createEventBus } from '../events/postgres.js';
-import { ingestPush, replayDeadLetters, startScheduler, type Scheduler } from '../sync/index.js';
+import { ingestPush, replayDeadLetters, startScheduler, syncConcurrencyFor, type Scheduler } from '../sync/index.js';
 import { SafeError } from '../errors.js';
 import type { WebhookReceiver } from '../server/webhooks.js';
 import { startDepartments, type Departments } from './departments.js';
@@ -46,7 +46,7 @@ program
     if (rt.config.DEMO_DATA) {
       rt.log.warn('DEMO_DATA is deprecated and does nothing: every start on the simulated departments is the demo, with the generated district\'s cases (WORLD_SCALE=tiny for a quick one)');
     }
-    const search = await startSearch({ knex: db.knex, elasticsearchUrl: rt.config.ELASTICSEARCH_URL, log: rt.log });
+    const search = await startSearch({ knex: db.knex, background: db.background, elasticsearchUrl: rt.config.ELASTICSEARCH_URL, log: rt.log });
     const hub = await startHub({
       config: rt.config, limits: limitsFromConfig(rt.config), db, log: rt.log, tokens: rt.tokens, webhooks, search: search.backend, bus,
       console: {
@@ -64,19 +64,19 @@ program
     });
     registerSearchMetrics(hub.metrics.registry, search.indexer);
     // Prunes change_event behind its consumers and keeps audit_log's monthly partitions ahead (docs/retention.md).
-    const retention = await startRetention({ knex: db.knex, log: rt.log.child({ component: 'retention' }), settings: retentionSettingsFromConfig(rt.config), registry: hub.metrics.registry });
+    const retention = await startRetention({ knex: db.background, log: rt.log.child({ component: 'retention' }), settings: retentionSettingsFromConfig(rt.config), registry: hub.metrics.registry });
     // Committed changes wake the indexer at once instead of at its next poll. An entity notice's
     // position is a change_event position, which it reads up to; a case notice's is the case log's.
     bus.subscribe('entity', (n) => search.indexer.notify(n.position));
     bus.subscribe('case', () => search.indexer.notify());
     let scheduler: Scheduler | null = null;
     departments = await startDepartments({ config: rt.config, log: rt.log, store, webhookUrl: `http://127.0.0.1:${hub.port}/webhooks/police` });
-    scheduler = startScheduler(store, departments.connectors, rt.log);
+    scheduler = startScheduler(store, departments.connectors, rt.log, db.backgroundPoolMax ? { concurrency: syncConcurrencyFor(db.backgroundPoolMax) } : {});
     rt.log.info({ connectors: departments.connectors.map((c) => c.connector.spec.name) }, 'first sync of every department');
     await scheduler.runNow();
     if (departments.world) {
       // After the sync: the cases land on the people, enterprises and buildings the departments described.
-      const taken = await takeInWorldCases(db.knex, bus, departments.world);
+      const taken = await takeInWorldCases(db.background, bus, departments.world);
       rt.log.info(taken, taken.loaded ? 'the simulated district\'s case history taken in' : 'the simulated district\'s case history was taken in before');
     }
     void search.ready

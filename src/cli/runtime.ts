@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig, redactUrl, type Config } from '../config.js';
 import { createLogger } from '../observability/logger.js';
-import { openDatabase, type Database } from '../store/db.js';
+import { DEFAULT_BACKGROUND_POOL_MAX, openDatabase, type Database } from '../store/db.js';
 import type { ResolutionOptions } from '../resolution/index.js';
 import { developmentSecret, localKeys, remoteJwks, type LocalKeys, type TokenVerifier } from '../auth/tokens.js';
 
@@ -34,8 +34,10 @@ export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
     },
     openStore: () => {
       if (config.DATABASE_URL) {
-        log.info({ database: redactUrl(config.DATABASE_URL) }, 'using PostgreSQL server');
-        return openDatabase({ kind: 'postgres', url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
+        const backgroundPoolMax = config.DATABASE_BACKGROUND_POOL_MAX ?? DEFAULT_BACKGROUND_POOL_MAX;
+        // Both pools, so an operator sizing max_connections sees what this process may open (plus its LISTEN connection).
+        log.info({ database: redactUrl(config.DATABASE_URL), requestPoolMax: config.DATABASE_POOL_MAX, backgroundPoolMax }, 'using PostgreSQL server');
+        return openDatabase({ kind: 'postgres', url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX, backgroundPoolMax });
       }
       const dataDir = join(config.DATA_DIR, 'pgdata');
       log.info({ dataDir }, 'using embedded PGlite database');

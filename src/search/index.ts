@@ -24,7 +24,10 @@ export { ElasticsearchSearchBackend, ES_LAYOUT_VERSION, DEFAULT_INDEX_PREFIX } f
 export { loadDocuments, allDocuments, affectedDocuments, documentKey, parseDocumentKey } from './documents.js';
 
 export interface SearchBackendOptions {
+  /** Searches: the request pool. */
   knex: Knex;
+  /** The PostgreSQL index's upkeep, which the indexer drives: the background pool; absent: `knex`. */
+  background?: Knex;
   context: SearchContext;
   /** When set (config ELASTICSEARCH_URL), Elasticsearch; else PostgreSQL in the store's own database. */
   elasticsearchUrl?: string | undefined;
@@ -37,5 +40,5 @@ export function createSearchBackend(options: SearchBackendOptions): SearchBacken
       node: options.elasticsearchUrl, context: options.context, ...(options.indexPrefix ? { indexPrefix: options.indexPrefix } : {}),
     });
   }
-  return new PostgresSearchBackend({ knex: options.knex, context: options.context });
+  return new PostgresSearchBackend({ knex: options.knex, ...(options.background ? { background: options.background } : {}), context: options.context });
 }

@@ -179,17 +179,22 @@ async function upsert(db: Knex | Knex.Transaction, table: string, docs: readonly
 const INITIAL_STATE: IndexerState = { position: '0', generation: '' };
 
 export interface PostgresSearchOptions {
+  /** Searches, ping and status: the request pool. */
   knex: Knex;
+  /** The index's upkeep (schema, outbox state, documents, rebuilds), the indexer's work: the background pool; absent: `knex`. */
+  background?: Knex;
   context: SearchContext;
 }
 
 export class PostgresSearchBackend implements SearchBackend {
   readonly kind = 'postgres' as const;
   private readonly knex: Knex;
+  private readonly upkeep: Knex;
   private context: SearchContext;
 
   constructor(options: PostgresSearchOptions) {
     this.knex = options.knex;
+    this.upkeep = options.background ?? options.knex;
     this.context = options.context;
   }
 
@@ -199,7 +204,7 @@ export class PostgresSearchBackend implements SearchBackend {
   }
 
   async ensureSchema(): Promise<BackendStatus> {
-    await this.knex.transaction(async (trx) => {
+    await this.upkeep.transaction(async (trx) => {
       // One hub at a time creates the schema (two starting together would race on create table).
       await trx.raw(`select pg_advisory_xact_lock(hashtext('liandong.search.schema'))`);
       await trx.raw('create extension if not exists pg_trgm');
@@ -245,7 +250,7 @@ export class PostgresSearchBackend implements SearchBackend {
   }
 
   async readState(): Promise<IndexerState> {
-    const v = await this.readKey(this.knex, 'outbox');
+    const v = await this.readKey(this.upkeep, 'outbox');
     if (!v) return { ...INITIAL_STATE };
     return { position: String(v.position), generation: String(v.generation ?? '') };
   }
@@ -253,10 +258,10 @@ export class PostgresSearchBackend implements SearchBackend {
   async writeState(state: IndexerState, expected: IndexerState): Promise<boolean> {
     if (expected.generation === '' && expected.position === '0') {
       // No state yet (a schema from before the outbox state): the first writer creates it.
-      const created = await raw(this.knex, `insert into ${SCHEMA}.state (key, value) values ('outbox', ?::jsonb) on conflict (key) do nothing`, [JSON.stringify(state)]);
+      const created = await raw(this.upkeep, `insert into ${SCHEMA}.state (key, value) values ('outbox', ?::jsonb) on conflict (key) do nothing`, [JSON.stringify(state)]);
       if (created.count > 0) return true;
     }
-    const r = await raw(this.knex,
+    const r = await raw(this.upkeep,
       `update ${SCHEMA}.state set value = ?::jsonb, updated_at = now()
        where key = 'outbox' and value->>'generation' = ? and value->>'position' = ?`,
       [JSON.stringify(state), expected.generation, expected.position],
@@ -265,13 +270,13 @@ export class PostgresSearchBackend implements SearchBackend {
   }
 
   async index(docs: readonly SearchDocument[]): Promise<void> {
-    if (docs.length > 0) await upsert(this.knex, LIVE, docs, LIVE_ROWS_PER_STATEMENT);
+    if (docs.length > 0) await upsert(this.upkeep, LIVE, docs, LIVE_ROWS_PER_STATEMENT);
   }
 
   async remove(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     const f = inList('key', keys);
-    await this.knex.raw(`delete from ${SCHEMA}.${LIVE} where ${f.sql}`, f.bindings);
+    await this.upkeep.raw(`delete from ${SCHEMA}.${LIVE} where ${f.sql}`, f.bindings);
   }
 
   async refresh(): Promise<void> {}
@@ -279,8 +284,8 @@ export class PostgresSearchBackend implements SearchBackend {
   async beginRebuild(): Promise<RebuildTarget> {
     const generation = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
     const table = `doc_build_${generation}`;
-    await createDocTable(this.knex, table, generation, { indexes: false });
-    const knex = this.knex;
+    await createDocTable(this.upkeep, table, generation, { indexes: false });
+    const knex = this.upkeep;
     return {
       generation,
       index: (docs) => upsert(knex, table, docs, BUILD_ROWS_PER_STATEMENT),

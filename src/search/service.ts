@@ -12,7 +12,10 @@ import { SearchIndexer, type RebuildProgress } from './indexer.js';
 import type { SearchBackend } from './types.js';
 
 export interface SearchServiceOptions {
+  /** Serves searches: the request pool. */
   knex: Knex;
+  /** The indexer follows the outbox on it: the background pool; absent: `knex`. */
+  background?: Knex;
   /** Config ELASTICSEARCH_URL: Elasticsearch when set, else PostgreSQL in the store's own database. */
   elasticsearchUrl?: string | undefined;
   log: Logger;
@@ -29,15 +32,15 @@ export interface SearchService {
 }
 
 /** The area tree and address normaliser, and a way to reload them when new places arrive. */
-export async function searchEngine(knex: Knex, elasticsearchUrl: string | undefined, log?: Logger): Promise<{ backend: SearchBackend; indexer: SearchIndexer }> {
+export async function searchEngine(knex: Knex, elasticsearchUrl: string | undefined, log?: Logger, background: Knex = knex): Promise<{ backend: SearchBackend; indexer: SearchIndexer }> {
   let context: SearchContext = await loadSearchContext(knex);
-  const backend = createSearchBackend({ knex, context, elasticsearchUrl });
+  const backend = createSearchBackend({ knex, background, context, elasticsearchUrl });
   const indexer = new SearchIndexer({
-    knex,
+    knex: background,
     backend,
     context: () => context,
     refreshContext: async () => {
-      context = await loadSearchContext(knex);
+      context = await loadSearchContext(background);
       backend.setContext(context);
     },
     ...(log ? { logger: log } : {}),
@@ -47,9 +50,9 @@ export async function searchEngine(knex: Knex, elasticsearchUrl: string | undefi
 
 const PREPARE_RETRY_MAX_MS = 30_000;
 
-export async function startSearch({ knex, elasticsearchUrl, log, intervalMs = 1000 }: SearchServiceOptions): Promise<SearchService> {
+export async function startSearch({ knex, background, elasticsearchUrl, log, intervalMs = 1000 }: SearchServiceOptions): Promise<SearchService> {
   const searchLog = log.child({ component: 'search' });
-  const { backend, indexer } = await searchEngine(knex, elasticsearchUrl, searchLog);
+  const { backend, indexer } = await searchEngine(knex, elasticsearchUrl, searchLog, background);
   let stopped = false;
   let lastLogged = 0;
   const onProgress = (p: RebuildProgress) => {

@@ -109,8 +109,10 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
   const schema = buildSchema();
   const metrics = createMetrics();
   const audit = new AuditWriter(db.knex, log);
-  db.knex.on('query', () => metrics.dbQueries.inc());
-  traceQueries(db.knex);
+  for (const pool of new Set([db.knex, db.background])) {
+    pool.on('query', () => metrics.dbQueries.inc());
+    traceQueries(pool);
+  }
   const rules = validationRules(limits);
   const rateLimit = createRateLimiter(limits);
   const ownBus = options.bus ? null : new InProcessBus();
@@ -382,7 +384,8 @@ export async function startHub({ config, limits, db, log, tokens, webhooks, sear
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}${GRAPHQL_PATH}`;
   log.info({ url, database: db.kind, persistedOperationsOnly: limits.persistedOperations !== null }, 'hub is serving');
-  const caseWatcher = startCaseWatcher({ knex: db.knex, bus, clock }, { intervalMs: options.caseWatchIntervalMs ?? DEFAULT_CASE_WATCH_INTERVAL_MS, log });
+  // Nobody waits on intake and escalation: the background pool, so they never hold a request's connection.
+  const caseWatcher = startCaseWatcher({ knex: db.background, bus, clock }, { intervalMs: options.caseWatchIntervalMs ?? DEFAULT_CASE_WATCH_INTERVAL_MS, log });
 
   return {
     url,

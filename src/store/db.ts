@@ -9,11 +9,38 @@ import { PgliteWorkerConnection } from './pgliteWorker.js';
 export type DatabaseTarget =
   // loadDataDir: a tarball from PGlite's dumpDataDir to start from (tests copy one synced world into each suite that way).
   | { kind: 'pglite'; dataDir: string | null; loadDataDir?: Blob }
-  | { kind: 'postgres'; url: string; poolMax: number };
+  | {
+      kind: 'postgres';
+      url: string;
+      /** Connections of the request pool (`knex`). */
+      poolMax: number;
+      /** Connections of the background pool (`background`); default DEFAULT_BACKGROUND_POOL_MAX. */
+      backgroundPoolMax?: number;
+    };
+
+/**
+ * Connections background work may hold on a PostgreSQL server: two scheduled syncs (each holds
+ * its advisory lock's connection and works on a second) and one for the indexer, the case
+ * watcher, retention and pushes.
+ */
+export const DEFAULT_BACKGROUND_POOL_MAX = 5;
+
+/** application_name of each pool's connections, so pg_stat_activity tells requests from background work. */
+export const APPLICATION_NAME = { requests: 'liandong', background: 'liandong-background' } as const;
 
 export interface Database {
   readonly kind: DatabaseTarget['kind'];
+  /** Work a person is waiting for: GraphQL requests and subscriptions. */
   readonly knex: Knex;
+  /**
+   * Work nobody waits on: scheduled syncs and pushes (the ingest store), the search indexer,
+   * retention, the case watcher. On a PostgreSQL server its own small pool, so a wave of syncs
+   * cannot take the connections requests need; on PGlite, which has one connection, the same
+   * knex as `knex` (interactive() puts requests first there).
+   */
+  readonly background: Knex;
+  /** Connections `background` may open: its pool's max on a PostgreSQL server; null on PGlite, whose one connection everything shares. */
+  readonly backgroundPoolMax: number | null;
   /**
    * Runs fn as work a person is waiting for (a GraphQL request). On PGlite, whose one connection
    * the background jobs share, its statements go first (src/store/pgliteClient.ts); on a
@@ -36,15 +63,27 @@ pg.types.setTypeParser(DATE_OID, (v) => v);
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'postgres') {
-    const knex = knexFactory({
+    const pool = (applicationName: string, max: number) => knexFactory({
       client: 'pg',
       // A server that is down or restarting fails a query within seconds (then the caller gets
       // SERVICE_UNAVAILABLE) instead of queueing it for knex's default minute.
-      connection: { connectionString: target.url, application_name: 'liandong', connectionTimeoutMillis: 5_000 },
-      pool: { min: 0, max: target.poolMax },
+      connection: { connectionString: target.url, application_name: applicationName, connectionTimeoutMillis: 5_000 },
+      pool: { min: 0, max },
       acquireConnectionTimeout: 10_000,
     });
-    return { kind: 'postgres', knex, interactive: (fn) => fn(), close: () => knex.destroy() };
+    const knex = pool(APPLICATION_NAME.requests, target.poolMax);
+    const backgroundPoolMax = target.backgroundPoolMax ?? DEFAULT_BACKGROUND_POOL_MAX;
+    const background = pool(APPLICATION_NAME.background, backgroundPoolMax);
+    return {
+      kind: 'postgres',
+      knex,
+      background,
+      backgroundPoolMax,
+      interactive: (fn) => fn(),
+      close: async () => {
+        await Promise.all([knex.destroy(), background.destroy()]);
+      },
+    };
   }
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
   const pglite = new PgliteWorkerConnection(target.dataDir, target.loadDataDir);
@@ -65,6 +104,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   return {
     kind: 'pglite',
     knex,
+    background: knex,
+    backgroundPoolMax: null,
     interactive: (fn) => scheduler.interactive(fn),
     close: async () => {
       await statistics.stop();

@@ -89,10 +89,12 @@ interface Summary { summaries: Array<{ department: string; ok: boolean; streams:
       }, 90_000, 20);
       if (target === 'finished') break;
       await new Promise((r) => setTimeout(r, Math.floor(random() * 150)));
-      const running = await db.knex('sync_run as r').join('department as d', 'd.id', 'r.department_id').where('r.status', 'running')
-        .whereLike('r.owner', `%:${run.child.pid}`).select('d.name', 'r.stream');
       await run.kill9();
-      killedIn.push(...running.map((r) => `${r.name}/${r.stream}`));
+      // Read after the kill, not before: a run seen running just before may still have finished
+      // before the signal landed. Whatever the dead process left running is what the kill cut.
+      const cut = await db.knex('sync_run as r').join('department as d', 'd.id', 'r.department_id').where('r.status', 'running')
+        .whereLike('r.owner', `%:${run.child.pid}`).select('d.name', 'r.stream');
+      killedIn.push(...cut.map((r) => `${r.name}/${r.stream}`));
     }
     expect(killedIn.length).toBeGreaterThanOrEqual(Math.min(KILLS, 5));
     expect(new Set(killedIn).size).toBeGreaterThanOrEqual(Math.min(KILLS, 5) - 1);

@@ -71,6 +71,8 @@ async function openOnServer(fill?: (serverUrl: string) => Promise<TestDatabase>)
   return {
     kind: db.kind,
     knex: db.knex,
+    background: db.background,
+    backgroundPoolMax: db.backgroundPoolMax,
     interactive: (fn) => db.interactive(fn),
     async close() {
       try {
@@ -122,6 +124,8 @@ export function describeEachDatabase(title: string, fn: (ctx: DatabaseContext) =
         const tracked: Database = {
           kind: db.kind,
           knex: db.knex,
+          background: db.background,
+          backgroundPoolMax: db.backgroundPoolMax,
           interactive: (fn) => db.interactive(fn),
           close: () => {
             stillOpen.delete(tracked);

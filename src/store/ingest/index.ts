@@ -100,7 +100,8 @@ function processAlive(pid: number): boolean {
 }
 
 export function createIngestStore(db: Database, options: IngestStoreOptions = {}): IngestStore {
-  const { knex } = db;
+  // Syncs, pushes and replays are background work: on their own pool, never the requests'.
+  const knex = db.background;
   let places: Promise<Places> | null = null;
   const resolver = new Resolver({ ...DEFAULT_RESOLUTION, ...options.resolution });
   // Whether a batch created people since the last relink: only then can an unlinked record newly match.
