@@ -174,7 +174,7 @@ async function benchOne(ctx: BenchContext, opts: EmbeddedOptions, worldDir: stri
   const removeWorkDir = track(workDir, async () => rmSync(workDir, { recursive: true, force: true }), () => rmSync(workDir, { recursive: true, force: true }));
   let dropDb = async () => {};
   const env: Record<string, string> = {
-    DATA_DIR: workDir, WORLD_DIR: worldDir, WORLD_SCALE: opts.scale, WORLD_SEED: String(opts.seed), DEMO_DATA: 'false', LOG_LEVEL: 'info',
+    DATA_DIR: workDir, WORLD_DIR: worldDir, WORLD_SCALE: opts.scale, WORLD_SEED: String(opts.seed), SIMULATE: 'true', LOG_LEVEL: 'info',
     JWT_SECRET: randomBytes(36).toString('base64url'), RATE_LIMIT_PER_MINUTE: String(BENCH_RATE_LIMIT),
   };
   const cpuGroups: CpuGroup[] = [];

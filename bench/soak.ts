@@ -250,7 +250,7 @@ export async function benchSoak(ctx: BenchContext, opts: SoakOptions): Promise<S
   writeFileSync(connectorsFile, JSON.stringify(Object.fromEntries(Object.entries(sims.configs).map(([d, c]) => [d, { ...c, intervalSeconds: syncIntervalS }])), null, 2));
 
   const env: Record<string, string> = {
-    PORT: String(port), DATA_DIR: dataDir, CONNECTORS_FILE: connectorsFile, SIMULATE: 'false', GRID_REGISTRY_DIR: worldDir, DEMO_DATA: 'false',
+    PORT: String(port), DATA_DIR: dataDir, CONNECTORS_FILE: connectorsFile, SIMULATE: 'false', GRID_REGISTRY_DIR: worldDir,
     LOG_LEVEL: 'info', JWT_SECRET: randomBytes(36).toString('base64url'), RATE_LIMIT_PER_MINUTE: String(BENCH_RATE_LIMIT), DATABASE_POOL_MAX: String(POOL_MAX),
     DATABASE_BACKGROUND_POOL_MAX: String(BACKGROUND_POOL_MAX),
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),

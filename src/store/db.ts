@@ -3,7 +3,8 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { migrationSource } from '../migrations/index.js';
 import { ConnectionScheduler, scheduledPgLiteClient } from './pgliteClient.js';
-import { PgliteWorkerConnection } from './pgliteWorker.js';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 
 /** Where the canonical store lives: an embedded PGlite (a directory, or memory) or a PostgreSQL server. */
 export type DatabaseTarget =
@@ -55,11 +56,15 @@ const NUMERIC_OID = 1700;
 const DATE_OID = 1082;
 
 // Both drivers must hand the data layer the same JS types: bigint ids as strings (JS numbers
-// lose precision past 2^53), numeric as strings, and dates (no time zone) as 'YYYY-MM-DD'
-// (PGlite's thread sets the same parsers: src/store/pgliteWorker.ts).
+// lose precision past 2^53), numeric as strings, and dates (no time zone) as 'YYYY-MM-DD'.
 pg.types.setTypeParser(INT8_OID, (v) => v);
 pg.types.setTypeParser(NUMERIC_OID, (v) => v);
 pg.types.setTypeParser(DATE_OID, (v) => v);
+const pgliteParsers = {
+  [INT8_OID]: (v: string) => v,
+  [NUMERIC_OID]: (v: string) => v,
+  [DATE_OID]: (v: string) => v,
+};
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'postgres') {
@@ -86,13 +91,12 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     };
   }
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-  const pglite = new PgliteWorkerConnection(target.dataDir, target.loadDataDir);
-  try {
-    await pglite.waitReady;
-  } catch (err) {
-    await pglite.close().catch(() => {});
-    throw err;
-  }
+  const pglite = await PGlite.create({
+    ...(target.dataDir ? { dataDir: target.dataDir } : {}),
+    ...(target.loadDataDir ? { loadDataDir: target.loadDataDir } : {}),
+    extensions: { pg_trgm },
+    parsers: pgliteParsers,
+  });
   const scheduler = new ConnectionScheduler();
   const knex = knexFactory({
     // knex-pglite's typings predate knex 3's Client type; the class is a knex Client.

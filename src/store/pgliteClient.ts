@@ -2,12 +2,11 @@
  * PGlite's one connection, shared fairly between the people waiting on it and the hub's own
  * background work (syncs, pushes, the search indexer, the live tailers, the case watcher).
  *
- * PGlite ran PostgreSQL in WebAssembly on Node's main thread, where a statement resolved through
- * promises only: a job that issued statement after statement never gave the event loop a turn,
- * so no HTTP request was even read until it was done (seconds, during a sync). It now runs on a
- * thread of its own (src/store/pgliteWorker.ts), but it is still one connection: knex-pglite's
- * pool of one hands it out first come, first served, so a search's five statements each waited
- * behind whatever background statements and transactions had queued before it.
+ * PGlite runs PostgreSQL in WebAssembly on Node's main thread, and a statement resolves through
+ * promises only: a job that issues statement after statement never gives the event loop a turn,
+ * so no HTTP request is even read until it is done (seconds, during a sync). And knex-pglite's
+ * pool of one hands the connection out first come, first served, so a search's five statements
+ * each waited behind whatever background statements and transactions had queued before it.
  *
  * This client changes both, and nothing else (same SQL, same driver):
  * - a background statement first yields to the event loop (setImmediate), inside transactions
