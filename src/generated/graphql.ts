@@ -81,20 +81,36 @@ export type AreaLevel =
   | 'DISTRICT'
   | 'STREET';
 
-/** One read of one person's data: who, when, which fields, and the purpose they declared. */
+/** One request that read people's data: who, when, which people, which fields, and the purpose they declared. */
 export type AuditEntry = {
   __typename?: 'AuditEntry';
   at: Scalars['DateTime']['output'];
+  /** The Person fields the request selected. */
   fields: Array<Scalars['String']['output']>;
   /** The GraphQL operation name, when the client gave one. */
   operation?: Maybe<Scalars['String']['output']>;
-  person?: Maybe<Person>;
-  /** The global id of the person read (kept even when the person record is gone). */
-  personId: Scalars['ID']['output'];
+  /** The people read, as far as they still exist and the viewer may see them. */
+  people: Array<Person>;
+  /** How many people the request read. */
+  personCount: Scalars['Int']['output'];
+  /** The global ids of the people read, in the order they were handed out (kept even when a person record is gone). */
+  personIds: Array<Scalars['ID']['output']>;
   purpose: Scalars['String']['output'];
   role: Role;
   /** The token subject of the reader. */
   subject: Scalars['String']['output'];
+};
+
+
+/** One request that read people's data: who, when, which people, which fields, and the purpose they declared. */
+export type AuditEntryPeopleArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** One request that read people's data: who, when, which people, which fields, and the purpose they declared. */
+export type AuditEntryPersonIdsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type AuditEntryConnection = {
@@ -111,6 +127,7 @@ export type AuditEntryEdge = {
 };
 
 export type AuditFilter = {
+  /** The requests that read this person. */
   personId?: InputMaybe<Scalars['ID']['input']>;
   since?: InputMaybe<Scalars['DateTime']['input']>;
   subject?: InputMaybe<Scalars['String']['input']>;
@@ -2006,8 +2023,9 @@ export type AuditEntryResolvers<ContextType = RequestContext, ParentType extends
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   operation?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  person?: Resolver<Maybe<ResolversTypes['Person']>, ParentType, ContextType>;
-  personId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  people?: Resolver<Array<ResolversTypes['Person']>, ParentType, ContextType, RequireFields<AuditEntryPeopleArgs, 'first'>>;
+  personCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  personIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType, RequireFields<AuditEntryPersonIdsArgs, 'first'>>;
   purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
   subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

@@ -7,13 +7,14 @@ import * as caseWorkflow from './20261125030000_case_workflow.js';
 import * as entityResolution from './20261201000000_entity_resolution.js';
 import * as faultTolerance from './20261202010000_fault_tolerance.js';
 import * as retention from './20261203000000_retention.js';
+import * as auditPerRequest from './20261204000000_audit_per_request.js';
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same list runs from the
  * compiled build, from the TypeScript sources under test, and from a bundled deployment.
  *
  * Append-only from now on: add a new migration at the end, and never edit, reorder or remove one
- * that is listed. The seven below were edited once, before anything was deployed, to give the
+ * that is listed. The first seven below were edited once, before anything was deployed, to give the
  * case workflow's columns one owner (20261125030000_case_workflow; the live dashboard's
  * 20261125025000 used to add them too, with IF NOT EXISTS); the resulting schema is the same.
  */
@@ -26,6 +27,7 @@ const migrations: ReadonlyArray<readonly [string, Knex.Migration]> = [
   ['20261201000000_entity_resolution', entityResolution],
   ['20261202010000_fault_tolerance', faultTolerance],
   ['20261203000000_retention', retention],
+  ['20261204000000_audit_per_request', auditPerRequest],
 ];
 
 /** Every migration's name, oldest first. */

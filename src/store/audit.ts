@@ -6,8 +6,9 @@ import { arrayBindings } from './loaders.js';
 /**
  * The audit of person reads. During a request the data layer notes every person it hands out
  * (ReadLog); when the response is sent, the transport records one append-only audit_log row
- * per person, with who, when, which fields and the declared purpose. Rows are queued and
- * written in batches off the read path; `flush()` on shutdown writes what is queued.
+ * for the request: who, when, which fields, the declared purpose, and every person read (a GIN
+ * index finds a person's rows). Rows are queued and written in batches off the read path;
+ * `flush()` on shutdown writes what is queued.
  */
 export class ReadLog {
   readonly personIds = new Set<string>();
@@ -21,26 +22,23 @@ export interface AuditEntry {
   at: Date;
   subject: string;
   role: string;
-  personId: string;
+  /** Everyone the request read, in the order the data layer handed them out. */
+  personIds: string[];
   fields: string[];
   purpose: string;
   operation: string | null;
 }
 
 export interface AuditWriterOptions {
-  /** Write when this many rows are queued... */
+  /** Write when this many requests are queued... */
   batchSize?: number;
   /** ...or this long after the first one was queued. */
   flushIntervalMs?: number;
-  /** Past this many queued rows (a store that stays down), the writer refuses to hide it: see record(). */
+  /** Past this many queued requests (a store that stays down), the writer refuses to hide it: see record(). */
   maxQueued?: number;
 }
 
-/**
- * One request's reads, queued as they came: what the request's rows share (who, when, which
- * fields, why) is kept and sent once, not once per person, since a page of 100 people would
- * otherwise serialise the same six values a hundred times into the statement's arrays.
- */
+/** One request's reads, queued as they came: its audit row to be. */
 interface QueuedReads {
   /** ISO 8601: PostgreSQL parses it as the Date would be, and it is formatted once per request. */
   at: string;
@@ -55,8 +53,6 @@ interface QueuedReads {
 
 export class AuditWriter {
   private queue: QueuedReads[] = [];
-  /** Audit rows (people) queued. */
-  private queuedRows = 0;
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
   private readonly batchSize: number;
@@ -64,7 +60,7 @@ export class AuditWriter {
   private readonly maxQueued: number;
 
   constructor(private readonly knex: Knex, private readonly log: Logger, options: AuditWriterOptions = {}) {
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = options.batchSize ?? 200;
     this.flushIntervalMs = options.flushIntervalMs ?? 200;
     this.maxQueued = options.maxQueued ?? 100_000;
   }
@@ -76,12 +72,11 @@ export class AuditWriter {
       at: new Date().toISOString(), subject: viewer.subject, role: viewer.role, personIds: [...reads.personIds],
       fields: fieldsText(fields), purpose: purpose ?? '', operation,
     });
-    this.queuedRows += reads.personIds.size;
-    if (this.queuedRows > this.maxQueued) {
+    if (this.queue.length > this.maxQueued) {
       // Never drop audit rows silently: say so loudly, keep them, and let the operator act.
-      this.log.error({ queued: this.queuedRows }, 'audit log backlog is growing: the store is not accepting audit rows');
+      this.log.error({ queued: this.queue.length }, 'audit log backlog is growing: the store is not accepting audit rows');
     }
-    if (this.queuedRows >= this.batchSize) void this.flush();
+    if (this.queue.length >= this.batchSize) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.flushIntervalMs).unref();
   }
 
@@ -93,31 +88,25 @@ export class AuditWriter {
     }
     this.writing = this.writing.then(async () => {
       while (this.queue.length) {
-        // Whole requests, about batchSize rows (at least one request).
-        let end = 0;
-        let rows = 0;
-        while (end < this.queue.length && (end === 0 || rows + this.queue[end]!.personIds.length <= this.batchSize)) rows += this.queue[end++]!.personIds.length;
-        const batch = this.queue.slice(0, end);
+        const batch = this.queue.slice(0, this.batchSize);
         try {
           // One array per column, one element per request, each request's people as one
           // comma-separated text: a fixed statement of seven parameters however many rows, and
-          // the order of the rows is the order of the reads.
+          // the order of the rows (their ids) is the order of the requests.
           await this.knex.raw(
-            `insert into audit_log (at, subject, role, person_id, fields, purpose, operation)
-             select r.at, r.subject, r.role, p.person_id, r.fields::jsonb, r.purpose, r.operation
+            `insert into audit_log (at, subject, role, person_ids, fields, purpose, operation)
+             select r.at, r.subject, r.role, string_to_array(r.person_ids, ',')::bigint[], r.fields::jsonb, r.purpose, r.operation
                from unnest(?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
                       with ordinality as r(at, subject, role, person_ids, fields, purpose, operation, n)
-               cross join lateral unnest(string_to_array(r.person_ids, ',')::bigint[]) with ordinality as p(person_id, m)
-              order by r.n, p.m`,
+              order by r.n`,
             arrayBindings(
               batch.map((e) => e.at), batch.map((e) => e.subject), batch.map((e) => e.role), batch.map((e) => e.personIds.join(',')),
               batch.map((e) => e.fields), batch.map((e) => e.purpose), batch.map((e) => e.operation),
             ),
           );
           this.queue.splice(0, batch.length);
-          this.queuedRows -= rows;
         } catch (err) {
-          this.log.error({ err, queued: this.queuedRows }, 'could not write audit rows; will retry');
+          this.log.error({ err, queued: this.queue.length }, 'could not write audit rows; will retry');
           this.timer ??= setTimeout(() => void this.flush(), 1000).unref();
           return;
         }
@@ -126,8 +115,9 @@ export class AuditWriter {
     return this.writing;
   }
 
+  /** Requests whose audit row is not yet written. */
   get pending(): number {
-    return this.queuedRows;
+    return this.queue.length;
   }
 }
 

@@ -187,8 +187,8 @@ describeEachDatabase('review and correction of entity resolution', ({ open }) =>
     const events = await db.knex('change_event').where('entity_type', 'person').whereIn('entity_id', [p3, p4]).orderBy('id', 'desc').limit(2).pluck('entity_id');
     expect(events.map(String).sort()).toEqual([p3, p4].sort());
     await t.hub.audit.flush();
-    const audited = await db.knex('audit_log').where({ operation: 'Merge', role: 'data-steward' }).pluck('person_id');
-    expect(audited.map(String)).toEqual(expect.arrayContaining([p3, p4]));
+    const audited = await db.knex('audit_log').where({ operation: 'Merge', role: 'data-steward' }).pluck('person_ids');
+    expect(audited.flat().map(String)).toEqual(expect.arrayContaining([p3, p4]));
 
     // The merged-away id resolves to the survivor, by node(id) and person(id).
     const old = await stewardGql(`query($id: ID!) { node(id: $id) { id } person(id: $id) { id name } }`, { id: g('Person', p3) });

@@ -30,8 +30,8 @@ describeEachDatabase('audit_log by month', ({ open }) => {
     for (const m of MONTHS) {
       const [y, mo] = m.split('-').map(Number) as [number, number];
       await db.knex('audit_log').insert([
-        { at: new Date(Date.UTC(y, mo - 1, 15)), subject: 'officer', role: 'police', person_id: person, fields: JSON.stringify(['name']), purpose: `mid ${m}`, operation: null },
-        { at: new Date(Date.UTC(y, mo, 1) - 1), subject: 'officer', role: 'police', person_id: person, fields: JSON.stringify(['name']), purpose: `end ${m}`, operation: null },
+        { at: new Date(Date.UTC(y, mo - 1, 15)), subject: 'officer', role: 'police', person_ids: [person], fields: JSON.stringify(['name']), purpose: `mid ${m}`, operation: null },
+        { at: new Date(Date.UTC(y, mo, 1) - 1), subject: 'officer', role: 'police', person_ids: [person], fields: JSON.stringify(['name']), purpose: `end ${m}`, operation: null },
       ]);
     }
   };
@@ -58,13 +58,13 @@ describeEachDatabase('audit_log by month', ({ open }) => {
 
     const seven = await trail('7');
     expect(seven.map((e) => e.purpose)).toEqual(['today', ...[...MONTHS].reverse().flatMap((m) => [`end ${m}`, `mid ${m}`])]);
-    expect(seven.every((e) => e.personId === '7')).toBe(true);
+    expect(seven.every((e) => e.personIds.join() === '7')).toBe(true);
     const ids = seven.map((e) => BigInt(e.id));
     expect([...ids].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))).toEqual(ids);
   });
 
   test('a write for a month without a partition goes to the default partition instead of failing', async () => {
-    await db.knex('audit_log').insert({ at: new Date('2031-05-05T00:00:00Z'), subject: 's', role: 'police', person_id: 1, fields: '[]', purpose: 'p', operation: null });
+    await db.knex('audit_log').insert({ at: new Date('2031-05-05T00:00:00Z'), subject: 's', role: 'police', person_ids: [1], fields: '[]', purpose: 'p', operation: null });
     expect((await partitionRows()).default).toBe(1);
     // That month's partition can no longer be made (the row cannot move without being deleted): refused, not failed.
     expect((await db.knex.raw('select audit_log_add_month(?::date) as created', ['2031-05-01'])).rows[0].created).toBe(false);
@@ -76,7 +76,7 @@ describeEachDatabase('audit_log by month', ({ open }) => {
     expect(await ensureAuditPartitions(db.knex, { monthsAhead: 3, now })).toEqual(['2030-01', '2030-02', '2030-03', '2030-04']);
     expect(await ensureAuditPartitions(db.knex, { monthsAhead: 3, now })).toEqual([]);
     // Month bounds are UTC: the last instant of January is in January.
-    await db.knex('audit_log').insert({ at: new Date('2030-01-31T23:59:59.999Z'), subject: 's', role: 'police', person_id: 1, fields: '[]', purpose: 'p', operation: null });
+    await db.knex('audit_log').insert({ at: new Date('2030-01-31T23:59:59.999Z'), subject: 's', role: 'police', person_ids: [1], fields: '[]', purpose: 'p', operation: null });
     expect((await partitionRows())['2030-01']).toBe(1);
   });
 

@@ -89,7 +89,8 @@ describeEachDatabase('migrations', ({ open }) => {
   });
 
   it('the audit rows written before partitioning keep their ids and order, and the append-only triggers, through down and up', async () => {
-    // Back to before the retention migration, with rows in the unpartitioned table.
+    // Back to before the retention migration (and the audit row per request after it), with rows in the unpartitioned table.
+    await db.knex.migrate.down({ migrationSource });
     await db.knex.migrate.down({ migrationSource });
     expect(await partitionsOfAuditLog(db.knex)).toEqual([]);
     const rows = [
@@ -100,12 +101,24 @@ describeEachDatabase('migrations', ({ open }) => {
     const before = await db.knex('audit_log').orderBy('id');
     await migrateToLatest(db.knex);
     expect(await partitionsOfAuditLog(db.knex)).toEqual(expect.arrayContaining(['audit_log_2026_09', 'audit_log_2026_10']));
-    expect(await db.knex('audit_log').orderBy('id')).toEqual(before);
+    expect(await db.knex('audit_log').orderBy('id')).toEqual(before.map(({ person_id, ...row }) => ({ ...row, person_ids: [String(person_id)] })));
     expect((await db.knex('audit_log_2026_09').select('subject')).map((r: { subject: string }) => r.subject)).toEqual(['a']);
     await expect(db.knex('audit_log').where('subject', 'a').del()).rejects.toThrow(/append-only/);
     // New rows continue the ids.
-    const [next] = (await db.knex('audit_log').insert({ ...rows[0], subject: 'c', at: new Date() }).returning('id'));
+    const { person_id: _, ...first } = rows[0]!;
+    const [next] = (await db.knex('audit_log').insert({ ...first, person_ids: [1], subject: 'c', at: new Date() }).returning('id'));
     expect(BigInt(next!.id)).toBeGreaterThan(BigInt(before.at(-1).id));
+  });
+
+  it('a request row of several people goes back to a row per person, in order, and up again to one row per person', async () => {
+    await db.knex('audit_log').insert({ at: new Date('2026-10-02T00:00:00Z'), subject: 'many', role: 'police', person_ids: [5, 3, 9], fields: '["name"]', purpose: 'p', operation: null });
+    await db.knex.migrate.down({ migrationSource });
+    const flat = await db.knex('audit_log').orderBy('id').select('subject', 'person_id');
+    expect(flat.filter((r: { subject: string }) => r.subject === 'many').map((r: { person_id: string }) => r.person_id)).toEqual(['5', '3', '9']);
+    expect(flat.map((r: { subject: string }) => r.subject)).toEqual(['a', 'b', 'c', 'many', 'many', 'many']);
+    await expect(db.knex('audit_log').where('subject', 'a').del()).rejects.toThrow(/append-only/);
+    await migrateToLatest(db.knex);
+    expect((await db.knex('audit_log').where('subject', 'many').orderBy('id').pluck('person_ids')).map((ids: string[]) => ids.map(String))).toEqual([['5'], ['3'], ['9']]);
   });
 
   it('rollbackAll removes every table', async () => {

@@ -213,7 +213,7 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
 
     // The audit trail holds the purpose as typed, for this person, on the administrator's own page too.
     await t.hub.audit.flush();
-    const audited = await db.knex('audit_log').where({ person_id: person.id }).pluck('purpose');
+    const audited = await db.knex('audit_log').whereRaw('person_ids @> array[?::bigint]', [person.id]).pluck('purpose');
     expect(audited).toContain(purpose);
     await page.reload();
     await page.waitForSelector('[data-testid=audit] .audit-purpose');
