@@ -209,6 +209,10 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     expect(labels.filter((l) => /^[a-z]+[A-Z]?[A-Za-z]*$/.test(l))).toEqual([]);
     const values = await page.locator('.record .facts dd').allInnerTexts();
     expect(values.filter((v) => /^(male|female|hukou|floating|head|spouse|child)$/.test(v))).toEqual([]);
+    // Who states each disputed value, by the names people read (公安局人口库), not machine names.
+    const statedBy = await page.locator('[data-testid=disagreements] td .muted').allInnerTexts();
+    expect(statedBy.length).toBeGreaterThan(0);
+    expect(statedBy.filter((s) => /\b(population|police|court|housing|fire|social|enterprise)\b/.test(s))).toEqual([]);
     await shot(page, 'person');
 
     // The audit trail holds the purpose as typed, for this person, on the administrator's own page too.
@@ -218,6 +222,10 @@ async function startIdentityProvider(): Promise<{ issuer: string; server: Server
     await page.reload();
     await page.waitForSelector('[data-testid=audit] .audit-purpose');
     expect(await page.locator('[data-testid=audit] .audit-purpose').allInnerTexts()).toContain(purpose);
+    // Which fields each read selected, as labels too (姓名、身份证号), never the schema's names.
+    const fields = await page.locator('[data-testid=audit] td.small').allInnerTexts();
+    expect(fields.some((f) => f.includes('姓名'))).toBe(true);
+    expect(fields.filter((f) => /[A-Za-z]/.test(f))).toEqual([]);
     await page.close();
   }, SLOW);
 

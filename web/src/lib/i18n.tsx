@@ -134,6 +134,8 @@ const enumsEn: Record<string, string> = {
 const factsZh: Record<string, string> = {
   name: '姓名', idNumber: '身份证号', sex: '性别', birthDate: '出生日期', phone: '电话', residenceType: '人口类型', address: '地址',
   householdNumber: '户号', relationToHead: '与户主关系', tags: '标签',
+  // A person's fields as the access audit lists what a request selected.
+  id: '编号', household: '户', dwelling: '房屋', building: '楼栋', grid: '网格', records: '部门记录', disagreements: '数据不一致', cases: '相关事件',
   use: '用途', floors: '层数', builtYear: '建成年份', lat: '纬度', lng: '经度', community: '社区',
   unit: '单元', room: '室', floorArea: '建筑面积', occupancy: '居住状态',
   creditCode: '统一社会信用代码', legalRepresentative: '法定代表人', industry: '行业', status: '状态', registeredOn: '成立日期',
@@ -158,6 +160,8 @@ interface I18n {
   fact: (field: string) => string;
   /** A department record's value of that field (`floating`), enums as their labels. */
   factValue: (field: string, value: string | null | undefined) => string;
+  /** Items joined as the language lists them (、 in Chinese). */
+  list: (items: string[]) => string;
 }
 
 const I18nContext = createContext<I18n | null>(null);
@@ -186,6 +190,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       e: (v) => (v ? (lang === 'en' ? enumsEn[v] ?? titleCase(v) : enumsZh[v] ?? v) : '—'),
       time: (iso, withDate = true) => (iso ? (withDate ? formats.full : formats.short).format(new Date(iso)) : '—'),
       fact: (field) => (lang === 'en' ? factsEn[field] ?? titleCase(field.replace(/[A-Z]/g, (c) => `_${c}`)) : factsZh[field] ?? field),
+      list: (items) => items.join(lang === 'en' ? ', ' : '、'),
       factValue: (field, v) => {
         if (v === null || v === undefined || v === '') return '—';
         if (!ENUM_FACTS.has(field)) return v;

@@ -39,7 +39,7 @@ const DuplicatesQuery = graphql(`
 `);
 
 function Audit({ id }: { id: string }) {
-  const { t, e, time } = useI18n();
+  const { t, e, time, fact, list } = useI18n();
   const [{ data, error }] = useQuery({ query: AuditQuery, variables: { id }, requestPolicy: 'network-only' });
   return (
     <section className="panel" data-testid="audit">
@@ -49,7 +49,7 @@ function Audit({ id }: { id: string }) {
         <thead><tr><th>{t('auditWhen')}</th><th>{t('auditWho')}</th><th>{t('auditWhy')}</th><th>{t('auditFields')}</th></tr></thead>
         <tbody>
           {data?.auditTrail.edges.map(({ node }, i) => (
-            <tr key={i}><td>{time(node.at)}</td><td>{node.subject} ({e(node.role)})</td><td className="audit-purpose">{node.purpose}</td><td className="small">{node.fields.join(', ')}</td></tr>
+            <tr key={i}><td>{time(node.at)}</td><td>{node.subject} ({e(node.role)})</td><td className="audit-purpose">{node.purpose}</td><td className="small">{list(node.fields.map(fact))}</td></tr>
           ))}
         </tbody>
       </table>
@@ -79,7 +79,7 @@ function Duplicates({ id, name, birthDate }: { id: string; name: string; birthDa
 }
 
 function Person360({ id }: { id: string }) {
-  const { t, e, time, fact, factValue } = useI18n();
+  const { t, e, time, fact, factValue, list } = useI18n();
   const { claims } = useSession();
   const can = capabilities(claims?.role);
   const [{ data, fetching, error }] = useQuery({ query: PersonQuery, variables: { id } });
@@ -94,6 +94,8 @@ function Person360({ id }: { id: string }) {
     );
   }
   const disputed = new Set(p.disagreements.map((d) => d.field));
+  // A disagreement names departments by machine name; the records beside it carry the names people read.
+  const departmentName = new Map(p.records.map((r) => [r.department.name, r.department.displayName]));
   return (
     <div className="page">
       <div className="page-head">
@@ -131,7 +133,7 @@ function Person360({ id }: { id: string }) {
           <table>
             <tbody>
               {p.disagreements.map((d) => (
-                <tr key={d.field}><th title={d.field}>{fact(d.field)}</th><td>{d.values.map((v, i) => <div key={i}>{factValue(d.field, v.value)} <span className="muted small">({t('statedBy')}: {v.departments.join(', ')})</span></div>)}</td></tr>
+                <tr key={d.field}><th title={d.field}>{fact(d.field)}</th><td>{d.values.map((v, i) => <div key={i}>{factValue(d.field, v.value)} <span className="muted small">({t('statedBy')}: {list(v.departments.map((d) => departmentName.get(d) ?? d))})</span></div>)}</td></tr>
               ))}
             </tbody>
           </table>
