@@ -1,4 +1,4 @@
-/** The hub's person-profile query, the same shape as PROFILE in tests/api/queries.test.ts. */
+/** The hub's person-profile query: the benches', and the one tests/api/queries.test.ts and the golden statement count (tests/store/statementCount.test.ts) run. */
 export const PERSON_PROFILE = /* GraphQL */ `
 query Profile($id: ID!) {
   person(id: $id) {

@@ -5,6 +5,7 @@ import { buildSchema } from '../../src/server/schema.js';
 import { createDataLayer } from '../../src/store/dataLayer.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Viewer } from '../../src/auth/viewer.js';
+import { PERSON_PROFILE } from '../../bench/queries.js';
 
 const LIST = /* GraphQL */ `
   query($first: Int!) {
@@ -81,14 +82,14 @@ describeEachDatabase('DataLoader batching', ({ openWorld }) => {
     expect(sql[1]).toMatch(/from household/);
   });
 
-  // The golden count of the profile page (bench/queries.ts's shape): a lone request, so nothing is
+  // The golden count of the bench's profile (bench/queries.ts): a lone request, so nothing is
   // coalesced with other requests. The person, with where they live (dwelling, building, their
   // addresses, grid); its tags, household (with its places), records (subjects and mentions in
   // one), cases; the household's members (which give the head too), the areas, the grid's staff,
   // the departments.
   test('the person profile costs 9 distinct statements, whoever the person', async () => {
     for (const id of ['UGVyc29uOjQ5', 'UGVyc29uOjEyMA==', 'UGVyc29uOjE=']) {
-      const sql = await statementsOf(PROFILE, { id });
+      const sql = await statementsOf(PERSON_PROFILE, { id });
       expect(new Set(sql).size).toBe(9);
       // On a server the level-one statements come back at different moments, so the areas the
       // building's address and the grid ask for may go out in two batches of the same statement.
@@ -96,16 +97,3 @@ describeEachDatabase('DataLoader batching', ({ openWorld }) => {
     }
   });
 });
-
-const PROFILE = /* GraphQL */ `
-  query Profile($id: ID!) {
-    person(id: $id) {
-      id name idNumber phone residenceType tags
-      household { number head { name } members { id name relationToHead } }
-      dwelling { unit room address { text normalized } }
-      building { name address { estate buildingNo street { name } community { name } } }
-      grid { name code community { name } members { name role } }
-      records { department { name } stream sourceId fetchedAt payloadHash }
-      cases(first: 5) { number title status reportedAt }
-    }
-  }`;
