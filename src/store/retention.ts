@@ -92,8 +92,10 @@ export async function pruneChangeEvents(knex: Knex, options: PruneOptions): Prom
   const cutoff = new Date(now.getTime() - options.minAgeMs);
   const [young]: Array<Record<string, unknown>> = await knex('change_event')
     .whereRaw('(tx, id) <= (?::xid8, ?::bigint)', [bound.tx, bound.id]).where('at', '>=', cutoff)
-    .orderBy(['tx', 'id']).limit(1).select(knex.raw('tx::text as tx'), 'id');
-  const keptForAge = young ? { tx: String(young.tx), id: String(young.id) } : null;
+    // Aliased apart from `tx`: ORDER BY a bare name binds to an output column first, and the
+    // text form sorts '10' before '9'.
+    .orderBy(['tx', 'id']).limit(1).select(knex.raw('tx::text as tx_text'), 'id');
+  const keptForAge = young ? { tx: String(young.tx_text), id: String(young.id) } : null;
   const victims = (q: Knex.QueryBuilder) => {
     q.whereRaw('(tx, id) <= (?::xid8, ?::bigint)', [bound.tx, bound.id]);
     if (keptForAge) q.whereRaw('(tx, id) < (?::xid8, ?::bigint)', [keptForAge.tx, keptForAge.id]);

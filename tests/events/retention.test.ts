@@ -87,6 +87,23 @@ describeEachDatabase('change_event retention', ({ open }) => {
     expect(await left()).toEqual([5]);
   });
 
+  test('the first young row is found in transaction order, not in the text order of its id (9 before 10)', async () => {
+    // Transaction ids written as given, so that one row crosses a digit boundary: as text, '10' sorts before '9'.
+    const at = async (tx: number, entityId: number, when: Date): Promise<LogPosition> => {
+      const { rows } = await db.knex.raw<{ rows: Array<{ id: unknown; tx: unknown }> }>(
+        `insert into change_event (tx, entity_type, entity_id, change, at) values (?::xid8, 'person', ?, 'updated', ?) ${RETURNING_POSITION}`, [String(tx), entityId, when],
+      );
+      return decodePosition(lastPositionOf(rows)!)!;
+    };
+    await at(8, 1, hoursAgo(80));
+    const young = await at(9, 2, hoursAgo(71));
+    const last = await at(10, 3, hoursAgo(71));
+    await createConsumerRegistry(db.knex).report('change_event', 'search:postgres', last);
+    const r = await prune(72);
+    expect(r).toMatchObject({ removed: 1, keptForAge: young });
+    expect(await left()).toEqual([2, 3]);
+  });
+
   test('a dry run counts and deletes nothing', async () => {
     for (let i = 1; i <= 4; i++) await append(i, hoursAgo(100));
     expect((await prune(1, { dryRun: true })).removed).toBe(4);
