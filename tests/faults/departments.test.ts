@@ -17,7 +17,7 @@ import { openDatabase, type Database } from '../../src/store/db.js';
 import { generateWorld } from '../../src/world/index.js';
 import { createTestDatabase, findFreePort, type TestDatabase } from '../../tools/servers/postgres.js';
 import { testDatabases } from '../support/databases.js';
-import { CLI, cli, FAULTS_SEED, killAll, waitUntil, type Cli } from './support.js';
+import { CLI, cli, FAULTS_SEED, killAll, simulateDepartment, waitUntil, type SimulatedDepartment } from './support.js';
 
 const postgres = testDatabases().find((d) => d.kind === 'postgres')!;
 const run = promisify(execFile);
@@ -55,31 +55,14 @@ interface Health { status: string; lastSyncAt: string | null; lastError: string 
 
   test(`flaky: DEGRADED; ${FAULTS.map((f) => f.name).join(', ')}: DOWN with the reason, the others sync on, it recovers by itself`, async () => {
     const base = { WORLD_DIR: world, LOG_LEVEL: 'warn', JWT_SECRET: '', SIMULATE: '', CONNECTORS_FILE: '' };
-    const configs: Record<string, Record<string, unknown>> = {};
-    const sims: Record<string, Cli> = {};
-    for (const name of [BROKEN, ...HEALTHY]) {
-      const sim = cli(['simulate', name, '--data', world, '--port', '0', '--seed', String(FAULTS_SEED % 1000 + 1)], { ...base, DATA_DIR: join(dir, `sim-${name}`) });
-      sims[name] = sim;
-      let out = '';
-      sim.child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-      configs[name] = await waitUntil(`the ${name} simulator`, () => {
-        if (sim.child.exitCode !== null) throw new Error(`${name} simulator exited:\n${sim.logs.join('')}`);
-        try {
-          return (JSON.parse(out) as Record<string, Record<string, unknown>>)[name];
-        } catch {
-          return undefined;
-        }
-      }, 60_000, 100);
-    }
+    const sims: Record<string, SimulatedDepartment> = {};
+    for (const name of [BROKEN, ...HEALTHY]) sims[name] = await simulateDepartment(name, world, join(dir, `sim-${name}`), FAULTS_SEED % 1000 + 1);
     const file = join(dir, 'connectors.json');
     writeFileSync(file, JSON.stringify({
-      [BROKEN]: { ...configs[BROKEN], timeoutMs: TIMEOUT_MS, intervalSeconds: 10 },
-      ...Object.fromEntries(HEALTHY.map((n) => [n, { ...configs[n], intervalSeconds: 10 }])),
+      [BROKEN]: { ...sims[BROKEN]!.config, timeoutMs: TIMEOUT_MS, intervalSeconds: 10 },
+      ...Object.fromEntries(HEALTHY.map((n) => [n, { ...sims[n]!.config, intervalSeconds: 10 }])),
     }));
-    const control = async (patch: Record<string, unknown>) => {
-      const res = await fetch(`${new URL(String(configs[BROKEN]!.baseUrl)).origin}/_control`, { method: 'POST', body: JSON.stringify(patch), signal: AbortSignal.timeout(5_000) });
-      expect(res.status).toBe(200);
-    };
+    const control = (patch: Record<string, unknown>) => sims[BROKEN]!.control(patch);
 
     const port = await findFreePort();
     const env = { ...base, DATABASE_URL: testDb.url, DATA_DIR: join(dir, 'hub'), SIMULATE: 'false', CONNECTORS_FILE: file, PORT: String(port), HOST: '127.0.0.1' };
@@ -160,7 +143,7 @@ interface Health { status: string; lastSyncAt: string | null; lastError: string 
       expect(await enterprises()).toBe(held);
     }
     expect(hub.child.exitCode).toBeNull();
-    for (const sim of Object.values(sims)) expect(sim.child.exitCode).toBeNull();
+    for (const s of Object.values(sims)) expect(s.sim.child.exitCode).toBeNull();
     process.stderr.write(`${report.join('\n')}\n`);
   }, 600_000);
 });

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { Rng } from '../../src/world/rng.js';
 
 export const CLI = join(process.cwd(), 'dist/src/cli/main.js');
 
@@ -54,15 +55,10 @@ export async function waitUntil<T>(what: string, check: () => Promise<T | undefi
   }
 }
 
-/** A seeded generator, so a failing run can be repeated with FAULTS_SEED. */
+/** The world's seeded generator, so a failing run can be repeated with FAULTS_SEED. */
 export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 0x1_0000_0000;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 export const FAULTS_SEED = Number(process.env.FAULTS_SEED ?? Date.now() % 1_000_000);
@@ -77,4 +73,40 @@ export async function serveHub(env: NodeJS.ProcessEnv): Promise<Cli> {
     throw new Error(`${error.message}\n${hub.logs.join('').slice(-3000)}`);
   });
   return hub;
+}
+
+export interface SimulatedDepartment {
+  sim: Cli;
+  /** What the connectors file takes under the department's name. */
+  config: Record<string, unknown>;
+  /** Its POST /_control (down, latencyMs, garbage, …), for the systems served over HTTP. */
+  control(patch: Record<string, unknown>): Promise<void>;
+}
+
+/**
+ * `liandong simulate NAME` on `world` in a process of its own, so that it outlives the hub or
+ * sync that a test kills; resolves once it has printed its connector config.
+ */
+export async function simulateDepartment(name: string, world: string, dataDir: string, seed: number): Promise<SimulatedDepartment> {
+  const sim = cli(['simulate', name, '--data', world, '--port', '0', '--seed', String(seed)], {
+    WORLD_DIR: world, DATA_DIR: dataDir, LOG_LEVEL: 'warn', JWT_SECRET: '', SIMULATE: '', CONNECTORS_FILE: '',
+  });
+  let out = '';
+  sim.child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  const config = await waitUntil(`the ${name} simulator`, () => {
+    if (sim.child.exitCode !== null) throw new Error(`${name} simulator exited:\n${sim.logs.join('')}`);
+    try {
+      return (JSON.parse(out) as Record<string, Record<string, unknown>>)[name];
+    } catch {
+      return undefined;
+    }
+  }, 60_000, 100);
+  return {
+    sim, config,
+    async control(patch) {
+      if (typeof config.baseUrl !== 'string') throw new Error(`the ${name} simulator is not served over HTTP; it has no /_control here`);
+      const res = await fetch(`${new URL(config.baseUrl).origin}/_control`, { method: 'POST', body: JSON.stringify(patch), signal: AbortSignal.timeout(5_000) });
+      if (res.status !== 200) throw new Error(`POST /_control to the ${name} simulator: ${res.status} ${await res.text()}`);
+    },
+  };
 }
