@@ -8,9 +8,12 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { startSimulators, type RunningSimulator } from '../simulators/index.js';
-import { configuredConnectors, readConnectorConfigs, type ConfiguredConnector } from '../sync/index.js';
-import type { IngestStore } from '../store/ingest/index.js';
+import { configuredConnectors, readConnectorConfigs, syncAll, type ConfiguredConnector } from '../sync/index.js';
+import type { Database } from '../store/db.js';
+import { createIngestStore, type IngestStore } from '../store/ingest/index.js';
+import { InProcessBus } from '../events/bus.js';
 import { generateWorld, readGridRegistry } from '../world/index.js';
+import { takeInWorldCases } from './worldCases.js';
 
 export interface Departments {
   connectors: ConfiguredConnector[];
@@ -76,4 +79,26 @@ export async function startDepartments(options: DepartmentsOptions): Promise<Dep
       await Promise.allSettled(simulators.map((s) => s.stop()));
     },
   };
+}
+
+/**
+ * A store as `npm start` leaves it on the generated district in `worldDir`, with no hub running:
+ * the grid registry imported, the seven simulated departments synced once through their
+ * connectors, and the world's case history taken in through the case commands. The bench and the
+ * tests prepare their stores with it, so their data is the demo's, made by the same path.
+ */
+export async function syncGeneratedWorld(db: Database, worldDir: string, options: { log: Logger; cases?: boolean }): Promise<{ cases: number }> {
+  const store = createIngestStore(db);
+  await store.importGridRegistry(await readGridRegistry(worldDir));
+  // No timed 110 pushes: the store should hold what the files say, nothing more.
+  const sims = await startSimulators({ dataDir: worldDir, host: '127.0.0.1', seed: 3, incidentIntervalMs: 0 });
+  try {
+    const summaries = await syncAll(store, configuredConnectors(Object.fromEntries(sims.map((s) => [s.department, s.connectorConfig]))), { log: options.log, backoffMs: 5, maxBackoffMs: 50 });
+    const failed = summaries.filter((s) => !s.ok);
+    if (failed.length) throw new Error(`the generated district in ${worldDir} did not sync: ${failed.map((s) => `${s.department}: ${String(s.error)}`).join('; ')}`);
+  } finally {
+    await Promise.allSettled(sims.map((s) => s.stop()));
+  }
+  if (options.cases === false) return { cases: 0 };
+  return { cases: (await takeInWorldCases(db.knex, new InProcessBus(), worldDir)).cases };
 }

@@ -2,14 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateWorld, readGridRegistry, type GenerateOptions, type ScaleName } from '../../src/world/index.js';
+import { syncGeneratedWorld } from '../../src/cli/departments.js';
+import { generateWorld, type GenerateOptions, type ScaleName } from '../../src/world/index.js';
 import type { Database } from '../../src/store/db.js';
-import { createIngestStore } from '../../src/store/ingest/index.js';
-import { startSimulators } from '../../src/simulators/index.js';
-import { configuredConnectors, syncAll } from '../../src/sync/index.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { InProcessBus } from '../../src/events/bus.js';
-import { takeInWorldCases } from '../../src/cli/worldCases.js';
 
 const made = new Map<string, Promise<string>>();
 const dirs: string[] = [];
@@ -51,18 +47,6 @@ export async function syncTestWorld(db: Database, options: { scale?: ScaleName; 
 
 /** syncTestWorld on a world already generated in `dir`. */
 export async function syncWorld(db: Database, dir: string, options: { cases?: boolean } = {}): Promise<SyncedWorld> {
-  const log = createLogger('silent');
-  const store = createIngestStore(db);
-  await store.importGridRegistry(await readGridRegistry(dir));
-  // No timed 110 pushes: the store should hold what the files say, nothing more.
-  const sims = await startSimulators({ dataDir: dir, host: '127.0.0.1', seed: 3, incidentIntervalMs: 0 });
-  try {
-    const summaries = await syncAll(store, configuredConnectors(Object.fromEntries(sims.map((s) => [s.department, s.connectorConfig]))), { log, backoffMs: 5, maxBackoffMs: 50 });
-    const failed = summaries.filter((s) => !s.ok);
-    if (failed.length) throw new Error(`the test world did not sync: ${failed.map((s) => `${s.department}: ${String(s.error)}`).join('; ')}`);
-  } finally {
-    await Promise.allSettled(sims.map((s) => s.stop()));
-  }
-  const cases = options.cases === false ? 0 : (await takeInWorldCases(db.knex, new InProcessBus(), dir)).cases;
+  const { cases } = await syncGeneratedWorld(db, dir, { log: createLogger('silent'), ...options });
   return { dir, cases };
 }
