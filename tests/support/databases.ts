@@ -16,7 +16,7 @@
 import { migrateToLatest, openDatabase, type Database } from '../../src/store/db.js';
 import { createTestDatabase, type TestDatabase } from '../../tools/servers/postgres.js';
 import type { SyncedWorld } from './world.js';
-import { createWorldDatabase, openWorldPglite } from './worldTemplate.js';
+import { createWorldDatabase, openWorldPglite, type WorldChoice } from './worldTemplate.js';
 
 export type TestDatabaseKind = 'pglite' | 'postgres';
 
@@ -39,10 +39,10 @@ export interface DatabaseContext {
    */
   open(): Promise<Database>;
   /**
-   * A fresh database as `npm start` leaves it, on the run's tiny world (synced once per run and
-   * copied, so it costs about what open() does). Closed like open()'s.
+   * A fresh database as `npm start` leaves it, on the run's tiny world or the one named (synced
+   * once per run and copied, so it costs about what open() does). Closed like open()'s.
    */
-  openWorld(): Promise<{ db: Database; world: SyncedWorld }>;
+  openWorld(world?: WorldChoice): Promise<{ db: Database; world: SyncedWorld }>;
 }
 
 function postgresServerUrl(): string | undefined {
@@ -89,12 +89,12 @@ async function openUnmigrated(kind: TestDatabaseKind): Promise<Database> {
   return openOnServer();
 }
 
-/** A database of the given kind holding the run's synced tiny world (tests/support/worldTemplate.ts). */
-export async function openTestWorld(kind: TestDatabaseKind): Promise<{ db: Database; world: SyncedWorld }> {
-  if (kind === 'pglite') return openWorldPglite();
+/** A database of the given kind holding the run's synced tiny world, or the one named (tests/support/worldTemplate.ts). */
+export async function openTestWorld(kind: TestDatabaseKind, choice?: WorldChoice): Promise<{ db: Database; world: SyncedWorld }> {
+  if (kind === 'pglite') return openWorldPglite(choice);
   let world: SyncedWorld | undefined;
   const db = await openOnServer(async (serverUrl) => {
-    const made = await createWorldDatabase(serverUrl);
+    const made = await createWorldDatabase(serverUrl, choice);
     world = made.world;
     return made.testDb;
   });
@@ -137,8 +137,8 @@ export function describeEachDatabase(title: string, fn: (ctx: DatabaseContext) =
         return tracked;
       };
       const open = async () => track(await openTestDatabase(kind));
-      const openWorld = async () => {
-        const { db, world } = await openTestWorld(kind);
+      const openWorld = async (choice?: WorldChoice) => {
+        const { db, world } = await openTestWorld(kind, choice);
         return { db: track(db), world };
       };
       fn({ kind, open, openWorld });

@@ -109,22 +109,22 @@ async function startSharedElasticsearch(globalConfig: GlobalConfig, projectConfi
   globalThis.__liandongElasticsearch = { started, stateDir };
 }
 
-/** worldTemplate.ts writes postgres/done.json as `{ value: { database } }` once it made the template. */
+/** worldTemplate.ts writes postgres-<scale>-<seed>/done.json as `{ value: { database } }` once it made a template. */
 function makeRunDir(): void {
   const dir = mkdtempSync(join(tmpdir(), 'liandong-test-run-'));
   process.env[TEST_RUN_DIR_ENV] = dir;
   globalThis.__liandongRunDir = {
     async remove() {
       try {
-        const done = join(dir, 'postgres', 'done.json');
-        const name = existsSync(done) ? (JSON.parse(readFileSync(done, 'utf8')) as { value?: { database?: string } }).value?.database : undefined;
+        const names = readdirSync(dir).filter((d) => d.startsWith('postgres-')).map((d) => join(dir, d, 'done.json')).filter((f) => existsSync(f))
+          .flatMap((f) => (JSON.parse(readFileSync(f, 'utf8')) as { value?: { database?: string } }).value?.database ?? []);
         const serverUrl = process.env[TEST_DATABASE_URL_ENV];
-        // On a server the developer runs, the template would outlive the run.
-        if (name && serverUrl) {
+        // On a server the developer runs, the templates would outlive the run.
+        if (names.length > 0 && serverUrl) {
           const client = new pg.Client({ connectionString: serverUrl });
           await client.connect();
           try {
-            await client.query(`drop database if exists "${name}" with (force)`);
+            for (const name of names) await client.query(`drop database if exists "${name}" with (force)`);
           } finally {
             await client.end();
           }

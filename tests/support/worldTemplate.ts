@@ -1,5 +1,5 @@
 /**
- * One synced `tiny` world per jest run, copied into every suite that wants a store as `npm start`
+ * One synced `tiny` world per jest run (and any other a suite names), copied into every suite that wants a store as `npm start`
  * leaves it. Syncing the seven departments takes seconds per database; copying a synced one is
  * far cheaper: a PostgreSQL database made `TEMPLATE` the synced one, or a PGlite started from the
  * synced one's `dumpDataDir()` tarball.
@@ -16,16 +16,16 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { migrateToLatest, openDatabase, type Database } from '../../src/store/db.js';
-import { generateWorld } from '../../src/world/index.js';
+import { generateWorld, type ScaleName } from '../../src/world/index.js';
 import { createTestDatabase, type TestDatabase } from '../../tools/servers/postgres.js';
 import { TEST_RUN_DIR_ENV } from './globalSetup.js';
 import { syncWorld, type SyncedWorld } from './world.js';
 
-/** The world every suite shares: tiny, seed 7, as syncTestWorld's default. */
-const SCALE = 'tiny';
-const SEED = 7;
-/** A tiny sync on a busy 2-core machine, with room. */
-const WAIT_MS = 10 * 60_000;
+/** Which generated world: every suite shares tiny seed 7 (syncTestWorld's default); the relevance set wants `small`. */
+export interface WorldChoice { scale: ScaleName; seed: number }
+const SHARED: WorldChoice = { scale: 'tiny', seed: 7 };
+/** A small sync on a busy 2-core machine, with room. */
+const WAIT_MS = 15 * 60_000;
 
 let ownRunDir: string | undefined;
 function runDir(): string {
@@ -73,21 +73,23 @@ async function once<T>(name: string, make: (dir: string) => Promise<T>): Promise
   return outcome.value;
 }
 
-const worldDir = () => once('world', async (dir) => {
+const key = (w: WorldChoice) => `${w.scale}-${w.seed}`;
+
+const worldDir = (w: WorldChoice) => once(`world-${key(w)}`, async (dir) => {
   const out = join(dir, 'world');
-  await generateWorld({ scale: SCALE, seed: SEED, outDir: out, overwrite: true });
+  await generateWorld({ scale: w.scale, seed: w.seed, outDir: out, overwrite: true });
   return out;
 });
 
 interface Template { world: SyncedWorld; tarball?: string; database?: string }
 
-const pgliteTemplate = () => once<Template>('pglite', async (dir) => {
+const pgliteTemplate = (w: WorldChoice) => once<Template>(`pglite-${key(w)}`, async (dir) => {
   const dataDir = join(dir, 'data');
   const db = await openDatabase({ kind: 'pglite', dataDir });
   let world: SyncedWorld;
   try {
     await migrateToLatest(db.knex);
-    world = await syncWorld(db, await worldDir());
+    world = await syncWorld(db, await worldDir(w));
   } finally {
     await db.close();
   }
@@ -102,13 +104,13 @@ const pgliteTemplate = () => once<Template>('pglite', async (dir) => {
   }
 });
 
-// globalSetup's run directory handle drops the database named in postgres/done.json.
-const postgresTemplate = (serverUrl: string) => once<Template>('postgres', async () => {
+// globalSetup's run directory handle drops the databases named in postgres-*/done.json.
+const postgresTemplate = (serverUrl: string, w: WorldChoice) => once<Template>(`postgres-${key(w)}`, async () => {
   const template = await createTestDatabase(serverUrl);
   const db = await openDatabase({ kind: 'postgres', url: template.url, poolMax: 10 });
   try {
     await migrateToLatest(db.knex);
-    return { world: await syncWorld(db, await worldDir()), database: template.name };
+    return { world: await syncWorld(db, await worldDir(w)), database: template.name };
   } finally {
     // A template may have no one connected when it is copied.
     await db.close();
@@ -116,14 +118,14 @@ const postgresTemplate = (serverUrl: string) => once<Template>('postgres', async
 });
 
 /** A fresh PGlite in memory holding the run's synced world. */
-export async function openWorldPglite(): Promise<{ db: Database; world: SyncedWorld }> {
-  const { world, tarball } = await pgliteTemplate();
+export async function openWorldPglite(w: WorldChoice = SHARED): Promise<{ db: Database; world: SyncedWorld }> {
+  const { world, tarball } = await pgliteTemplate(w);
   const db = await openDatabase({ kind: 'pglite', dataDir: null, loadDataDir: new Blob([await readFile(tarball!)]) });
   return { db, world };
 }
 
 /** A new database on the server, a copy of the run's synced world; drop it when done. */
-export async function createWorldDatabase(serverUrl: string): Promise<{ testDb: TestDatabase; world: SyncedWorld }> {
-  const { world, database } = await postgresTemplate(serverUrl);
+export async function createWorldDatabase(serverUrl: string, w: WorldChoice = SHARED): Promise<{ testDb: TestDatabase; world: SyncedWorld }> {
+  const { world, database } = await postgresTemplate(serverUrl, w);
   return { testDb: await createTestDatabase(serverUrl, database), world };
 }
