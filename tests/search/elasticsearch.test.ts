@@ -8,11 +8,11 @@
 import { Client } from '@elastic/elasticsearch';
 import { findJava, type ElasticsearchNode } from '../../tools/servers/elasticsearch.js';
 import { sharedElasticsearch } from '../support/elasticsearch.js';
-import { openTestDatabase } from '../support/databases.js';
+import { openTestWorld } from '../support/databases.js';
 import type { Database } from '../../src/store/db.js';
 import { ElasticsearchSearchBackend, ES_LAYOUT_VERSION, loadSearchContext, SearchIndexer, type SearchContext } from '../../src/search/index.js';
 import { textTokens } from '../../src/search/text.js';
-import { loadSearchDistrict, recordChange, ToggleProxy } from './fixtures.js';
+import { addSearchFixtures, recordChange, ToggleProxy } from './fixtures.js';
 import { searchBackendSuite } from './suite.js';
 
 const required = process.env.LIANDONG_REQUIRE_REAL_SERVICES === '1';
@@ -31,7 +31,7 @@ const runnable = findJava() !== null || required;
 
   describe('the search contract', () => {
     searchBackendSuite(async () => {
-      const db = await openTestDatabase('pglite');
+      const { db } = await openTestWorld('pglite');
       return {
         db,
         makeBackend: (context) => new ElasticsearchSearchBackend({ node: node.url, context, indexPrefix: 'contract' }),
@@ -45,8 +45,8 @@ const runnable = findJava() !== null || required;
     let context: SearchContext;
 
     beforeAll(async () => {
-      db = await openTestDatabase('pglite');
-      await loadSearchDistrict(db.knex);
+      ({ db } = await openTestWorld('pglite'));
+      await addSearchFixtures(db.knex);
       context = await loadSearchContext(db.knex);
     }, 300_000);
 
@@ -86,8 +86,9 @@ const runnable = findJava() !== null || required;
           await db.knex('person').where('id', id).update({ name: `慕容${'甲乙丙'.charAt(id - 11)}停` });
           await recordChange(db.knex, 'person', id);
         }
-        const lastRow = await db.knex('change_event').orderBy([{ column: 'tx', order: 'desc' }, { column: 'id', order: 'desc' }]).first(db.knex.raw('tx::text as tx'), 'id');
-        const last = `${String(lastRow?.tx)}:${String(lastRow?.id)}`;
+        // Aliased apart from the column: ORDER BY tx would sort the text ('999' after '1211').
+        const lastRow = await db.knex('change_event').orderBy([{ column: 'tx', order: 'desc' }, { column: 'id', order: 'desc' }]).first(db.knex.raw('tx::text as tx_text'), 'id');
+        const last = `${String(lastRow?.tx_text)}:${String(lastRow?.id)}`;
         await new Promise((r) => setTimeout(r, 1_500));
         expect(warnings.length).toBeGreaterThan(0);
         await proxy.start(); // same port
@@ -114,7 +115,7 @@ const runnable = findJava() !== null || required;
       const status = await backend.ensureSchema();
       expect(status).toMatchObject({ generation: old, current: false });
       const { rebuilt } = await new SearchIndexer({ knex: db.knex, backend, context }).prepare();
-      expect(rebuilt?.documents).toBeGreaterThan(2500);
+      expect(rebuilt?.documents).toBeGreaterThan(1000);
       const after = await backend.status();
       expect(after.current).toBe(true);
       expect(after.generation).toMatch(new RegExp(`^layout-v${ES_LAYOUT_VERSION}-`));

@@ -1,11 +1,10 @@
 /**
- * Test data and helpers for the search suites: the demo district (optionally with more people
- * and enterprises drawn from other seeds of the same generator, for a harder relevance set),
- * rows with polyphonic surnames, and a TCP proxy to take Elasticsearch "down" and bring it back.
+ * Test data and helpers for the search suites: a few people the synced world cannot be relied on
+ * to hold (polyphonic surnames, one name shared by two people and a near namesake), and a TCP
+ * proxy to take Elasticsearch "down" and bring it back.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Knex } from 'knex';
-import { generateDemoDistrict, loadDemoDistrict } from '../../src/demo/district.js';
 
 /** People whose names test the pinyin of polyphonic surnames (单 shan/dan, 曾 zeng/ceng, 解 xie/jie, 吕 lü). */
 export const EXTRA_PEOPLE = [
@@ -15,55 +14,23 @@ export const EXTRA_PEOPLE = [
   { name: '吕秀英', id_number: '330110195003030046', phone: '13900000004' },
 ] as const;
 
+/** Two people of one name, whose homophones and typos the suite searches for, and a name one character off (张梓豪). */
+export const NAMESAKES = ['张家豪', '张家豪', '张梓豪'] as const;
+
 /**
- * The demo district, then `extraSeeds` more copies of its people and enterprises drawn with
- * other seeds, living in the first district's dwellings (so ~2,176 people per seed). Also adds
- * EXTRA_PEOPLE. Returns the number of people.
+ * Adds EXTRA_PEOPLE and NAMESAKES to a synced world, living in its first person's dwelling, as
+ * rows only (the index picks them up at its rebuild). Returns the first id they were given, so a
+ * suite can tell them from the world's own people.
  */
-export async function loadSearchDistrict(knex: Knex, options: { extraSeeds?: number } = {}): Promise<number> {
-  await loadDemoDistrict(knex);
-  const base = (await knex('person').select('id', 'dwelling_id', 'building_id', 'district_id', 'street_id', 'community_id', 'grid_id').orderBy('id')) as any[];
-  const baseEnterprises = (await knex('enterprise').select('id', 'address_id', 'building_id', 'district_id', 'street_id', 'community_id', 'grid_id').orderBy('id')) as any[];
-  const ids = new Set(((await knex('person').whereNotNull('id_number').select('id_number')) as any[]).map((r) => String(r.id_number)));
-  const codes = new Set(((await knex('enterprise').select('credit_code')) as any[]).map((r) => String(r.credit_code)));
-  let nextPerson = base.length + 1;
-  let nextEnterprise = baseEnterprises.length + 1;
-  for (let s = 1; s <= (options.extraSeeds ?? 0); s++) {
-    const w = generateDemoDistrict(20261125 + s * 7919);
-    const people = w.people.flatMap((p, i) => {
-      if (p.id_number !== null && ids.has(p.id_number)) return [];
-      if (p.id_number !== null) ids.add(p.id_number);
-      const home = base[i % base.length];
-      return [{
-        id: nextPerson++, id_number: p.id_number, name: p.name, sex: p.sex, birth_date: p.birth_date, phone: p.phone, residence_type: p.residence_type,
-        household_id: null, relation_to_head: p.relation_to_head, dwelling_id: home.dwelling_id, building_id: home.building_id,
-        district_id: home.district_id, street_id: home.street_id, community_id: home.community_id, grid_id: home.grid_id,
-      }];
-    });
-    for (let i = 0; i < people.length; i += 500) await knex('person').insert(people.slice(i, i + 500));
-    const enterprises = w.enterprises.flatMap((e, i) => {
-      if (codes.has(e.credit_code)) return [];
-      codes.add(e.credit_code);
-      const at = baseEnterprises[i % baseEnterprises.length];
-      return [{
-        id: nextEnterprise++, credit_code: e.credit_code, name: e.name, legal_representative: e.legal_representative, industry: e.industry, status: e.status,
-        registered_on: e.registered_on, address_id: at.address_id, building_id: at.building_id, district_id: at.district_id, street_id: at.street_id,
-        community_id: at.community_id, grid_id: at.grid_id,
-      }];
-    });
-    if (enterprises.length > 0) await knex('enterprise').insert(enterprises);
-  }
-  const home = base[0];
-  for (const p of EXTRA_PEOPLE) {
-    await knex('person').insert({
-      id: nextPerson++, ...p, sex: 'male', birth_date: '1970-01-01', residence_type: 'hukou', household_id: null, relation_to_head: null,
-      dwelling_id: home.dwelling_id, building_id: home.building_id, district_id: home.district_id, street_id: home.street_id,
-      community_id: home.community_id, grid_id: home.grid_id,
-    });
-  }
-  await knex.raw(`select setval(pg_get_serial_sequence('person', 'id'), (select max(id) from person))`);
-  await knex.raw(`select setval(pg_get_serial_sequence('enterprise', 'id'), (select max(id) from enterprise))`);
-  return nextPerson - 1;
+export async function addSearchFixtures(knex: Knex): Promise<{ firstFixtureId: number }> {
+  const home = await knex<Record<string, unknown>>('person').orderBy('id').first('dwelling_id', 'building_id', 'district_id', 'street_id', 'community_id', 'grid_id');
+  if (!home) throw new Error('the search fixtures go into a synced world, and this store has no people');
+  const rows = [
+    ...EXTRA_PEOPLE.map((p) => ({ ...p, sex: 'male', birth_date: '1970-01-01' })),
+    ...NAMESAKES.map((name) => ({ name, id_number: null, phone: null, sex: 'male', birth_date: '1990-06-01' })),
+  ].map((p) => ({ ...p, residence_type: 'hukou', household_id: null, relation_to_head: null, ...home }));
+  const ids: unknown[] = await knex('person').insert(rows).returning('id');
+  return { firstFixtureId: Math.min(...ids.map((r) => Number((r as { id: unknown }).id))) };
 }
 
 /** Writes an outbox row as the connector runner does. */

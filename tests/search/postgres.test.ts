@@ -4,9 +4,9 @@ import type { Database } from '../../src/store/db.js';
 import { loadSearchContext, PostgresSearchBackend, SearchIndexer } from '../../src/search/index.js';
 import { searchBackendSuite } from './suite.js';
 
-describeEachDatabase('search backend: PostgreSQL (pg_trgm, full text)', ({ open }) => {
+describeEachDatabase('search backend: PostgreSQL (pg_trgm, full text)', ({ openWorld }) => {
   searchBackendSuite(async () => {
-    const db = await open();
+    const { db } = await openWorld();
     return { db, makeBackend: (context) => new PostgresSearchBackend({ knex: db.knex, context }) };
   });
 });
