@@ -3,7 +3,7 @@
  * shared machine: CPU milliseconds and garbage-collection milliseconds per request, for the
  * bench's page of 100 and page of 10 (bench/peers.ts), executed as the hub executes them (the
  * same schema and executor, a fresh data layer per request, the audit recorded, the answer
- * serialised), over a PostgreSQL store with the demo district loaded.
+ * serialised), over a PostgreSQL store holding the served world (bench/lib/world.ts).
  *
  *   node dist/bench/listCost.js postgres://…/db [requests] [concurrency]
  *

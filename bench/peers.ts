@@ -1,7 +1,7 @@
 /**
  * The hub against PostGraphile 5 over the same PostgreSQL database (`npm run bench -- --peers`).
  *
- * The bench migrates a throwaway database and loads the demo district, starts the hub on it as an
+ * The bench migrates a throwaway database and syncs the served world into it (bench/lib/world.ts), starts the hub on it as an
  * operator would, installs PostGraphile (amber preset) with a Node 22 binary from npm into
  * .liandong/bench/postgraphile/ on first use, and starts it on the same database. Each query has
  * a PostGraphile twin that fetches the same data (bench/peers/*.graphql). Rounds alternate hub,
@@ -23,6 +23,7 @@ import { runLoad, totalErrors, type LoadResult } from './lib/load.js';
 import type { Machine } from './lib/report.js';
 import { BENCH_PURPOSE, BENCH_RATE_LIMIT, postmasterTree, type BenchContext } from './lib/targets.js';
 import { LineTail, progress, projectRoot, sleep } from './lib/util.js';
+import { SERVED_WORLD } from './lib/world.js';
 import { toGlobalId } from '../src/resolvers/globalId.js';
 import { measurePolicyOverhead, type PolicyOverhead } from './policyOverhead.js';
 
@@ -239,7 +240,7 @@ function body(query: string, variables: Record<string, unknown>): string {
 }
 
 export async function benchPeers(ctx: BenchContext, opts: PeersBenchOptions): Promise<PeersBenchResult> {
-  const db = await ctx.demoPostgresDatabase();
+  const db = await ctx.worldPostgresDatabase();
   const server = await ctx.postgresServer();
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
@@ -384,7 +385,7 @@ export function renderPeersSection(r: PeersBenchResult, machine: Machine, date: 
   const lines: string[] = [];
   lines.push('<!-- bench:peers:start -->', '## The hub against PostGraphile (issue 14)', '');
   lines.push(
-    `The hub and PostGraphile 5 (amber preset) on the **same PostgreSQL database**: the demo district (${fmt(r.people)} people), loaded by the bench. ` +
+    `The hub and PostGraphile 5 (amber preset) on the **same PostgreSQL database**: the ${SERVED_WORLD.scale} district \`npm start\` serves (${fmt(r.people)} people), synced by the bench through its simulated departments. ` +
       'Each request asks for the same data on both sides, each for a different person, page or street. Rounds alternate hub, PostGraphile, hub, PostGraphile.',
     '',
   );

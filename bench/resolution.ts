@@ -30,7 +30,8 @@ import {
   renderSummary, type Evaluation, type Item, type Prediction, type TypeEvaluation,
 } from './lib/resolutionEval.js';
 import type { BenchContext } from './lib/targets.js';
-import { benchSync, node, type SyncBenchResult, type WorldVariant } from './sync.js';
+import { benchSync, node, type SyncBenchResult } from './sync.js';
+import type { WorldVariant } from './lib/world.js';
 import { errorMessage, LineTail, progress, projectRoot } from './lib/util.js';
 
 export type NoisePreset = 'default' | 'realistic';

@@ -19,12 +19,12 @@ import { measureCpu } from './lib/cpu.js';
 import type { PersonRef } from './lib/graphql.js';
 import { requestBodies, runLoad, totalErrors, verifyWorkload } from './lib/load.js';
 import { describeMachine, renderSection, resultsTable, writeSection, type TargetOutcome } from './lib/report.js';
-import { createContext, demoPeople, hubTarget, peerTarget, type RunningTarget, type Target } from './lib/targets.js';
+import { createContext, hubTarget, peerTarget, storePeople, type RunningTarget, type Target } from './lib/targets.js';
 import { errorMessage, progress, projectRoot } from './lib/util.js';
 import { PERSON_PROFILE } from './queries.js';
 import { measurePolicyOverhead, renderPolicySection, type PolicyOverheadResult } from './policyOverhead.js';
 import { migrateToLatest, openDatabase, type Database } from '../src/store/db.js';
-import { loadDemoDistrict } from '../src/demo/district.js';
+import { loadServedWorld } from './lib/world.js';
 import { createTestDatabase } from '../tools/servers/postgres.js';
 import { benchSync, renderSyncSection, type SyncBenchResult } from './sync.js';
 import { benchSearch, renderSearchSection, type SearchBackendName, type SearchBenchResult } from './search.js';
@@ -40,8 +40,7 @@ async function policyOverhead(ctx: ReturnType<typeof createContext>, rounds: num
   const results: PolicyOverheadResult[] = [];
   for (const store of ['pglite', 'postgres'] as const) {
     checkInterrupted();
-    progress(`policy overhead on ${store}: loading the demo district`);
-    let db: Database;
+        let db: Database;
     let drop = async () => {};
     if (store === 'pglite') {
       db = await openDatabase({ kind: 'pglite', dataDir: null });
@@ -52,7 +51,7 @@ async function policyOverhead(ctx: ReturnType<typeof createContext>, rounds: num
     }
     try {
       await migrateToLatest(db.knex);
-      await loadDemoDistrict(db.knex);
+      await loadServedWorld(`policy overhead on ${store}`, db);
       progress(`policy overhead on ${store}: measuring`);
       results.push({ store, ...(await measurePolicyOverhead(db.knex, { rounds })) });
     } finally {
@@ -343,8 +342,8 @@ async function main(): Promise<number> {
           people ??= running.people;
         }
         if (!running.people && !people) {
-          people = demoPeople();
-          progress(`${target.name}: no hub listed the people in this run; using the demo district's ${people.length} person ids`);
+          people = await storePeople((await ctx.worldPostgresDatabase()).url);
+          progress(`${target.name}: no hub listed the people in this run; using the ${people.length} person ids of the bench's PostgreSQL store`);
         }
         const mine = running.people ?? people;
         if (!mine?.length) throw new Error('no person ids to rotate over');

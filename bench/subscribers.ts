@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { localKeys } from '../src/auth/tokens.js';
-import { loadDemoDistrict } from '../src/demo/district.js';
+import { loadServedWorld } from './lib/world.js';
 import { migrateToLatest, openDatabase } from '../src/store/db.js';
 import { createTestDatabase } from '../tools/servers/postgres.js';
 import { track } from './lib/cleanup.js';
@@ -267,13 +267,12 @@ export async function benchSubscribers(ctx: BenchContext, opts: SubscribersBench
   const server = await ctx.postgresServer();
   const testDb = await createTestDatabase(server.url);
   track(`database ${testDb.name}`, () => testDb.drop());
-  progress('subscribers: loading the demo district');
   const db = await openDatabase({ kind: 'postgres', url: testDb.url, poolMax: 2 });
   let gridId: string;
   let postgres: string;
   try {
     await migrateToLatest(db.knex);
-    await loadDemoDistrict(db.knex);
+    await loadServedWorld('subscribers', db);
     const grid: { id: string } = await db.knex('grid').orderBy('id').first('id');
     gridId = String(grid.id);
     const version: { rows: Array<{ v: string }> } = await db.knex.raw('select version() as v');

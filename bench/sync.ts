@@ -5,16 +5,17 @@
  * per stream and end to end, and the peak memory of the sync and of the simulators.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { generateWorld, type GenerateOptions, type ScaleName } from '../src/world/index.js';
+import type { ScaleName } from '../src/world/index.js';
 import type { SyncSummary } from '../src/sync/index.js';
 import { createTestDatabase } from '../tools/servers/postgres.js';
 import { track } from './lib/cleanup.js';
 import type { Machine } from './lib/report.js';
 import type { BenchContext } from './lib/targets.js';
+import { benchWorld, type WorldVariant } from './lib/world.js';
 import { progress, projectRoot } from './lib/util.js';
 
 export interface SyncBenchResult {
@@ -31,29 +32,6 @@ export interface SyncBenchResult {
   worldDir: string;
   /** The synced database (with credentials): it lives until the bench's cleanups, so later sections can use it as their canonical store. */
   databaseUrl: string;
-}
-
-/** Generator options beyond scale and seed (a noise preset), under a name that keys the cache. */
-export interface WorldVariant {
-  /** Part of the cache directory's name: worlds with different options never share one. */
-  name: string;
-  options: Partial<Omit<GenerateOptions, 'scale' | 'seed' | 'outDir'>>;
-}
-
-/** The generated district, cached under .liandong/bench so repeated runs skip the ~2 minutes of generation. */
-export async function benchWorld(scale: ScaleName, seed: number, variant?: WorldVariant): Promise<{ dir: string; generateMs: number | null; people: number }> {
-  const dir = join(projectRoot(), '.liandong', 'bench', `world-${scale}-${seed}${variant ? `-${variant.name}` : ''}`);
-  if (existsSync(join(dir, 'manifest.json'))) {
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { entities: { people: number } };
-    progress(`sync: using the ${scale} district generated earlier in ${dir}`);
-    return { dir, generateMs: null, people: manifest.entities.people };
-  }
-  progress(`sync: generating the ${scale} district (seed ${seed}) into ${dir}`);
-  mkdirSync(dir, { recursive: true });
-  const m = await generateWorld({ ...variant?.options, scale, seed, outDir: dir, overwrite: true, onProgress: (stage, done, total) => {
-    if (stage === 'generate' && done % 200 === 0) progress(`sync: generating grid ${done}/${total}`);
-  } });
-  return { dir, generateMs: m.timing.generateMs, people: m.entities.people };
 }
 
 /** A compiled script of ours in a child process; an `undefined` in `env` removes the variable. */

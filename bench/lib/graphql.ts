@@ -7,7 +7,7 @@ export interface Endpoint {
   headers: Record<string, string>;
 }
 
-/** One person of the demo district, by the hub's global id and by database id. */
+/** One person of the bench's store, by the hub's global id and by database id. */
 export interface PersonRef {
   globalId: string;
   dbId: string;

@@ -8,7 +8,7 @@
  * each command with `{"id", "startedAt", "caseId", "eventId"}` (times: performance.timeOrigin +
  * performance.now(), comparable across processes on one machine).
  *
- * Environment: DATABASE_URL (a migrated store with the demo district), JWT_SECRET (tokens are
+ * Environment: DATABASE_URL (a migrated store holding the served world), JWT_SECRET (tokens are
  * signed with it, issuer "liandong"), LIVE_EXECUTION (shared | per-subscriber),
  * LIVE_MAX_BUFFERED_BYTES.
  */

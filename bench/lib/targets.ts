@@ -1,13 +1,12 @@
 /**
- * What the bench measures. A target starts (or just points at) a GraphQL server over the demo
- * district and says how to ask it for one person's profile; the bench does the rest. Adding one
+ * What the bench measures. A target starts (or just points at) a GraphQL server over the served
+ * world (the district `npm start` serves, bench/lib/world.ts) and says how to ask it for one person's profile; the bench does the rest. Adding one
  * is a few lines: see hubTarget and peerTarget.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateDemoDistrict, loadDemoDistrict, type DemoSummary } from '../../src/demo/district.js';
 import { toGlobalId } from '../../src/resolvers/globalId.js';
 import { migrateToLatest, openDatabase, type DatabaseTarget } from '../../src/store/db.js';
 import { createTestDatabase, startPostgresServer, type PostgresServer } from '../../tools/servers/postgres.js';
@@ -17,6 +16,7 @@ import { listPeople, variablesFor, type PersonRef } from './graphql.js';
 import { startHubProcess } from './hubProcess.js';
 import type { Workload } from './load.js';
 import { progress } from './util.js';
+import { loadServedWorld, SERVED_WORLD } from './world.js';
 
 export interface RunningTarget extends Omit<Workload, 'people'> {
   /** The people this target serves, when it can list them (hubs can); peers reuse a hub's list. */
@@ -40,13 +40,13 @@ export interface BenchContext {
   readyTimeoutMs: number;
   /** The throwaway PostgreSQL server, started on first use and stopped when the bench ends. */
   postgresServer(): Promise<PostgresServer>;
-  /** A database on that server with the demo district loaded, created on first use and shared. */
-  demoPostgresDatabase(): Promise<{ url: string; version: string }>;
+  /** A database on that server holding the served world, created on first use and shared. */
+  worldPostgresDatabase(): Promise<{ url: string; version: string }>;
 }
 
 export function createContext(opts: { readyTimeoutMs: number }): BenchContext {
   let server: Promise<PostgresServer> | undefined;
-  let demoDb: Promise<{ url: string; version: string }> | undefined;
+  let worldDb: Promise<{ url: string; version: string }> | undefined;
   const ctx: BenchContext = {
     readyTimeoutMs: opts.readyTimeoutMs,
     postgresServer() {
@@ -60,47 +60,47 @@ export function createContext(opts: { readyTimeoutMs: number }): BenchContext {
       })();
       return server;
     },
-    demoPostgresDatabase() {
-      demoDb ??= (async () => {
+    worldPostgresDatabase() {
+      worldDb ??= (async () => {
         const s = await ctx.postgresServer();
         const db = await createTestDatabase(s.url);
         track(`database ${db.name}`, () => db.drop());
-        const { version } = await prepareDemoStore('postgres', { kind: 'postgres', url: db.url, poolMax: 4 });
+        const { version } = await prepareWorldStore('postgres', { kind: 'postgres', url: db.url, poolMax: 4 });
         return { url: db.url, version };
       })();
-      return demoDb;
+      return worldDb;
     },
   };
   return ctx;
 }
 
 /**
- * Migrates an empty store and loads the demo district into it, here in the bench, so that a
- * hub's start (with SIMULATE=false: no departments of its own) is just a start, and the data can
- * be shared with peers over the same database.
+ * Migrates a store and syncs the served world into it, here in the bench, so that a hub's start
+ * (with SIMULATE=false: no departments of its own) is just a start, and the data can be shared
+ * with peers over the same database.
  */
-export async function prepareDemoStore(label: string, target: DatabaseTarget): Promise<{ summary: DemoSummary; version: string }> {
-  const started = Date.now();
-  progress(`${label}: migrating and loading the demo district`);
+export async function prepareWorldStore(label: string, target: DatabaseTarget): Promise<{ people: number; version: string }> {
   const db = await openDatabase(target);
   try {
     await migrateToLatest(db.knex);
-    const summary = await loadDemoDistrict(db.knex, { onProgress: (stage) => progress(`${label}: demo district: ${stage}`) });
+    const { people, loaded } = await loadServedWorld(label, db);
+    if (!loaded) progress(`${label}: the ${SERVED_WORLD.scale} district is already there (${people} people)`);
     const row = await db.knex.raw<{ rows: Array<{ server_version: string }> }>('show server_version');
-    const version = row.rows[0]?.server_version ?? 'unknown';
-    progress(`${label}: demo district ${summary.loaded ? 'loaded' : 'already present'} (${summary.people} people) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return { summary, version };
+    return { people, version: row.rows[0]?.server_version ?? 'unknown' };
   } finally {
     await db.close();
   }
 }
 
-/**
- * The demo district's people without asking any server: the demo gives every row a fixed id
- * counted from 1, so this is what a store loaded with it holds. For peers run without a hub.
- */
-export function demoPeople(): PersonRef[] {
-  return generateDemoDistrict().people.map((p) => ({ globalId: toGlobalId('Person', String(p.id)), dbId: String(p.id) }));
+/** Every person of a store, for peers run without a hub to list them. */
+export async function storePeople(url: string): Promise<PersonRef[]> {
+  const db = await openDatabase({ kind: 'postgres', url, poolMax: 1 });
+  try {
+    const ids = (await db.knex('person').orderBy('id').pluck('id')) as Array<string | number>;
+    return ids.map((id) => ({ globalId: toGlobalId('Person', String(id)), dbId: String(id) }));
+  } finally {
+    await db.close();
+  }
 }
 
 /** The postmaster and its backends. */
@@ -150,10 +150,10 @@ export function hubTarget(store: 'pglite' | 'postgres', query: string): Target {
       try {
         if (store === 'pglite') {
           // The CLI keeps PGlite's files in DATA_DIR/pgdata.
-          const { version } = await prepareDemoStore(store, { kind: 'pglite', dataDir: join(workDir, 'pgdata') });
+          const { version } = await prepareWorldStore(store, { kind: 'pglite', dataDir: join(workDir, 'pgdata') });
           notes.push(`PGlite ${pgliteVersion()} (PostgreSQL ${version}), data dir on ${tmpdir()}`);
         } else {
-          const db = await ctx.demoPostgresDatabase();
+          const db = await ctx.worldPostgresDatabase();
           env.DATABASE_URL = db.url;
           notes.push(`PostgreSQL ${db.version} (throwaway server on 127.0.0.1, fsync off), hub pool max ${process.env.DATABASE_POOL_MAX ?? 20}`);
           const server = await ctx.postgresServer();
