@@ -15,7 +15,6 @@ import tseslint from 'typescript-eslint';
 const MAY_IMPORT = {
   auth: ['generated'],
   connectors: ['domain'],
-  demo: ['domain'],
   domain: [],
   events: ['store'],
   live: ['auth', 'domain', 'events', 'generated', 'resolvers', 'store'],

@@ -140,8 +140,8 @@ export class SearchIndexer {
 
   /**
    * Makes the backend ready: schema, and a full rebuild when the live index is of an older
-   * layout or has never been filled (the store may hold rows that never passed the outbox, such
-   * as the demo district).
+   * layout or has never been filled (the store may hold rows written before the index existed,
+   * whose outbox rows were pruned long ago).
    */
   async prepare(options: { onProgress?: (p: RebuildProgress) => void } = {}): Promise<{ rebuilt: RebuildResult | null }> {
     const status = await this.backend.ensureSchema();
