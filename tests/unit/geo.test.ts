@@ -3,19 +3,17 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type GeoPolygon, GridLocator, type GridShape, pointInPolygon } from '../../src/domain/geo.js';
 import { type BuildingRow, type GridRow, generateWorld } from '../../src/world/index.js';
+import { Rng } from '../../src/world/rng.js';
 import { pointInRing, readRows, tempDir } from '../world/helpers.js';
 
 const say = (s: string): void => {
   process.stdout.write(`${s}\n`);
 };
 
-/** A deterministic stream of numbers in [0, 1). */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
+/** A deterministic stream of numbers in [0, 1), from the world's one seeded PRNG. */
+function stream(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 const square = (x0: number, y0: number, x1: number, y1: number): Array<[number, number]> => [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]];
@@ -71,7 +69,7 @@ describe('GridLocator on a synthetic tiling', () => {
 
   test('agrees with a scan over every polygon', () => {
     expect(locator.size).toBe(2000);
-    const rnd = lcg(1);
+    const rnd = stream(1);
     for (let k = 0; k < 20_000; k++) {
       const x = W - 0.01 + rnd() * (E - W + 0.02);
       const y = S - 0.01 + rnd() * (N - S + 0.02);
@@ -93,7 +91,7 @@ describe('GridLocator on a synthetic tiling', () => {
   });
 
   test('throughput', () => {
-    const rnd = lcg(2);
+    const rnd = stream(2);
     const n = 1_000_000;
     const xs = new Float64Array(n);
     const ys = new Float64Array(n);
@@ -131,7 +129,7 @@ describe('GridLocator on the generated world', () => {
     expect(buildings.length).toBeGreaterThan(0);
     for (const b of buildings) expect([b.index, locator.locate(b.lng, b.lat)]).toEqual([b.index, (grids[b.gridIndex] as GridRow).code]);
     // Random points: the locator agrees with the helpers' ray casting over every grid.
-    const rnd = lcg(3);
+    const rnd = stream(3);
     let outside = 0;
     for (let k = 0; k < 5_000; k++) {
       const x = 119.73 + rnd() * 0.41;
