@@ -104,7 +104,7 @@ export function renderPolicySection(results: PolicyOverheadResult[], machine: { 
     '<!-- bench:policy-overhead:start -->',
     '## Policy and audit overhead (issue 6)',
     '',
-    'The person-profile query executed in-process (no HTTP) against the served world (the district `npm start` serves, synced by the bench), as a police officer: alternating rounds with the real policy (scope, masking, record visibility) plus the audit writer (one row per person handed out, written in batches and flushed inside the measured round), and with a policy that allows everything and no audit. 8 operations in flight, each for a different person.',
+    'The person-profile query executed in-process (no HTTP) against the served world (the district `npm start` serves, synced by the bench), as a police officer: alternating rounds with the real policy (scope, masking, record visibility) plus the audit writer (one row per request, naming every person it handed out, written in batches and flushed inside the measured round), and with a policy that allows everything and no audit. 8 operations in flight, each for a different person.',
     '',
     `- Date: ${date}`,
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM; Node ${machine.node}; ${machine.os}`,
