@@ -1,8 +1,8 @@
 /**
- * One synced `tiny` world per jest run (and any other a suite names), copied into every suite that wants a store as `npm start`
- * leaves it. Syncing the seven departments takes seconds per database; copying a synced one is
- * far cheaper: a PostgreSQL database made `TEMPLATE` the synced one, or a PGlite started from the
- * synced one's `dumpDataDir()` tarball.
+ * One synced `tiny` world per jest run (and any other world a suite names), copied into every
+ * suite that wants a store as `npm start` leaves it. Syncing the seven departments takes seconds
+ * per database; copying a synced one is far cheaper: a PostgreSQL database made `TEMPLATE` the
+ * synced one, or a PGlite started from the synced one's `dumpDataDir()` tarball.
  *
  * The first worker to ask makes each piece (the world's files, the PGlite tarball, the PostgreSQL
  * template) under the run's directory, holding a lock (an atomic mkdir); the others wait for its
