@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { track } from './cleanup.js';
-import { LineTail, projectRoot, sleep } from './util.js';
+import { LineTail, progress, projectRoot, sleep } from './util.js';
 
 export interface HubProcess {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:41234/graphql. */
@@ -135,6 +135,7 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
       }
       await sleep(250);
     }
+    await waitForSearchIndex(options.label, url, options.readyTimeoutMs, () => exited !== null);
 
     return {
       url,
@@ -147,6 +148,31 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
     await stop();
     throw error;
   }
+}
+
+/**
+ * Waits until the hub's search index has applied every outbox event (/metrics,
+ * liandong_search_index_lag_events 0). A hub started on a synced store first builds its index,
+ * tens of seconds of the hub's and the database's work that would otherwise land in the first
+ * measured round.
+ */
+async function waitForSearchIndex(label: string, url: string, timeoutMs: number, exited: () => boolean): Promise<void> {
+  const metrics = new URL('/metrics', url).toString();
+  const started = Date.now();
+  let pending = 'no answer yet';
+  for (;;) {
+    if (exited()) throw new Error(`the ${label} hub exited while its search index was being built`);
+    try {
+      const text = await (await fetch(metrics, { signal: AbortSignal.timeout(5000) })).text();
+      pending = /^liandong_search_index_lag_events (\d+)/m.exec(text)?.[1] ?? 'not reported';
+      if (pending === '0') break;
+    } catch (error) {
+      pending = error instanceof Error ? error.message : String(error);
+    }
+    if (Date.now() - started > timeoutMs) throw new Error(`the ${label} hub's search index did not catch up within ${timeoutMs / 1000} s (pending: ${pending})`);
+    await sleep(500);
+  }
+  if (Date.now() - started > 2000) progress(`${label}: search index caught up after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 export function mintToken(cli: string, env: NodeJS.ProcessEnv): Promise<string> {
