@@ -1,7 +1,8 @@
 /**
  * What the bench measures. A target starts (or just points at) a GraphQL server over the served
- * world (the district `npm start` serves, bench/lib/world.ts) and says how to ask it for one person's profile; the bench does the rest. Adding one
- * is a few lines: see hubTarget and peerTarget.
+ * world (the district `npm start` serves, bench/lib/world.ts) and says how to ask it for one
+ * person's profile; the bench does the rest. Adding one is a few lines: see hubTarget and
+ * peerTarget.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
