@@ -118,6 +118,18 @@ export interface IntervalSample {
   load1: number;
 }
 
+export interface SlowRequest {
+  t: number;
+  ms: number;
+  variables: string;
+  /** What the hub logged while the request was under way (its log lines' msg, counted). */
+  hubLog?: string;
+  /** Internal: when it started and ended (performance.now()). */
+  span?: [number, number];
+}
+export interface StatementStat { query: string; calls: number; meanMs: number; maxMs: number }
+const SLOWEST_KEPT = 5;
+
 export interface Verdict { criterion: string; pass: boolean; detail: string }
 
 export interface SoakResult {
@@ -134,6 +146,10 @@ export interface SoakResult {
   firstSyncSeconds: number;
   people: number;
   postgres: string | null;
+  /** The slowest requests of each kind after the warm-up, for finding what a high p99 was. */
+  slowest: Record<Kind, SlowRequest[]>;
+  /** On PostgreSQL: the statements with the longest single execution over the run (pg_stat_statements). */
+  statements: StatementStat[] | null;
   verdicts: Verdict[];
   load: { before: number[]; after: number[] };
 }
@@ -258,11 +274,13 @@ export async function benchSoak(ctx: BenchContext, opts: SoakOptions): Promise<S
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   };
   const counters = { syncsDone: 0, syncsFailed: 0, errorLines: 0, firstErrorLine: null as string | null };
+  const hubLines: Array<{ at: number; msg: string }> = [];
   progress(`soak: starting the hub on ${opts.store} (first sync of the ${opts.scale} district before it serves)`);
   const startedAt = performance.now();
   const hub: HubProcess = await startHubProcess({
     label: `soak ${opts.store}`, env, readyTimeoutMs: 15 * 60_000,
     onLogLine: (line) => {
+      if (hubLines.length < 200_000) hubLines.push({ at: performance.now(), msg: /"msg":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? line.slice(0, 60) });
       if (line.includes('"scheduled sync done"')) counters.syncsDone++;
       else if (line.includes('"scheduled sync failed"') || line.includes('"scheduled sync crashed"')) counters.syncsFailed++;
       // pino levels: 50 error, 60 fatal
@@ -318,6 +336,9 @@ export async function benchSoak(ctx: BenchContext, opts: SoakOptions): Promise<S
   const fresh = () => ({ ms: { profile: [] as number[], people: [] as number[], search: [] as number[], mutation: [] as number[] }, errors: { profile: 0, people: 0, search: 0, mutation: 0 }, skipped: 0, noted: 0 });
   let bucket = fresh();
   const inFlight: Record<Kind | 'flow', number> = { profile: 0, people: 0, search: 0, mutation: 0, flow: 0 };
+  const slowest: Record<Kind, SlowRequest[]> = { profile: [], people: [], search: [], mutation: [] };
+  // Set when the load starts; requests before it (the checks) are not judged.
+  let t0 = Number.POSITIVE_INFINITY;
 
   const timed = async (kind: Kind, endpoint: Endpoint, query: string, variables: Record<string, unknown>, field: string): Promise<Record<string, unknown> | null> => {
     const t = performance.now();
@@ -344,6 +365,8 @@ export async function benchSoak(ctx: BenchContext, opts: SoakOptions): Promise<S
       return null;
     }
     bucket.ms[kind].push(ms);
+    const at = (t - t0) / 1000;
+    if (at > warmupS) keepSlowest(slowest[kind], { t: Math.round(at), ms: round1(ms), variables: JSON.stringify(variables).slice(0, 80), span: [t, t + ms] });
     return data;
   };
 
@@ -429,7 +452,11 @@ export async function benchSoak(ctx: BenchContext, opts: SoakOptions): Promise<S
     const p = run().catch(() => {}).finally(() => { inFlight[kind]--; pending.delete(p); });
     pending.add(p);
   };
-  const t0 = performance.now();
+  if (pgClient) {
+    await pgClient.query('create extension if not exists pg_stat_statements');
+    await pgClient.query('select pg_stat_statements_reset()');
+  }
+  t0 = performance.now();
   const endAt = t0 + intervals * intervalS * 1000;
   const ticker = async (kind: Kind | 'flow', rate: number, make: (i: number) => () => Promise<unknown>) => {
     for (let i = 0; !stopping; i++) {
@@ -497,7 +524,7 @@ export async function benchSoak(ctx: BenchContext, opts: SoakOptions): Promise<S
       };
       prev = { received: rec, syncsDone: counters.syncsDone, syncsFailed: counters.syncsFailed, pushes, cpu, at: now };
       samples.push(sample);
-      progress(`soak ${sample.t}s: RSS ${sample.rssMiB} MiB, heap ${sample.heapMiB ?? '–'} MiB, fds ${sample.fds}, db conns ${sample.dbConnections ?? '–'} (background ${sample.dbBackgroundConnections ?? '–'}), `
+      progress(`soak ${sample.t}s: RSS ${sample.rssMiB} MiB, heap ${sample.heapMiB ?? '–'} MiB, loop p99/max ${sample.eventLoopP99Ms ?? '–'}/${sample.eventLoopMaxMs ?? '–'} ms, fds ${sample.fds}, db conns ${sample.dbConnections ?? '–'} (background ${sample.dbBackgroundConnections ?? '–'}), `
         + `${KINDS.map((kd) => `${kd} ${kinds[kd].n} p50/p99 ${kinds[kd].p50}/${kinds[kd].p99}`).join(', ')}; errors ${totals.unexpectedErrors}; `
         + `deliveries ${sample.deliveries}/${sample.expectedDeliveries}; syncs ${sample.syncsDone}${sample.syncsFailed ? ` (+${sample.syncsFailed} failed)` : ''}, pushes ${sample.pushes}; hub CPU ${sample.hubCpuPercent}%, load ${sample.load1}`);
     }
@@ -521,6 +548,18 @@ export async function benchSoak(ctx: BenchContext, opts: SoakOptions): Promise<S
   for (const c of clients) c.child.kill('SIGKILL');
   totals.flows = flows;
   load.after = loadAverage();
+  const statements = pgClient ? await longestStatements(pgClient, databaseName) : null;
+  for (const list of Object.values(slowest)) {
+    for (const r of list) {
+      const [from, to] = r.span!;
+      // A line logged during the request reaches the pipe a little after it.
+      const during = hubLines.filter((l) => l.at >= from && l.at <= to + 50).map((l) => l.msg);
+      const counted = new Map<string, number>();
+      for (const m of during) counted.set(m, (counted.get(m) ?? 0) + 1);
+      r.hubLog = [...counted].map(([m, n]) => (n > 1 ? `${m} ×${n}` : m)).join('; ') || 'nothing';
+      delete r.span;
+    }
+  }
   await hub.stop();
   if (isInterrupted()) checkInterrupted();
 
@@ -528,11 +567,29 @@ export async function benchSoak(ctx: BenchContext, opts: SoakOptions): Promise<S
     options: opts, intervalS, warmupS, syncIntervalS, samples, totals, deliveries,
     subscribers: { caseEvents: caseEventSubs, dashboard: opts.subscribers - caseEventSubs, joinSeconds },
     hubErrorLogLines: counters.errorLines, firstErrorLogLine: counters.firstErrorLine, firstSyncSeconds, people: people.length, postgres,
-    verdicts: [], load,
+    slowest, statements, verdicts: [], load,
   };
   result.verdicts = judgeSoak(result);
   for (const v of result.verdicts) progress(`soak: ${v.pass ? 'PASS' : 'FAIL'} ${v.criterion}: ${v.detail}`);
+  for (const k of KINDS) progress(`soak: slowest ${k}: ${slowest[k].map((x) => `${x.t} s ${x.ms} ms ${x.variables} [hub logged: ${x.hubLog}]`).join(' | ')}`);
+  for (const x of statements ?? []) progress(`soak: statement max ${x.maxMs} ms, mean ${x.meanMs} ms, ${x.calls} calls: ${x.query}`);
   return result;
+}
+
+/** Keeps the SLOWEST_KEPT slowest, slowest first. */
+function keepSlowest(list: SlowRequest[], r: SlowRequest): void {
+  if (list.length === SLOWEST_KEPT && r.ms <= list[list.length - 1]!.ms) return;
+  list.push(r);
+  list.sort((a, b) => b.ms - a.ms);
+  list.length = Math.min(list.length, SLOWEST_KEPT);
+}
+
+async function longestStatements(client: pg.Client, database: string | null): Promise<StatementStat[]> {
+  const r = await client.query<{ query: string; calls: string; mean: number; max: number }>(
+    `select query, calls::text, mean_exec_time as mean, max_exec_time as max from pg_stat_statements
+      where dbid = (select oid from pg_database where datname = $1) and query not ilike '%pg_stat%'
+      order by max_exec_time desc limit 8`, [database]);
+  return r.rows.map((row) => ({ query: row.query.replace(/\s+/g, ' ').slice(0, 140), calls: Number(row.calls), meanMs: round1(row.mean), maxMs: round1(row.max) }));
 }
 
 /** Least-squares slope of y over x. */
@@ -677,6 +734,9 @@ export function renderSoakSection(r: SoakResult, machine: Machine, date: string,
   const t = r.totals.requests;
   lines.push('', ...syncContrast(r));
   lines.push(
+    '',
+    `Slowest requests after the warm-up (t s: ms): ${KINDS.map((k) => `${k} ${r.slowest[k].map((x) => `${x.t}: ${x.ms}`).join(', ') || '–'}`).join('; ')}.`,
+    ...(r.statements?.length ? ['', 'Longest single executions over the run (pg_stat_statements, this database): ' + r.statements.map((x) => `${x.maxMs} ms max, ${x.meanMs} ms mean, ${x.calls} calls: \`${x.query.replace(/`/g, "'")}\``).join('; ') + '.'] : []),
     '',
     `Totals: ${t.profile} profiles, ${t.people} people pages, ${t.search} searches, ${t.mutation} mutations (${r.totals.flows} whole case flows); ${r.deliveries.received} of ${r.deliveries.expected} expected deliveries after a drain of up to 30 s (a delivery that lands just after a sample counts in the next interval); subscriber sockets closed: ${r.deliveries.closed}${Object.keys(r.deliveries.closeReasons).length ? ` (${JSON.stringify(r.deliveries.closeReasons)})` : ''}.`,
     '',
