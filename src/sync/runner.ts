@@ -13,6 +13,7 @@ import {
   type Clock, type Connector, type ConnectorCache, type ConnectorContext, type Cursor, type FailureType, type Page, type RawRecord,
 } from '../connectors/sdk/index.js';
 import type { BatchResult, DeadLetterInput, DepartmentRef, IngestStore, MappedInput, RunTrigger } from '../store/ingest/index.js';
+import { TimeSlice } from '../store/timeSlice.js';
 
 /** A connector with its validated config, ready to run. */
 export interface ConfiguredConnector {
@@ -155,6 +156,20 @@ export function mapRecords(connector: Connector<unknown>, stream: string, record
   }
   return { mapped, dead };
 }
+
+/** mapRecords for a sync's batches (thousands of records): in slices, letting requests in between (TimeSlice). */
+async function mapInSlices(connector: Connector<unknown>, stream: string, records: RawRecord[]): Promise<ReturnType<typeof mapRecords>> {
+  const slice = new TimeSlice();
+  const out: ReturnType<typeof mapRecords> = { mapped: [], dead: [] };
+  for (let i = 0; i < records.length; i += MAP_SLICE_RECORDS) {
+    const part = mapRecords(connector, stream, records.slice(i, i + MAP_SLICE_RECORDS));
+    out.mapped.push(...part.mapped);
+    out.dead.push(...part.dead);
+    if (slice.spent()) await slice.next();
+  }
+  return out;
+}
+const MAP_SLICE_RECORDS = 10;
 
 function sourceIdOf(connector: Connector<unknown>, stream: string, data: unknown): string | null {
   try {
@@ -336,7 +351,7 @@ async function syncStream(
       if (pending.records.length === 0 && pending.cursor === null) return settle();
       const { records, cursor } = pending;
       pending = { records: [], cursor: null };
-      const mapped = mapRecords(connector, stream, records);
+      const mapped = await mapInSlices(connector, stream, records);
       await settle();
       inflight = commit(records, cursor, mapped);
       inflight.catch(() => undefined);
@@ -344,9 +359,13 @@ async function syncStream(
     };
     try {
       let next: Promise<IteratorResult<Page>> = iterator.next();
+      // A connector whose pages come from memory or a file hands them over in microtasks: the
+      // whole read would run without a turn for requests (TimeSlice).
+      const slice = new TimeSlice();
       for (;;) {
         const r = await next;
         if (r.done) break;
+        if (slice.spent()) await slice.next();
         next = iterator.next(); // the source fetches the next page while this one is stored
         next.catch(() => undefined);
         pending.records.push(...r.value.records);

@@ -25,6 +25,7 @@ import type { Decisions, LinkOutcome } from '../../resolution/types.js';
 import type { Row } from '../loaders.js';
 import type { AreaIds, Places } from './places.js';
 import { anyOf, bulkInsert } from './bulk.js';
+import { TimeSlice } from '../timeSlice.js';
 import { RETURNING_POSITION, lastPositionOf } from '../../events/outbox.js';
 
 /** One record the connector read and mapped, with its raw form for provenance. */
@@ -157,7 +158,9 @@ export class BatchWriter {
       }
     }
     const work: Array<MappedInput & { hash: string }> = [];
+    const slice = new TimeSlice();
     for (const r of latest.values()) {
+      if (slice.spent()) await slice.next();
       const hash = sha256(r.payload);
       if (existing.get(r.mapped.sourceId) === hash) result.stored++;
       else work.push({ ...r, hash });
