@@ -35,8 +35,8 @@ const configSchema = z.object({
   folder: z.string().min(1, 'folder is required: the shared folder the housing bureau drops its dumps into'),
   /**
    * Rows per page. Each page is decoded and parsed in one go on the hub's one thread, and every
-   * sync re-reads the whole newest dump: 1,000 rows held requests for 25–30 ms a page, 250 for
-   * under 8 (the runner still commits pages together in batches).
+   * sync re-reads the whole newest dump: 1,000 rows held requests for 25–30 ms a page, so 250
+   * hold them for about a quarter of that (the runner still commits pages together in batches).
    */
   pageSize: z.number().int().min(1).max(50_000).default(250),
 });
