@@ -11,6 +11,7 @@ import { isValidResidentId } from '../domain/idNumber.js';
 import { oneEditNeighbours } from '../domain/identifiers.js';
 import { bulkInsert } from '../store/ingest/bulk.js';
 import type { Row } from '../store/loaders.js';
+import { mapInTurns, TimeSlice } from '../store/timeSlice.js';
 import { score, type Evidence, type MatchModel, type Scored } from './model.js';
 import {
   BLOCKING_KINDS, KEYLESS_PREFIX, canLink, comparePerson, hasUsableEvidence, indexRows, mayAutoLink, personKeys, profileFromJson, profileValues,
@@ -93,7 +94,9 @@ export class PersonResolver {
     const withId = new Set(((await trx('person').whereRaw('id = any(?::bigint[])', [ids]).whereNotNull('id_number').select('id')) as Row[]).map((r) => String(r.id)));
     const rows = new Map<string, Row>();
     const profiles = new Map<string, Record<string, string[]>>();
+    const slice = new TimeSlice();
     for (const l of links) {
+      if (slice.spent()) await slice.next();
       for (const k of indexRows(l.evidence, withId.has(l.entityId))) {
         rows.set(`${k.kind}\u0000${k.value}\u0000${l.entityId}`, { entity_type: 'person', kind: k.kind, value: k.value, entity_id: l.entityId });
       }
@@ -235,7 +238,7 @@ export class PersonResolver {
     const population = await this.populationSize(trx);
     const frequency = await this.nameFrequency(trx, slots.map((s) => s.evidence.name?.folded).filter((n): n is string => n !== undefined));
     const model = this.model();
-    return slots.map((s, i) => {
+    return mapInTurns(slots, (s, i) => {
       const decided = decisions.get(slotKey(s.recordId, s.mentionIndex));
       const tf = new Map<string, number>();
       const name = s.evidence.name?.folded;

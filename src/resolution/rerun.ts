@@ -11,6 +11,7 @@ import type { Knex } from 'knex';
 import type { PersonFacts } from '../domain/canonical.js';
 import type { Places } from '../store/ingest/places.js';
 import type { Row } from '../store/loaders.js';
+import { mapInTurns } from '../store/timeSlice.js';
 import { bulkInsert } from '../store/ingest/bulk.js';
 import { estimateM, estimateU, type MatchModel, type Vector } from './model.js';
 import { BIRTH_FIELD, NAME_FIELD, PHONE_FIELD, comparePerson, personEvidence, personKeys, profileOf, type PersonEvidence, type PersonProfile } from './person.js';
@@ -149,7 +150,7 @@ async function unlinkedSlots(knex: Knex, places: Places, table: 'source_record' 
   if (rows.length === 0) return { slots: [], last: null };
   return {
     last: String(rows[rows.length - 1]?.id),
-    slots: rows.map((r) => ({
+    slots: await mapInTurns(rows, (r) => ({
       recordId: String(r.record_id), linkId: table === 'source_link' ? String(r.id) : null, mentionIndex: r.mention_index === null ? null : Number(r.mention_index),
       departmentId: String(r.department_id), entityId: null, method: null, evidence: evidenceOfFacts(places, r.facts),
     })),
@@ -158,7 +159,7 @@ async function unlinkedSlots(knex: Knex, places: Places, table: 'source_record' 
 
 /** Keys for person slots just linked by key outside resolution (relinked on their ID number). */
 export async function rememberStored(trx: Knex.Transaction, places: Places, resolver: Resolver, rows: ReadonlyArray<{ entityId: string; facts: unknown }>): Promise<void> {
-  await resolver.people.remember(trx, rows.map((r) => ({ entityId: r.entityId, evidence: evidenceOfFacts(places, r.facts) })));
+  await resolver.people.remember(trx, await mapInTurns(rows, (r) => ({ entityId: r.entityId, evidence: evidenceOfFacts(places, r.facts) })));
 }
 
 function evidenceOfFacts(places: Places, facts: unknown): PersonEvidence {

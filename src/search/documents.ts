@@ -5,6 +5,7 @@
  * them, their dispatches and location.
  */
 import type { Knex } from 'knex';
+import { mapInTurns } from '../store/timeSlice.js';
 import type { SearchContext } from './context.js';
 import { idSuffixes, namePinyin, normalizeCode, normalizePhone, phoneSuffix } from './text.js';
 import { SEARCH_TYPES, type SearchDocument, type SearchType } from './types.js';
@@ -139,7 +140,8 @@ async function people(knex: Knex, context: SearchContext, sel: DocumentSelection
   // What every department holds for the person (entity resolution's profile): each phone, each
   // address in any style (the keys are the normaliser's, as the index's), each name written.
   const held = new Map(profileRows.map((r) => [String(r.entity_id), (typeof r.profile === 'string' ? JSON.parse(r.profile) : r.profile) as Record<string, string[] | undefined>]));
-  return rows.map((r) => {
+  // Pinyin for thousands of names is the indexer's longest stretch without a turn for requests.
+  return mapInTurns(rows, (r) => {
     const address = str(r.a_text) ?? str(r.b_text);
     const doc = base('person', r, String(r.name), address);
     setPeople(doc, [str(r.name)], 'own');

@@ -27,3 +27,17 @@ export class TimeSlice {
     this.started = performance.now();
   }
 }
+
+/**
+ * `items.map(fn)` for background work over thousands of items (entity resolution's evidence,
+ * search documents): the same result, computed a slice at a time.
+ */
+export async function mapInTurns<T, R>(items: readonly T[], fn: (item: T, index: number) => R): Promise<R[]> {
+  const slice = new TimeSlice();
+  const out = new Array<R>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    if (slice.spent()) await slice.next();
+    out[i] = fn(items[i] as T, i);
+  }
+  return out;
+}

@@ -25,7 +25,7 @@ import type { Decisions, LinkOutcome } from '../../resolution/types.js';
 import type { Row } from '../loaders.js';
 import type { AreaIds, Places } from './places.js';
 import { anyOf, bulkInsert } from './bulk.js';
-import { TimeSlice } from '../timeSlice.js';
+import { mapInTurns, TimeSlice } from '../timeSlice.js';
 import { RETURNING_POSITION, lastPositionOf } from '../../events/outbox.js';
 
 /** One record the connector read and mapped, with its raw form for provenance. */
@@ -543,7 +543,7 @@ export class BatchWriter {
   ): Promise<Map<PersonRef, LinkOutcome>> {
     const result = new Map<PersonRef, LinkOutcome>();
     if (refs.length === 0) return result;
-    const evidence = new Map<PersonRef, PersonEvidence>(refs.map((k) => [k.ref, personEvidence(k.ref.idNumber, k.ref.facts, k.parsed)]));
+    const evidence = new Map<PersonRef, PersonEvidence>(await mapInTurns(refs, (k) => [k.ref, personEvidence(k.ref.idNumber, k.ref.facts, k.parsed)] as const));
     const slotFor = (k: Keyed<PersonRef>): PersonSlot => ({ evidence: evidence.get(k.ref) as PersonEvidence, ...slotOf(k.ref) });
     const first = await this.resolver.people.resolve(trx, refs.map(slotFor), decisions);
     refs.forEach((k, i) => result.set(k.ref, first[i] as LinkOutcome));
