@@ -1,6 +1,6 @@
 import type { StoreContext } from './context.js';
 import { byForeignKey, byId, then, type Row } from '../loaders.js';
-import { PLACE_CHAIN, PLACE_CHAIN_JOINS, type PlacesRepository } from './places.js';
+import { PLACE_CHAIN, PLACE_CHAIN_JOINS, columnsAs, type PlacesRepository } from './places.js';
 import { whereArea, whereDepartmentPresent, type AreaIdsFilter } from '../filters.js';
 import { keysetPage, type PageArgs } from '../pagination.js';
 import { householdFromRow, personFromRow, personTagOf, type HouseholdModel, type PersonModel } from '../models.js';
@@ -19,7 +19,7 @@ export interface PersonListFilter {
 export function createPeopleRepository({ knex, table, read, policy, reads, survivor }: StoreContext, places: Pick<PlacesRepository, 'primeDwelling'>) {
   // A person comes with where they live (dwelling, building, addresses, grid) for the places'
   // loaders: the profile asks for all of it beside the person, at the same level.
-  const people = byId(read, `select person.*, to_jsonb(dwelling.*) as dwelling_row, ${PLACE_CHAIN}
+  const people = byId(read, `select person.*, ${columnsAs('dwelling', 'dwelling', 'dwelling_row')}, ${PLACE_CHAIN}
     from person left join dwelling on dwelling.id = person.dwelling_id ${PLACE_CHAIN_JOINS} where person.id = any(?::bigint[])`, (r) => {
     places.primeDwelling(r);
     return personFromRow(r);
@@ -29,7 +29,7 @@ export function createPeopleRepository({ knex, table, read, policy, reads, survi
   // A household is in scope where its dwelling's building is. It comes with its dwelling's whole
   // chain (building, addresses, grid) for the places' loaders: a household is nearly always
   // shown where it lives.
-  const householdsWithScope = `select household.*, building.grid_id, building.street_id, to_jsonb(dwelling.*) as dwelling_row, ${PLACE_CHAIN}
+  const householdsWithScope = `select household.*, building.grid_id, building.street_id, ${columnsAs('dwelling', 'dwelling', 'dwelling_row')}, ${PLACE_CHAIN}
     from household left join dwelling on dwelling.id = household.dwelling_id ${PLACE_CHAIN_JOINS}`;
   const householdFrom = (r: Row) => {
     places.primeDwelling(r);
