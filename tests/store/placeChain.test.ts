@@ -23,6 +23,18 @@ describeEachDatabase('the place chain of people and households', ({ openWorld })
     return row as Record<string, unknown>;
   }
 
+  /** A fresh data layer (the request's loaders), and the statements it sends while `fn` runs. */
+  async function withStatements(fn: (data: ReturnType<typeof createDataLayer>, statements: string[]) => Promise<void>) {
+    const statements: string[] = [];
+    const listener = (q: { sql: string }) => statements.push(q.sql);
+    db.knex.on('query', listener);
+    try {
+      await fn(createDataLayer(db.knex, viewer, { purpose: 'test' }), statements);
+    } finally {
+      db.knex.removeListener('query', listener);
+    }
+  }
+
   async function expectChainOf(dwellingId: string, data: ReturnType<typeof createDataLayer>, statements: string[]) {
     const before = statements.length;
     const dwelling = await data.places.dwelling(dwellingId);
@@ -45,17 +57,11 @@ describeEachDatabase('the place chain of people and households', ({ openWorld })
     const ids = (await db.knex('person').whereNotNull('dwelling_id').orderBy('id').limit(5).pluck('id')).map(String);
     expect(ids).toHaveLength(5);
     for (const id of ids) {
-      const statements: string[] = [];
-      const data = createDataLayer(db.knex, viewer, { purpose: 'test' });
-      const listener = (q: { sql: string }) => statements.push(q.sql);
-      db.knex.on('query', listener);
-      try {
+      await withStatements(async (data, statements) => {
         const person = await data.people.person(id);
         expect(person?.dwellingId).not.toBeNull();
         await expectChainOf(person!.dwellingId!, data, statements);
-      } finally {
-        db.knex.removeListener('query', listener);
-      }
+      });
     }
   });
 
@@ -63,17 +69,11 @@ describeEachDatabase('the place chain of people and households', ({ openWorld })
     const ids = (await db.knex('household').whereNotNull('dwelling_id').orderBy('id', 'desc').limit(5).pluck('id')).map(String);
     expect(ids).toHaveLength(5);
     for (const id of ids) {
-      const statements: string[] = [];
-      const data = createDataLayer(db.knex, viewer, { purpose: 'test' });
-      const listener = (q: { sql: string }) => statements.push(q.sql);
-      db.knex.on('query', listener);
-      try {
+      await withStatements(async (data, statements) => {
         const household = await data.people.household(id);
         expect(household?.dwellingId).not.toBeNull();
         await expectChainOf(household!.dwellingId!, data, statements);
-      } finally {
-        db.knex.removeListener('query', listener);
-      }
+      });
     }
 
     // A left join that finds nothing leaves no half-empty place behind.
