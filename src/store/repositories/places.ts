@@ -37,7 +37,9 @@ export function columnsAs(tableName: keyof typeof PLACE_COLUMNS, alias: string, 
   const known = arrayColumns.get(as);
   if (known && known !== columns) throw new Error(`columnsAs: ${as} names the columns of two tables`);
   arrayColumns.set(as, columns);
-  return `json_build_array(${columns.map((c) => `${alias}.${c}`).join(', ')}) as ${as}`;
+  // Ids as text: a JSON number past 2^53 would come back as another id.
+  const value = (c: string) => (c === 'id' || c.endsWith('_id') ? `${alias}.${c}::text` : `${alias}.${c}`);
+  return `json_build_array(${columns.map(value).join(', ')}) as ${as}`;
 }
 
 /**
